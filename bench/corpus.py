@@ -1,0 +1,386 @@
+"""Seed texts, corpus metadata and gold files: reading, validating and writing them.
+
+Every command that reads gold goes through :func:`validate_gold_file` / :func:`load_gold_dir`,
+so ``bench gold validate`` and ``bench score`` can never disagree about what is valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bench.errors import BenchError
+from bench.jsonloc import array_element_lines
+from bench.schema import (
+    LABEL_LAYER,
+    LAYER_LABELS,
+    CorpusMeta,
+    DocumentMeta,
+    GoldDocument,
+    value_problem,
+)
+
+CORPUS_FILE = "corpus.json"
+DOCUMENT_DATE = dt.date(2017, 12, 11)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A corpus document: its id, exact text and the date relative expressions resolve to."""
+
+    doc_id: str
+    text: str
+    document_date: dt.date
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule in one file: printed as ``FILE:LINE: field: problem``."""
+
+    path: str
+    field: str
+    problem: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.field}: {self.problem}"
+
+
+@dataclass
+class GoldCheck:
+    """The outcome of validating one gold file."""
+
+    path: Path
+    gold: GoldDocument | None
+    text: str | None
+    violations: list[Violation] = field(default_factory=list)
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text exactly as stored (no newline translation, no normalisation)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BenchError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise BenchError(f"{path}: text: starts with a UTF-8 byte-order mark; save it without one")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BenchError(f"{path}:{line}: text: not UTF-8 (byte {exc.start})") from None
+
+
+def sha256_text(text: str) -> str:
+    """sha256 hex digest of the UTF-8 bytes of ``text``."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def word_count(text: str) -> int:
+    """Words as bench counts them everywhere: runs of non-whitespace (``str.split``)."""
+    return len(text.split())
+
+
+def read_json(path: Path) -> tuple[str, object]:
+    """Read a JSON file, returning raw text and parsed value; errors name file and line."""
+    raw = read_text(path)
+    try:
+        return raw, json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{path}:{exc.lineno}: json: {exc.msg} (column {exc.colno})") from None
+
+
+def format_loc(loc: Iterable[object]) -> str:
+    """Turn a pydantic error location into ``spans[12].text``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(document)"
+
+
+def load_corpus_meta(texts_dir: Path) -> CorpusMeta | None:
+    """``<texts_dir>/corpus.json`` validated, or None when the directory has none."""
+    path = texts_dir / CORPUS_FILE
+    if not path.exists():
+        return None
+    _, data = read_json(path)
+    try:
+        return CorpusMeta.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise BenchError(f"{path}: {format_loc(err['loc'])}: {err['msg']}") from None
+
+
+def load_documents(texts_dir: Path, doc_ids: Iterable[str] | None = None) -> list[Document]:
+    """The documents of a texts directory, checked against its ``corpus.json`` when present."""
+    meta = load_corpus_meta(texts_dir)
+    by_id: dict[str, DocumentMeta] = {d.doc_id: d for d in meta.documents} if meta else {}
+    if doc_ids is None:
+        doc_ids = list(by_id) if meta else sorted(p.stem for p in texts_dir.glob("*.txt"))
+    docs = []
+    for doc_id in doc_ids:
+        path = texts_dir / f"{doc_id}.txt"
+        text = read_text(path)
+        m = by_id.get(doc_id)
+        if m is not None and sha256_text(text) != m.sha256:
+            raise BenchError(
+                f"{path}: text: sha256 {sha256_text(text)[:12]}… differs from "
+                f"{texts_dir / CORPUS_FILE} ({m.sha256[:12]}…): the text was changed"
+            )
+        date = m.document_date if m else DOCUMENT_DATE
+        docs.append(Document(doc_id, text, date, m.title if m else ""))
+    return docs
+
+
+def document_meta(
+    doc_id: str,
+    text: str,
+    title: str,
+    outlet: str | None,
+    document_date: dt.date,
+    language: str = "en",
+) -> DocumentMeta:
+    """Metadata entry for a text, with hash and counts computed from the text itself."""
+    return DocumentMeta(
+        doc_id=doc_id,
+        title=title,
+        outlet=outlet,
+        language=language,
+        document_date=document_date,
+        sha256=sha256_text(text),
+        chars=len(text),
+        words=word_count(text),
+    )
+
+
+def _check_spans(
+    gold: GoldDocument, text: str, path: str, lines: list[int], ignore_lines: list[int]
+) -> list[Violation]:
+    out: list[Violation] = []
+
+    def add(fld: str, problem: str, line: int | None) -> None:
+        out.append(Violation(path, fld, problem, line))
+
+    n = len(text)
+    for i, reg in enumerate(gold.ignore):
+        line = ignore_lines[i] if i < len(ignore_lines) else None
+        if not (0 <= reg.start < reg.end <= n):
+            add(f"ignore[{i}].end", f"region {reg.start}:{reg.end} is not inside 0:{n}", line)
+    regions = sorted(
+        (r.start, r.end, i) for i, r in enumerate(gold.ignore) if 0 <= r.start < r.end <= n
+    )
+    for (s1, e1, i1), (s2, _e2, i2) in itertools.pairwise(regions):
+        if s2 < e1:
+            line = ignore_lines[i2] if i2 < len(ignore_lines) else None
+            add(f"ignore[{i2}].start", f"overlaps ignore[{i1}] ({s1}:{e1})", line)
+
+    last_by_layer: dict[str, tuple[int, int, int]] = {}
+    prev: tuple[int, int] | None = None
+    for i, sp in enumerate(gold.spans):
+        line = lines[i] if i < len(lines) else None
+        f = f"spans[{i}]"
+        if not (0 <= sp.start < sp.end <= n):
+            add(
+                f"{f}.end" if sp.end > n or sp.end <= sp.start else f"{f}.start",
+                f"offsets {sp.start}:{sp.end} not within 0 <= start < end <= {n}",
+                line,
+            )
+            continue
+        piece = text[sp.start : sp.end]
+        if piece != sp.text:
+            add(f"{f}.text", f"{sp.text!r} != text[{sp.start}:{sp.end}] {piece!r}", line)
+        elif piece != piece.strip():
+            add(f"{f}.text", f"{piece!r} has leading or trailing whitespace", line)
+        if sp.label not in LAYER_LABELS[sp.layer]:
+            home = LABEL_LAYER.get(sp.label)
+            hint = f" (it belongs to {home!r})" if home else ""
+            add(f"{f}.label", f"{sp.label!r} is not a label of layer {sp.layer!r}{hint}", line)
+        problem = value_problem(sp.layer, sp.value)
+        if problem:
+            add(f"{f}.value", problem, line)
+        if prev is not None and (sp.start, sp.end) < prev:
+            add(
+                f"{f}.start",
+                f"spans not sorted by (start, end): {sp.start}:{sp.end} after {prev[0]}:{prev[1]}",
+                line,
+            )
+        prev = (sp.start, sp.end)
+        last = last_by_layer.get(sp.layer)
+        if last is not None and sp.start < last[1] and last[0] < sp.end:
+            add(
+                f"{f}.start",
+                f"overlaps spans[{last[2]}] ({last[0]}:{last[1]}) in layer {sp.layer!r}",
+                line,
+            )
+        if last is None or sp.end > last[1]:
+            last_by_layer[sp.layer] = (sp.start, sp.end, i)
+        for s, e, j in regions:
+            if sp.start < e and s < sp.end:
+                add(f"{f}.start", f"span {sp.start}:{sp.end} lies in ignore[{j}] ({s}:{e})", line)
+                break
+    return out
+
+
+def validate_gold_file(path: Path, texts_dir: Path) -> GoldCheck:
+    """Check every rule for one gold file; all violations are collected, none raised."""
+    spath = str(path)
+    try:
+        raw, data = read_json(path)
+    except BenchError as exc:
+        msg = str(exc)
+        where, _, rest = msg.partition(": ")
+        fld, _, problem = rest.partition(": ")
+        line = where.rsplit(":", 1)[1] if where.count(":") else None
+        return GoldCheck(
+            path,
+            None,
+            None,
+            [
+                Violation(
+                    spath,
+                    fld or "file",
+                    problem or rest,
+                    int(line) if line and line.isdigit() else None,
+                )
+            ],
+        )
+    lines = array_element_lines(raw, "spans")
+    ignore_lines = array_element_lines(raw, "ignore")
+    try:
+        gold = GoldDocument.model_validate(data)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            loc = err["loc"]
+            line = None
+            if len(loc) >= 2 and loc[0] in ("spans", "ignore") and isinstance(loc[1], int):
+                src = lines if loc[0] == "spans" else ignore_lines
+                line = src[loc[1]] if loc[1] < len(src) else None
+            out.append(Violation(spath, format_loc(loc), err["msg"], line))
+        return GoldCheck(path, None, None, out)
+    violations: list[Violation] = []
+    if gold.doc_id != path.stem:
+        violations.append(Violation(spath, "doc_id", f"{gold.doc_id!r} != file name {path.stem!r}"))
+        return GoldCheck(path, gold, None, violations)
+    text_path = texts_dir / f"{gold.doc_id}.txt"
+    try:
+        text = read_text(text_path)
+    except BenchError as exc:
+        violations.append(Violation(spath, "doc_id", f"no readable text: {exc}"))
+        return GoldCheck(path, gold, None, violations)
+    digest = sha256_text(text)
+    if digest != gold.text_sha256:
+        violations.append(
+            Violation(
+                spath,
+                "text_sha256",
+                f"{gold.text_sha256[:12]}… != sha256 of {text_path} "
+                f"({digest[:12]}…): gold was made for another text",
+            )
+        )
+        return GoldCheck(path, gold, text, violations)
+    meta = load_corpus_meta(texts_dir)
+    if meta is not None:
+        m = next((d for d in meta.documents if d.doc_id == gold.doc_id), None)
+        if m is None:
+            violations.append(
+                Violation(spath, "doc_id", f"{gold.doc_id!r} is not in {texts_dir / CORPUS_FILE}")
+            )
+        elif m.document_date != gold.document_date:
+            violations.append(
+                Violation(
+                    spath,
+                    "document_date",
+                    f"{gold.document_date} != {m.document_date} in corpus.json",
+                )
+            )
+    violations += _check_spans(gold, text, spath, lines, ignore_lines)
+    return GoldCheck(path, gold, text, violations)
+
+
+def gold_paths(paths: Iterable[Path]) -> list[Path]:
+    """Expand directories to their ``*.json`` files, sorted; files pass through."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(p.glob("*.json"))
+        else:
+            out.append(p)
+    return out
+
+
+def load_gold_dir(gold_dir: Path, texts_dir: Path) -> dict[str, tuple[GoldDocument, str]]:
+    """All gold documents of a directory with their texts; the first violation is an error."""
+    if not gold_dir.is_dir():
+        raise BenchError(f"{gold_dir}: not a directory of gold files")
+    out: dict[str, tuple[GoldDocument, str]] = {}
+    for path in gold_paths([gold_dir]):
+        check = validate_gold_file(path, texts_dir)
+        if check.violations:
+            more = len(check.violations) - 1
+            tail = f" (+{more} more; run `bench gold validate {path}`)" if more else ""
+            raise BenchError(f"{check.violations[0]}{tail}")
+        assert check.gold is not None and check.text is not None
+        out[check.gold.doc_id] = (check.gold, check.text)
+    if not out:
+        raise BenchError(f"{gold_dir}: no gold files (*.json)")
+    return out
+
+
+def dump_gold(gold: GoldDocument) -> str:
+    """Canonical gold JSON: header fields, then one span and one ignore region per line."""
+    head = gold.model_dump(mode="json", exclude={"spans", "ignore"}, exclude_none=True)
+    lines = ["{"]
+    for key, val in head.items():
+        lines.append(f"  {json.dumps(key)}: {json.dumps(val, ensure_ascii=False)},")
+
+    def block(name: str, items: list[dict[str, object]], last: bool) -> None:
+        if not items:
+            lines.append(f'  "{name}": []' + ("" if last else ","))
+            return
+        lines.append(f'  "{name}": [')
+        for k, item in enumerate(items):
+            comma = "," if k < len(items) - 1 else ""
+            lines.append("    " + json.dumps(item, ensure_ascii=False) + comma)
+        lines.append("  ]" + ("" if last else ","))
+
+    spans = []
+    for sp in gold.spans:
+        d = sp.model_dump(mode="json")
+        if d.get("notes") is None:
+            d.pop("notes", None)
+        spans.append(d)
+    block("spans", spans, last=False)
+    block("ignore", [r.model_dump(mode="json") for r in gold.ignore], last=True)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write via a temporary file in the same directory and rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

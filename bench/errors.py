@@ -1,0 +1,21 @@
+"""One error type for user errors: a one-line message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+
+class BenchError(Exception):
+    """A user-facing error: ``str(err)`` is one line naming file, line and field."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def location(path: object, line: int | None = None, field: str | None = None) -> str:
+    """Format ``FILE[:LINE][: field]`` the same way everywhere."""
+    out = str(path)
+    if line is not None:
+        out += f":{line}"
+    if field:
+        out += f": {field}"
+    return out
