@@ -5,9 +5,11 @@ least one character. An alignment is a matching: each gold span and each predict
 at most one pair. Among all matchings we take one that maximises, in this order,
 
 1. the credit of the mode (2 for a correct pair, 1 for a partial pair, 0 for an incorrect one),
-2. the number of pairs (so an overlapping wrong guess is *incorrect*, not missed + spurious).
+2. the number of correct pairs (in the partial mode, an exact match stays *correct* rather
+   than being traded for two partial pairs of the same credit),
+3. the number of pairs (so an overlapping wrong guess is *incorrect*, not missed + spurious).
 
-Counts follow from these two totals alone, so they cannot depend on the order of the input
+Counts follow from these three totals alone, so they cannot depend on the order of the input
 or on which of several equally good matchings is returned. The work is a sort and a sweep
 (``numpy.searchsorted``) to find overlapping pairs; pairs whose gold and prediction overlap
 nothing else are taken directly; a component where one side has a single span takes its best
@@ -82,7 +84,7 @@ def mode_credit(mode: str, exact: IntArray, same_label: IntArray) -> IntArray:
 def max_weight_matching(
     n_gold: int, n_pred: int, gi: IntArray, pi: IntArray, credit: IntArray
 ) -> IntArray:
-    """Boolean mask of the chosen edges: max total credit, then max number of pairs.
+    """Boolean mask of the chosen edges: max credit, then max correct pairs, then max pairs.
 
     ``gi``/``pi``/``credit`` list the candidate edges (credit 0, 1 or 2). Ties between
     equally good matchings are broken by edge order, so give edges in a canonical order.
@@ -118,10 +120,11 @@ def _solve_components(gi: IntArray, pi: IntArray, credit: IntArray) -> IntArray:
     size_p = np.bincount(comp[ng:], minlength=len(size_g))
     ecomp = comp[ginv]
     small = np.minimum(size_g, size_p)
-    # Weight = credit * k + 1 with k above any component's number of pairs: more credit
-    # always wins, and among equal credit more pairs win.
+    # Weight = credit * k^2 + correct * k + 1 with k above any component's number of pairs:
+    # the three criteria are compared in order (lexicographically), and the largest total,
+    # 2 * k^2 * pairs, stays far below 2^53, so float64 sums are exact.
     k = int(small.max()) + 1
-    weight = credit * k + 1
+    weight = credit * k * k + (credit == 2) * k + 1
     out: list[IntArray] = []
 
     star = small[ecomp] == 1

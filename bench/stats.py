@@ -78,7 +78,7 @@ def percentile_interval(
     values = values[~np.isnan(values)]
     if len(values) == 0:
         return None, None
-    tail = (1.0 - confidence) / 2.0 * 100.0
+    tail = round((1.0 - confidence) * 50.0, 9)  # 2.5 for 95%, without 2.4999...
     lo, hi = np.percentile(values, [tail, 100.0 - tail])
     return float(lo), float(hi)
 

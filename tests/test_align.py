@@ -110,6 +110,16 @@ def test_greedy_trap_is_solved_optimally() -> None:
         assert align(gold, pred, "strict").counts == Counts(correct=1, incorrect=1)
 
 
+def test_partial_mode_keeps_exact_matches_correct() -> None:
+    # Two partial pairs have the credit of one correct pair; the correct pair is reported.
+    # (Needs gold spans that overlap each other, as when gold and predictions are swapped.)
+    gold = [S(0, 5, "PER"), S(3, 9, "PER")]
+    pred = [S(0, 5, "PER"), S(1, 2, "PER")]
+    assert align(gold, pred, "partial").counts == Counts(correct=1, missed=1, spurious=1)
+    pred = [S(0, 7, "PER"), S(1, 2, "PER")]  # no exact match: two partial pairs
+    assert align(gold, pred, "partial").counts == Counts(partial=2)
+
+
 def test_one_gold_two_predictions_credits_one() -> None:
     a = align([S(0, 10, "ORG")], [S(0, 10, "ORG"), S(2, 8, "ORG")], "partial")
     assert a.counts == Counts(correct=1, spurious=1)
@@ -127,13 +137,14 @@ def test_unknown_mode() -> None:
 
 
 def _brute(n_g: int, n_p: int, gi: list[int], pi: list[int], credit: list[int]) -> tuple:
-    best = (0, 0)
+    best = (0, 0, 0)
     m = len(gi)
     for r in range(1, min(n_g, n_p, m) + 1):
         for edges in itertools.combinations(range(m), r):
             if len({gi[e] for e in edges}) < r or len({pi[e] for e in edges}) < r:
                 continue
-            best = max(best, (sum(credit[e] for e in edges), r))
+            correct = sum(credit[e] == 2 for e in edges)
+            best = max(best, (sum(credit[e] for e in edges), correct, r))
     return best
 
 
@@ -179,7 +190,7 @@ def test_matching_is_optimal_against_brute_force() -> None:
         credit = np.array([rnd.randint(0, 2) for _ in gi], dtype=np.int64)
         chosen = max_weight_matching(len(g), len(p), gi, pi, credit)
         assert len(set(gi[chosen].tolist())) == chosen.sum() == len(set(pi[chosen].tolist()))
-        got = (int(credit[chosen].sum()), int(chosen.sum()))
+        got = (int(credit[chosen].sum()), int((credit[chosen] == 2).sum()), int(chosen.sum()))
         assert got == _brute(len(g), len(p), gi.tolist(), pi.tolist(), credit.tolist())
         checked += 1
 

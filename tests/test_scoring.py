@@ -272,3 +272,233 @@ def test_macro_leaves_out_empty_classes(real_gold) -> None:
     used = sum(1 for s in r.by_label.values() if s.strict.possible or s.strict.actual)
     assert r.macro.by_label.strict.classes == used < len(r.by_label)
     assert r.macro.by_doc.strict.classes == 5
+
+
+# ---------------------------------------------------------------------------------------
+# Differential test against nervaluate, in the regime where every prediction overlaps at
+# most one gold span and vice versa (there greedy and optimal alignment must agree).
+
+NERVALUATE_MODES = {"strict": "strict", "exact": "exact", "partial": "partial", "type": "ent_type"}
+
+
+def _nerv(spans) -> list[dict]:
+    # nervaluate's offsets are end-inclusive.
+    return [{"label": s.label, "start": s.start, "end": s.end - 1} for s in spans]
+
+
+def _same(ours, theirs) -> None:
+    for field in ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual"):
+        assert getattr(ours, field) == getattr(theirs, field), field
+    for field in ("precision", "recall", "f1"):
+        # nervaluate reports an undefined ratio as 0; we report None.
+        assert (getattr(ours, field) or 0.0) == pytest.approx(getattr(theirs, field), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_counts_equal_nervaluate_one_to_one(seed: int) -> None:
+    from nervaluate import Evaluator
+    from nervaluate.strategies import (
+        EntityTypeEvaluation,
+        ExactEvaluation,
+        PartialEvaluation,
+        StrictEvaluation,
+    )
+
+    from bench.schema import ALL_LABELS
+    from bench.synthetic import random_corpus
+
+    corpus = random_corpus(1500, 6, seed=seed)
+    ours = score(corpus.gold, corpus.predictions, bootstrap=0)
+    doc_ids = sorted(corpus.gold)
+    true = [_nerv(corpus.gold[d][0].spans) for d in doc_ids]
+    pred = [_nerv(corpus.predictions[d]) for d in doc_ids]
+    theirs = Evaluator(true, pred, tags=list(ALL_LABELS), loader="dict").evaluate()
+    assert ours.overall.strict.possible > 3000
+    # Every outcome occurs, so the comparison is not vacuous.
+    assert min(ours.overall.strict.correct, ours.overall.strict.incorrect) > 500
+    assert min(ours.overall.partial.partial, ours.overall.type.incorrect) > 100
+    assert min(ours.overall.strict.missed, ours.overall.strict.spurious) > 500
+    for mode, name in NERVALUATE_MODES.items():
+        _same(getattr(ours.overall, mode), theirs["overall"][name])
+        for label, modes in theirs["entities"].items():
+            _same(getattr(ours.by_label[label], mode), modes[name])
+    # Document by document, with nervaluate's strategies directly.
+    strategies = {
+        "strict": StrictEvaluation(),
+        "exact": ExactEvaluation(),
+        "partial": PartialEvaluation(),
+        "type": EntityTypeEvaluation(),
+    }
+    from nervaluate.entities import Entity
+
+    for k, doc_id in enumerate(doc_ids):
+        t = [Entity(**e) for e in true[k]]
+        p = [Entity(**e) for e in pred[k]]
+        for mode, strategy in strategies.items():
+            result, _ = strategy.evaluate(t, p, list(ALL_LABELS))
+            _same(getattr(ours.by_doc[doc_id], mode), result)
+
+
+# ---------------------------------------------------------------------------------------
+# Properties (hypothesis)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+H_LABELS = ("PERSON", "ORG", "GPE", "DATE", "TIME", "CARDINAL", "ORDINAL")
+H_TEXT = "x" * 40
+
+
+def _span_tuples(max_size: int = 8):
+    return st.lists(
+        st.tuples(
+            st.integers(0, 38),
+            st.integers(1, 8),
+            st.sampled_from(H_LABELS),
+            st.integers(0, 2),
+        ),
+        max_size=max_size,
+    )
+
+
+def _value(label: str, k: int) -> object:
+    from bench.schema import LABEL_LAYER
+
+    layer = LABEL_LAYER[label]
+    return {"time": ("2017", "2017-12", "P7Y")[k], "number": k, "entity": None}[layer]
+
+
+def _h_gold(docs: list[list[tuple]]) -> dict:
+    from bench.schema import LABEL_LAYER
+
+    out = {}
+    for i, spans in enumerate(docs):
+        gspans = [
+            GoldSpan(
+                start=a,
+                end=min(a + n, len(H_TEXT)),
+                text=H_TEXT[a : min(a + n, len(H_TEXT))],
+                layer=LABEL_LAYER[label],
+                label=label,
+                value=_value(label, k),
+            )
+            for a, n, label, k in spans
+        ]
+        g = GoldDocument(
+            doc_id=f"h{i}",
+            document_date=dt.date(2017, 12, 11),
+            text_sha256=sha256_text(H_TEXT),
+            spans=gspans,
+        )
+        out[g.doc_id] = (g, H_TEXT)
+    return out
+
+
+def _h_pred(docs: list[list[tuple]]) -> dict:
+    return {
+        f"h{i}": [
+            PredictedSpan(start=a, end=min(a + n, len(H_TEXT)), label=label, value=_value(label, k))
+            for a, n, label, k in spans
+        ]
+        for i, spans in enumerate(docs)
+    }
+
+
+H_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+DOCS = st.lists(_span_tuples(), min_size=1, max_size=3)
+
+
+def _all_blocks(r):
+    return [r.overall, *r.by_layer.values(), *r.by_label.values(), *r.by_doc.values()]
+
+
+@H_SETTINGS
+@given(DOCS)
+def test_property_predictions_equal_to_gold_score_one(docs) -> None:
+    r = score(_h_gold(docs), _h_pred(docs), bootstrap=0)
+    for block in _all_blocks(r):
+        for mode in MODES:
+            s = getattr(block, mode)
+            assert s.missed == s.spurious == s.incorrect == s.partial == 0
+            for value in (s.precision, s.recall, s.f1):
+                assert value in (1.0, None)
+            assert (s.f1 is None) == (s.possible == 0)
+    for v in r.values.values():
+        assert v.correct == v.matched
+        assert v.f1 in (1.0, None)
+
+
+@H_SETTINGS
+@given(DOCS, DOCS, st.randoms(use_true_random=False))
+def test_property_permuting_spans_changes_nothing(gdocs, pdocs, rnd) -> None:
+    n = min(len(gdocs), len(pdocs))
+    gdocs, pdocs = gdocs[:n], pdocs[:n]
+    a = score(_h_gold(gdocs), _h_pred(pdocs), bootstrap=20)
+    shuffled_g = [rnd.sample(d, len(d)) for d in gdocs]
+    shuffled_p = [rnd.sample(d, len(d)) for d in pdocs]
+    b = score(_h_gold(shuffled_g), _h_pred(shuffled_p), bootstrap=20)
+    assert a.to_json() == b.to_json()
+
+
+@H_SETTINGS
+@given(DOCS, DOCS, st.data())
+def test_property_removing_a_prediction_never_raises_recall(gdocs, pdocs, data) -> None:
+    n = min(len(gdocs), len(pdocs))
+    gdocs, pdocs = gdocs[:n], pdocs[:n]
+    # Half the time remove a span that is a correct (gold-equal) prediction.
+    if data.draw(st.booleans()) and gdocs[0]:
+        pdocs[0] = [*pdocs[0], data.draw(st.sampled_from(gdocs[0]))]
+    if not any(pdocs):
+        return
+    gold = _h_gold(gdocs)
+    before = score(gold, _h_pred(pdocs), bootstrap=0)
+    d = data.draw(st.sampled_from([i for i, p in enumerate(pdocs) if p]))
+    j = data.draw(st.integers(0, len(pdocs[d]) - 1))
+    fewer = [list(p) for p in pdocs]
+    del fewer[d][j]
+    after = score(gold, _h_pred(fewer), bootstrap=0)
+    for b1, b2 in zip(_all_blocks(before), _all_blocks(after), strict=True):
+        for mode in MODES:
+            r1, r2 = getattr(b1, mode).recall, getattr(b2, mode).recall
+            if r1 is not None:
+                assert r2 <= r1 + 1e-12
+
+
+@H_SETTINGS
+@given(DOCS, DOCS)
+def test_property_count_identities(gdocs, pdocs) -> None:
+    n = min(len(gdocs), len(pdocs))
+    gdocs, pdocs = gdocs[:n], pdocs[:n]
+    r = score(_h_gold(gdocs), _h_pred(pdocs), bootstrap=0)
+    n_gold = sum(len(d) for d in gdocs)
+    n_pred = sum(len(d) for d in pdocs)
+    for mode in MODES:
+        s = getattr(r.overall, mode)
+        assert s.possible == s.correct + s.incorrect + s.partial + s.missed == n_gold
+        assert s.actual == s.correct + s.incorrect + s.partial + s.spurious == n_pred
+        for block in _all_blocks(r):
+            b = getattr(block, mode)
+            assert b.possible == b.correct + b.incorrect + b.partial + b.missed
+            assert b.actual == b.correct + b.incorrect + b.partial + b.spurious
+            for value in (b.precision, b.recall, b.f1):
+                assert value is None or 0.0 <= value <= 1.0
+    # Modes are nested: a strict match is an exact and a type match; an exact-mode
+    # alignment is a partial-mode alignment of at least the same credit.
+    o = r.overall
+    assert o.strict.correct <= min(o.exact.correct, o.type.correct)
+    if n_gold:
+        assert o.exact.recall <= o.partial.recall
+
+
+@H_SETTINGS
+@given(DOCS, DOCS)
+def test_property_swapping_gold_and_predictions_swaps_precision_and_recall(gdocs, pdocs) -> None:
+    n = min(len(gdocs), len(pdocs))
+    gdocs, pdocs = gdocs[:n], pdocs[:n]
+    a = score(_h_gold(gdocs), _h_pred(pdocs), bootstrap=0)
+    b = score(_h_gold(pdocs), _h_pred(gdocs), bootstrap=0)
+    for mode in MODES:
+        x, y = getattr(a.overall, mode), getattr(b.overall, mode)
+        assert (x.correct, x.incorrect, x.partial) == (y.correct, y.incorrect, y.partial)
+        assert (x.missed, x.spurious) == (y.spurious, y.missed)
+        assert (x.precision, x.recall) == (y.recall, y.precision)
