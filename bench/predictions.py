@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -33,6 +34,22 @@ def _value_problem(layer: str, value: object) -> str | None:
     if not math.isfinite(value):
         return f"number value must be finite, got {value!r}"
     return None
+
+
+def _fine(sp: PredictedSpan, text: str) -> bool:
+    """The quick test every span of a good file passes (the checks below, inlined)."""
+    value = sp.value
+    layer = LABEL_LAYER[sp.label]
+    return (
+        sp.start < sp.end <= len(text)
+        and (sp.layer is None or sp.layer == layer)
+        and (
+            value is None
+            or (layer == "time" and type(value) is str)
+            or (layer == "number" and type(value) in (int, float) and math.isfinite(value))
+        )
+        and (sp.text is None or sp.text == text[sp.start : sp.end])
+    )
 
 
 def _record(path: Path, lineno: int, line: str) -> PredictionRecord:
@@ -86,7 +103,11 @@ def read_predictions(
         if text is None:
             raise BenchError(f"{where}: doc_id: {rec.doc_id!r} is not a gold document")
         n = len(text)
-        for i, sp in enumerate(rec.spans):
+        if all(map(_fine, rec.spans, repeat(text))):
+            first_line[rec.doc_id] = lineno
+            out[rec.doc_id] = rec.spans
+            continue
+        for i, sp in enumerate(rec.spans):  # something is wrong: find and name it
             if not (sp.start < sp.end <= n):
                 fld = "end" if sp.end > n or sp.end <= sp.start else "start"
                 raise BenchError(

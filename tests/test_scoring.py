@@ -502,3 +502,12 @@ def test_property_swapping_gold_and_predictions_swaps_precision_and_recall(gdocs
         assert (x.correct, x.incorrect, x.partial) == (y.correct, y.incorrect, y.partial)
         assert (x.missed, x.spurious) == (y.spurious, y.missed)
         assert (x.precision, x.recall) == (y.recall, y.precision)
+
+
+def test_explicit_layer_must_agree_with_label(real_gold) -> None:
+    doc = sorted(real_gold)[0]
+    ok = PredictedSpan(start=0, end=3, label="DATE", layer="time")
+    bad = PredictedSpan(start=0, end=3, label="DATE", layer="number")
+    assert score(real_gold, {doc: [ok]}, bootstrap=0).overall.strict.actual == 1
+    with pytest.raises(BenchError, match=r"spans\[1\].layer: 'DATE' is a label of layer 'time'"):
+        score(real_gold, {doc: [ok, bad]}, bootstrap=0)
