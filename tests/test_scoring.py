@@ -508,6 +508,6 @@ def test_explicit_layer_must_agree_with_label(real_gold) -> None:
     doc = sorted(real_gold)[0]
     ok = PredictedSpan(start=0, end=3, label="DATE", layer="time")
     bad = PredictedSpan(start=0, end=3, label="DATE", layer="number")
-    assert score(real_gold, {doc: [ok]}, bootstrap=0).overall.strict.actual == 1
+    assert score(real_gold, {doc: [ok]}, bootstrap=0, ignore=False).overall.strict.actual == 1
     with pytest.raises(BenchError, match=r"spans\[1\].layer: 'DATE' is a label of layer 'time'"):
         score(real_gold, {doc: [ok, bad]}, bootstrap=0)
