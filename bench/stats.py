@@ -63,7 +63,7 @@ def bootstrap_sums(unit_stats: np.ndarray, resamples: int, seed: int) -> np.ndar
     if n_units == 0 or resamples == 0:
         return out
     rng = np.random.default_rng(seed)
-    block = max(1, min(resamples, 4_000_000 // n_units))
+    block = max(1, min(resamples, 1_000_000 // n_units))  # ~8 MB of weights at a time
     for lo in range(0, resamples, block):
         hi = min(resamples, lo + block)
         out[lo:hi] = _weights(rng, n_units, hi - lo) @ stats
@@ -169,7 +169,7 @@ def paired_test(
         hits = int(np.sum(deltas >= observed - 1e-12))
         return sa, sb, (hits + 1) / (len(deltas) + 1), None
     if method == "bootstrap":
-        block = max(1, min(resamples, 4_000_000 // max(n_units, 1)))
+        block = max(1, min(resamples, 1_000_000 // max(n_units, 1)))
         deltas_l = []
         for lo in range(0, resamples, block):
             w = _weights(rng, n_units, min(resamples, lo + block) - lo)
