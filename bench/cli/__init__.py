@@ -22,9 +22,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import gold
+    from bench.cli import gold, score
 
     app.add_typer(gold.app, name="gold")
+    app.command(name="score")(score.score)
 
 
 _register()
