@@ -511,3 +511,26 @@ def test_explicit_layer_must_agree_with_label(real_gold) -> None:
     assert score(real_gold, {doc: [ok]}, bootstrap=0, ignore=False).overall.strict.actual == 1
     with pytest.raises(BenchError, match=r"spans\[1\].layer: 'DATE' is a label of layer 'time'"):
         score(real_gold, {doc: [ok, bad]}, bootstrap=0)
+
+
+def test_nervaluate_is_order_dependent_where_we_are_not() -> None:
+    # The example of docs/metrics.md ("Greedy versus optimal").
+    from nervaluate.entities import Entity
+    from nervaluate.strategies import StrictEvaluation
+
+    from bench.align import align
+
+    gold = [Entity("PER", 0, 4), Entity("PER", 10, 14)]  # end-inclusive: [0,5), [10,15)
+    wide, exact = Entity("PER", 3, 11), Entity("PER", 0, 4)
+    first, _ = StrictEvaluation().evaluate(gold, [wide, exact], ["PER"])
+    second, _ = StrictEvaluation().evaluate(gold, [exact, wide], ["PER"])
+    assert (first.correct, first.incorrect, first.missed, first.spurious) == (0, 1, 1, 1)
+    assert (second.correct, second.incorrect, second.missed, second.spurious) == (1, 1, 0, 0)
+
+    def ours(entities):
+        return [PredictedSpan(start=e.start, end=e.end + 1, label="PERSON") for e in entities]
+
+    g = ours(gold)
+    for order in ([wide, exact], [exact, wide]):
+        c = align(g, ours(order), "strict").counts
+        assert (c.correct, c.incorrect, c.missed, c.spurious) == (1, 1, 0, 0)
