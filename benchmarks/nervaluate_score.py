@@ -26,11 +26,12 @@ def main() -> None:
             rec = json.loads(line)
             preds[rec["doc_id"]] = rec["spans"]
     ids = sorted(gold)
-    true = [[{"label": s["label"], "start": s["start"], "end": s["end"] - 1} for s in gold[d]] for d in ids]
-    pred = [
-        [{"label": s["label"], "start": s["start"], "end": s["end"] - 1} for s in preds.get(d, [])]
-        for d in ids
-    ]
+
+    def entities(spans: list[dict]) -> list[dict]:
+        return [{"label": s["label"], "start": s["start"], "end": s["end"] - 1} for s in spans]
+
+    true = [entities(gold[d]) for d in ids]
+    pred = [entities(preds.get(d, [])) for d in ids]
     tags = sorted({s["label"] for doc in true + pred for s in doc})
     results = Evaluator(true, pred, tags=tags, loader="dict").evaluate()["overall"]
     out = {
