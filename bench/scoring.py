@@ -36,6 +36,7 @@ from bench.metrics import (
 from bench.schema import ALL_LABELS, LABEL_LAYER, LAYER_LABELS, LAYERS, GoldDocument, PredictedSpan
 from bench.stats import (
     Interval,
+    Statistic,
     bootstrap_sums,
     choose_unit,
     percentile_interval,
@@ -765,16 +766,22 @@ def unit_statistics(
     layers: Sequence[str] | None = None,
     unit: str = "auto",
     ignore: bool = True,
-) -> tuple[np.ndarray, object, dict[str, str]]:
+    resamples: int = 0,
+    seed: int = 0,
+) -> tuple[np.ndarray, Statistic, dict[str, str]]:
     """Per-unit (credit, actual, possible) of one score, with the function that turns their
     sums into the score; the input of :func:`bench.stats.paired_significance`.
 
-    ``mode`` is a SemEval mode or ``value:<layer>`` (value precision, recall, F1 of a layer).
+    ``mode`` is a SemEval mode or ``value:<layer>`` (value precision, recall, F1 of a layer);
+    ``resamples`` and ``seed`` only go into the signature.
     """
     if metric not in ("precision", "recall", "f1"):
         raise BenchError(f"--metric: unknown metric {metric!r} (precision, recall or f1)")
     chosen_layers = check_layers(layers)
-    resampling_unit = choose_unit(len(gold), unit)
+    try:
+        resampling_unit = choose_unit(len(gold), unit)
+    except ValueError as exc:
+        raise BenchError(f"--unit: {exc}") from None
     with paused_gc():
         t = _collect(gold, predictions, chosen_layers, resampling_unit, ignore)
     lc = t.layer_counts.sum(axis=2)  # (mode, unit, 5)
@@ -810,7 +817,7 @@ def unit_statistics(
         layers=chosen_layers,
         ignore=ignore,
         unit=resampling_unit,
-        resamples=0,
-        seed=0,
+        resamples=resamples,
+        seed=seed,
     )
     return stats, statistic, {"unit": resampling_unit, "signature": str(signature)}

@@ -206,14 +206,15 @@ def paired_significance(
     """
     from bench.scoring import unit_statistics
 
-    stats_a, statistic, info = unit_statistics(
-        gold, predictions_a, mode=mode, metric=metric, layers=layers, unit=unit, ignore=ignore
-    )
-    stats_b, _, _ = unit_statistics(
-        gold, predictions_b, mode=mode, metric=metric, layers=layers, unit=unit, ignore=ignore
-    )
+    if method not in ("ar", "bootstrap"):
+        raise ValueError(f"unknown test {method!r} (ar or bootstrap)")
     if resamples is None:
         resamples = 10_000 if method == "ar" else 1000
+    opts = dict(mode=mode, metric=metric, layers=layers, unit=unit, ignore=ignore)
+    stats_a, statistic, info = unit_statistics(
+        gold, predictions_a, resamples=resamples, seed=seed, **opts
+    )
+    stats_b, _, _ = unit_statistics(gold, predictions_b, **opts)
     sa, sb, p, interval = paired_test(
         stats_a, stats_b, statistic, method=method, resamples=resamples, seed=seed
     )
@@ -229,5 +230,5 @@ def paired_significance(
         units=stats_a.shape[0],
         resamples=resamples,
         seed=seed,
-        signature=f"{info['signature']}|test:{method}|n:{resamples}",
+        signature=f"{info['signature']}|test:{method}",
     )
