@@ -8,6 +8,8 @@ import random
 
 import pytest
 from conftest import GOLD, SEEDS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench.corpus import load_gold_dir, sha256_text
 from bench.errors import BenchError
@@ -342,8 +344,6 @@ def test_counts_equal_nervaluate_one_to_one(seed: int) -> None:
 # ---------------------------------------------------------------------------------------
 # Properties (hypothesis)
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 H_LABELS = ("PERSON", "ORG", "GPE", "DATE", "TIME", "CARDINAL", "ORDINAL")
 H_TEXT = "x" * 40
