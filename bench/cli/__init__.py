@@ -25,7 +25,7 @@ def _register() -> None:
     from bench.cli import gold, systems
 
     app.add_typer(gold.app, name="gold")
-    app.add_typer(systems.app, name="systems")
+    app.command(name="systems")(systems.systems)
 
 
 _register()
