@@ -22,9 +22,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import gold, systems
+    from bench.cli import gold, score, systems
 
     app.add_typer(gold.app, name="gold")
+    app.command(name="score")(score.score)
     app.command(name="systems")(systems.systems)
 
 
