@@ -11,41 +11,10 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from bench.corpus import format_loc
 from bench.errors import BenchError
-from bench.schema import ALL_LABELS, LABEL_LAYER, LAYERS, PredictedSpan, PredictionRecord
+from bench.predictions import check_spans, iter_records
+from bench.schema import ALL_LABELS, LAYERS, PredictedSpan, PredictionRecord
 from bench.systems import BaseSystem, DocInput, Option, SystemInfo
-
-
-def read_prediction_lines(path: Path) -> dict[str, tuple[int, PredictionRecord]]:
-    """doc_id -> (line number, record) of a predictions JSONL file; errors name FILE:LINE."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BenchError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
-    out: dict[str, tuple[int, PredictionRecord]] = {}
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BenchError(f"{path}:{number}: line: not UTF-8") from None
-        try:
-            record = PredictionRecord.model_validate_json(line)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = format_loc(err["loc"]) if err["loc"] else "line"
-            raise BenchError(f"{path}:{number}: {loc}: {err['msg']}") from None
-        if record.doc_id in out:
-            first = out[record.doc_id][0]
-            raise BenchError(f"{path}:{number}: doc_id: {record.doc_id!r} already on line {first}")
-        out[record.doc_id] = (number, record)
-    return out
 
 
 class PredictionsSystem(BaseSystem):
@@ -69,9 +38,16 @@ class PredictionsSystem(BaseSystem):
     )
 
     def load(self) -> None:
-        """Read and validate the whole file; record its sha256."""
+        """Read and validate every line (bench.predictions); record the file's sha256."""
         path: Path = self.params["path"]
-        self.records = read_prediction_lines(path)
+        self.records: dict[str, tuple[int, PredictionRecord]] = {}
+        for lineno, record in iter_records(path):
+            if record.doc_id in self.records:
+                first = self.records[record.doc_id][0]
+                raise BenchError(
+                    f"{path}:{lineno}: doc_id: {record.doc_id!r} repeated (first on line {first})"
+                )
+            self.records[record.doc_id] = (lineno, record)
         self.versions = {"file_sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
     def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
@@ -88,21 +64,11 @@ class PredictionsSystem(BaseSystem):
         line, record = found
         if record.error is not None:
             raise RuntimeError(f"{path}:{line}: recorded error: {record.error}")
+        # the scorer's checks (offsets, layer, value type, text), failing this document only
+        check_spans(f"{path}:{line}", record.spans, doc.text)
         out = []
-        for i, span in enumerate(record.spans):
-            if not span.start < span.end <= len(doc.text):
-                raise ValueError(
-                    f"{path}:{line}: spans[{i}].end: {span.start}:{span.end} "
-                    f"not within 0 <= start < end <= {len(doc.text)}"
-                )
-            if span.layer is not None and span.layer != LABEL_LAYER[span.label]:
-                raise ValueError(
-                    f"{path}:{line}: spans[{i}].layer: {span.label} belongs to "
-                    f"{LABEL_LAYER[span.label]!r}, not {span.layer!r}"
-                )
+        for span in record.spans:
             piece = doc.text[span.start : span.end]
-            if span.text is not None and span.text != piece:
-                raise ValueError(f"{path}:{line}: spans[{i}].text: {span.text!r} != {piece!r}")
             mapped = self.span(span.start, span.end, span.label, span.value, piece, span.score)
             if mapped is not None:
                 out.append(mapped)

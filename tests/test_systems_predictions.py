@@ -57,7 +57,7 @@ def test_missing_document_can_fail(tmp_path: Path, docs: list[DocInput]) -> None
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{not json", ":2: line: Invalid JSON"),
+        ("{not json", ":2: json: Expecting property name"),
         (
             '{"doc_id": "a", "spans": [{"start": 0, "end": 1, "label": "PER"}]}',
             ":2: spans[0].label",
@@ -66,7 +66,7 @@ def test_missing_document_can_fail(tmp_path: Path, docs: list[DocInput]) -> None
         ('{"doc_id": "a", "spans": [], "extra": 1}', ":2: extra:"),
         (
             '{"doc_id": "000_1598703d18e677fe", "spans": []}',
-            ":2: doc_id: '000_1598703d18e677fe' already on line 1",
+            ":2: doc_id: '000_1598703d18e677fe' repeated (first on line 1)",
         ),
     ],
 )
@@ -96,8 +96,8 @@ def test_spans_are_checked_against_the_text(tmp_path: Path, docs: list[DocInput]
         got = extract_documents(system, [d])
         messages.append(got.failures[0].error)
     assert "spans[0].end" in messages[0] and f"<= {n}" in messages[0]
-    assert "spans[0].text: 'Pution' != 'Putin'" in messages[1]
-    assert "spans[0].layer: PERSON belongs to 'entity'" in messages[2]
+    assert "spans[0].text: 'Pution' != text[" in messages[1]
+    assert "spans[0].layer: 'PERSON' is a label of layer 'entity', not 'time'" in messages[2]
 
 
 def test_path_is_required_and_must_exist(tmp_path: Path) -> None:
