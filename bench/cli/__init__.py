@@ -22,9 +22,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import gold
+    from bench.cli import gold, schema
 
     app.add_typer(gold.app, name="gold")
+    app.add_typer(schema.app, name="schema")
 
 
 _register()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bench.corpus import format_loc, load_corpus_meta
+from bench.corpus import format_loc, load_corpus_meta, sha256_text
 from bench.errors import BenchError
 from bench.schema import (
     LABEL_LAYER,
@@ -65,7 +65,9 @@ def label_layer(label: str, where: str) -> str:
     """The layer a label belongs to; a one-line error naming ``where`` for unknown labels."""
     layer = LABEL_LAYER.get(label)
     if layer is None:
-        raise BenchError(f"{where}: label: unknown label {label!r} (known: {', '.join(LABEL_LAYER)})")
+        raise BenchError(
+            f"{where}: label: unknown label {label!r} (known: {', '.join(LABEL_LAYER)})"
+        )
     return layer
 
 
@@ -80,7 +82,9 @@ def make_span(
 ) -> GoldSpan:
     """A gold span cut from ``text``; the layer follows from the label."""
     if not (0 <= start < end <= len(text)):
-        raise BenchError(f"{where}: offsets {start}:{end} not within 0 <= start < end <= {len(text)}")
+        raise BenchError(
+            f"{where}: offsets {start}:{end} not within 0 <= start < end <= {len(text)}"
+        )
     layer = label_layer(label, where)
     return GoldSpan(
         start=start,
@@ -123,6 +127,20 @@ def corpus_date(texts_dir: Path, doc_id: str) -> dt.date | None:
     return next((d.document_date for d in meta.documents if d.doc_id == doc_id), None)
 
 
+def complete_header(head: Mapping[str, object], text: str, texts_dir: Path) -> dict[str, object]:
+    """Header fields a tool's own export may lack: the date from ``corpus.json``, the text's hash.
+
+    Taking the hash from the text itself is safe: the import still checks the text against
+    the seed text of the same id.
+    """
+    out = dict(head)
+    if not out.get("document_date") and isinstance(out.get("doc_id"), str):
+        out["document_date"] = corpus_date(texts_dir, str(out["doc_id"]))
+    if not out.get("text_sha256"):
+        out["text_sha256"] = sha256_text(text)
+    return out
+
+
 def need(obj: Mapping[str, object], key: str, kind: type | tuple[type, ...], where: str) -> object:
     """``obj[key]`` checked to be of ``kind``; a one-line error naming ``where`` and the key."""
     if key not in obj:
@@ -139,7 +157,9 @@ def label_groups() -> dict[str, tuple[str, ...]]:
     return {**LAYER_LABELS, "ignore": (IGNORE_LABEL,)}
 
 
-def span_extras(gold: GoldDocument, offset: Callable[[int], int] = int) -> dict[str, list[list[object]]]:
+def span_extras(
+    gold: GoldDocument, offset: Callable[[int], int] = int
+) -> dict[str, list[list[object]]]:
     """Values, span notes and ignore reasons keyed by offsets, for formats with no field for them.
 
     Keys are ``[start, end, label]`` (``[start, end]`` for ignore regions) in the format's own

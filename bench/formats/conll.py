@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bench.corpus import read_text, sha256_text, write_atomic
+from bench.corpus import read_text, write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
     HEADER_FIELDS,
@@ -23,7 +23,7 @@ from bench.formats.base import (
     GoldFormat,
     GoldRecord,
     build_gold,
-    corpus_date,
+    complete_header,
     header,
     make_span,
 )
@@ -32,7 +32,16 @@ from bench.formats.values import parse_value, value_text
 from bench.schema import IgnoreRegion
 
 DATA_FILE = "gold.conll"
-COLUMNS = ("TOKEN", "ENTITY", "TIME", "TIME_VALUE", "NUMBER", "NUMBER_VALUE", "IGNORE", "IGNORE_REASON")
+COLUMNS = (
+    "TOKEN",
+    "ENTITY",
+    "TIME",
+    "TIME_VALUE",
+    "NUMBER",
+    "NUMBER_VALUE",
+    "IGNORE",
+    "IGNORE_REASON",
+)
 EMPTY = "_"
 _TAGGED = {"ENTITY": "entity", "TIME": "time", "NUMBER": "number", "IGNORE": "ignore"}
 _EXTRA = {"time": "TIME_VALUE", "number": "NUMBER_VALUE", "ignore": "IGNORE_REASON"}
@@ -64,7 +73,9 @@ def document(record: GoldRecord) -> list[str]:
     for key in ("title", *HEADER_FIELDS[1:]):
         val = record.title if key == "title" else head[key]
         if val is not None and (key != "title" or val):
-            lines.append(f"# {key} = {json.dumps(val, ensure_ascii=False) if key in _JSON_FIELDS else val}")
+            lines.append(
+                f"# {key} = {json.dumps(val, ensure_ascii=False) if key in _JSON_FIELDS else val}"
+            )
     prev_end = 0
     for (a, b), row in zip(tokens, rows, strict=True):
         if "\n" in text[prev_end:a] and prev_end:
@@ -118,7 +129,9 @@ def _parse(path: Path) -> list[_Doc]:
             continue
         cols = line.split("\t")
         if len(cols) != len(COLUMNS):
-            raise BenchError(f"{path}:{lineno}: expected {len(COLUMNS)} tab-separated columns, got {len(cols)}")
+            raise BenchError(
+                f"{path}:{lineno}: expected {len(COLUMNS)} tab-separated columns, got {len(cols)}"
+            )
         if not docs:
             raise BenchError(f"{path}:{lineno}: a token before any '# newdoc id = …'")
         docs[-1].rows.append((lineno, cols))
@@ -140,7 +153,9 @@ def _align(doc: _Doc, text: str, path: Path) -> list[tuple[int, int]]:
         out.append((pos, pos + len(token)))
         pos += len(token)
     if text[pos:].strip():
-        raise BenchError(f"{path}:{doc.lineno}: {doc.doc_id}: tokens end at offset {pos}, before the text does")
+        raise BenchError(
+            f"{path}:{doc.lineno}: {doc.doc_id}: tokens end at offset {pos}, before the text does"
+        )
     return out
 
 
@@ -202,10 +217,7 @@ def _record(doc: _Doc, texts_dir: Path, path: Path) -> GoldRecord:
             except ValueError as exc:
                 raise BenchError(f"{where}: {_EXTRA.get(layer, col_name)}: {exc}") from None
             spans.append(make_span(text, start, end, label, where, value))
-    head = dict(doc.head)
-    if not head.get("document_date"):
-        head["document_date"] = corpus_date(texts_dir, doc.doc_id)
-    head.setdefault("text_sha256", sha256_text(text))
+    head = complete_header(doc.head, text, texts_dir)
     where = f"{path}:{doc.lineno}"
     gold = build_gold(head, spans, ignore, where)
     return GoldRecord(gold, text, str(head.get("title") or ""), where)

@@ -23,6 +23,7 @@ from bench.formats.base import (
     GoldFormat,
     GoldRecord,
     build_gold,
+    complete_header,
     header,
     make_span,
     span_extras,
@@ -78,7 +79,9 @@ def to_doc(record: GoldRecord, vocab: Vocab) -> Doc:
         raise BenchError(f"{record.where}: docbin: could not rebuild the text from tokens")
     for layer in LAYERS:
         doc.spans[layer] = [
-            Span(doc, starts[s.start], ends[s.end], label=s.label) for s in gold.spans if s.layer == layer
+            Span(doc, starts[s.start], ends[s.end], label=s.label)
+            for s in gold.spans
+            if s.layer == layer
         ]
     doc.spans[IGNORE_GROUP] = [
         Span(doc, starts[r.start], ends[r.end], label=IGNORE_LABEL) for r in gold.ignore
@@ -105,7 +108,7 @@ def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
     write_atomic(out_dir / DATA_FILE, docbin.to_bytes())
 
 
-def from_doc(doc: Doc, where: str) -> GoldRecord:
+def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
     """A record from a Doc written by :func:`to_doc` (or any Doc with ``bench`` user data)."""
     data = doc.user_data.get(USER_DATA_KEY)
     if not isinstance(data, dict) or "doc_id" not in data:
@@ -121,7 +124,15 @@ def from_doc(doc: Doc, where: str) -> GoldRecord:
         key = (sp.start_char, sp.end_char, sp.label_)
         here = f"{where}: span {sp.start_char}:{sp.end_char}"
         spans.append(
-            make_span(text, sp.start_char, sp.end_char, sp.label_, here, extras.values.get(key), extras.notes.get(key))
+            make_span(
+                text,
+                sp.start_char,
+                sp.end_char,
+                sp.label_,
+                here,
+                extras.values.get(key),
+                extras.notes.get(key),
+            )
         )
     ignore = [
         IgnoreRegion(
@@ -131,8 +142,10 @@ def from_doc(doc: Doc, where: str) -> GoldRecord:
         )
         for sp in (doc.spans[IGNORE_GROUP] if IGNORE_GROUP in doc.spans else [])
     ]
-    head = {k: data.get(k) for k in HEADER_FIELDS}
-    return GoldRecord(build_gold(head, spans, ignore, where), text, str(data.get("title") or ""), where)
+    head = complete_header({k: data.get(k) for k in HEADER_FIELDS}, text, texts_dir)
+    return GoldRecord(
+        build_gold(head, spans, ignore, where), text, str(data.get("title") or ""), where
+    )
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
@@ -149,7 +162,10 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
         docbin = DocBin(store_user_data=True).from_bytes(path.read_bytes())
     except (ValueError, KeyError, TypeError) as exc:
         raise BenchError(f"{path}: not a spaCy DocBin: {exc}") from None
-    return [from_doc(doc, f"{path}: doc {i}") for i, doc in enumerate(docbin.get_docs(Vocab()))]
+    return [
+        from_doc(doc, f"{path}: doc {i}", texts_dir)
+        for i, doc in enumerate(docbin.get_docs(Vocab()))
+    ]
 
 
 FORMAT = GoldFormat(

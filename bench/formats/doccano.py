@@ -24,6 +24,7 @@ from bench.formats.base import (
     GoldFormat,
     GoldRecord,
     build_gold,
+    complete_header,
     header,
     label_groups,
     make_span,
@@ -86,14 +87,16 @@ def _labels(obj: Mapping, where: str) -> list[tuple[int, int, str]]:
         items = obj.get("label", obj.get("labels", []))
         if not isinstance(items, list):
             raise BenchError(f"{where}: label: expected a list of [start, end, label]")
-        out = [tuple(x) if isinstance(x, list) and len(x) == 3 else (None, None, None) for x in items]
+        out = [
+            tuple(x) if isinstance(x, list) and len(x) == 3 else (None, None, None) for x in items
+        ]
     for i, (a, b, lab) in enumerate(out):
         if not (isinstance(a, int) and isinstance(b, int) and isinstance(lab, str)):
             raise BenchError(f"{where}: label[{i}]: expected [start, end, label], got {items[i]!r}")
     return out  # type: ignore[return-value]
 
 
-def _record(obj: object, path: Path, lineno: int) -> GoldRecord:
+def _record(obj: object, path: Path, lineno: int, texts_dir: Path) -> GoldRecord:
     where = f"{path}:{lineno}"
     if not isinstance(obj, dict):
         raise BenchError(f"{where}: expected a JSON object")
@@ -118,8 +121,10 @@ def _record(obj: object, path: Path, lineno: int) -> GoldRecord:
         spans.append(
             make_span(text, start, end, label, here, extras.values.get(key), extras.notes.get(key))
         )
-    head = {k: obj.get(k) for k in HEADER_FIELDS}
-    return GoldRecord(build_gold(head, spans, ignore, where), text, str(obj.get("title") or ""), where)
+    head = complete_header({k: obj.get(k) for k in HEADER_FIELDS}, text, texts_dir)
+    return GoldRecord(
+        build_gold(head, spans, ignore, where), text, str(obj.get("title") or ""), where
+    )
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
@@ -137,7 +142,7 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise BenchError(f"{path}:{lineno}: json: {exc.msg} (column {exc.colno})") from None
-        out.append(_record(obj, path, lineno))
+        out.append(_record(obj, path, lineno, texts_dir))
     return out
 
 

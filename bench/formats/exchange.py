@@ -62,7 +62,9 @@ def load_records(
         check = validate_gold_file(path, texts_dir)
         bad = blocking(check)
         if bad:
-            more = f" (+{len(bad) - 1} more; run `bench gold validate {path}`)" if len(bad) > 1 else ""
+            more = (
+                f" (+{len(bad) - 1} more; run `bench gold validate {path}`)" if len(bad) > 1 else ""
+            )
             raise BenchError(f"{bad[0]}{more}")
         assert check.gold is not None and check.text is not None
         out.append(GoldRecord(check.gold, check.text, titles.get(check.gold.doc_id, ""), str(path)))
@@ -137,7 +139,9 @@ def read_records(
     for rec in records:
         doc_id = rec.gold.doc_id
         if doc_id in seen:
-            raise BenchError(f"{rec.where}: doc_id: {doc_id!r} appears twice (first in {seen[doc_id]})")
+            raise BenchError(
+                f"{rec.where}: doc_id: {doc_id!r} appears twice (first in {seen[doc_id]})"
+            )
         seen[doc_id] = rec.where
         check_text(rec, texts_dir)
     return records
@@ -153,7 +157,7 @@ class ImportOutcome:
 
 
 def check_records(records: Sequence[GoldRecord], texts_dir: Path) -> list[Violation]:
-    """Every gold rule for each record, checked on its canonical JSON; violations name the source."""
+    """Every gold rule for each record, checked on its JSON; violations name its source."""
     out: list[Violation] = []
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         for rec in records:

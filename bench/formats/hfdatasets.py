@@ -20,6 +20,7 @@ from bench.formats.base import (
     GoldFormat,
     GoldRecord,
     build_gold,
+    complete_header,
     header,
     make_span,
 )
@@ -89,7 +90,7 @@ def dataset(records: Sequence[GoldRecord]) -> Any:
     return datasets.Dataset.from_list([row(r) for r in records], features=features())
 
 
-def from_row(data: Mapping[str, Any], where: str) -> GoldRecord:
+def from_row(data: Mapping[str, Any], where: str, texts_dir: Path) -> GoldRecord:
     """A record from one table row."""
     text = data.get("text")
     if not isinstance(text, str) or not data.get("doc_id"):
@@ -116,8 +117,10 @@ def from_row(data: Mapping[str, Any], where: str) -> GoldRecord:
         IgnoreRegion(start=int(r["start"]), end=int(r["end"]), reason=str(r.get("reason") or ""))
         for r in data.get("ignore") or []
     ]
-    head = {k: data.get(k) for k in HEADER_FIELDS}
-    return GoldRecord(build_gold(head, spans, ignore, where), text, str(data.get("title") or ""), where)
+    head = complete_header({k: data.get(k) for k in HEADER_FIELDS}, text, texts_dir)
+    return GoldRecord(
+        build_gold(head, spans, ignore, where), text, str(data.get("title") or ""), where
+    )
 
 
 def write_disk(records: Sequence[GoldRecord], out_dir: Path) -> None:
@@ -138,9 +141,11 @@ def read_disk(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[G
         raise BenchError(f"{path}: not a dataset saved with save_to_disk: {exc}") from None
     if isinstance(ds, datasets.DatasetDict):
         if len(ds) != 1:
-            raise BenchError(f"{path}: a DatasetDict with splits {', '.join(ds)}; give one split's directory")
+            raise BenchError(
+                f"{path}: a DatasetDict with splits {', '.join(ds)}; give one split's directory"
+            )
         ds = next(iter(ds.values()))
-    return [from_row(r, f"{path}: row {i}") for i, r in enumerate(ds)]
+    return [from_row(r, f"{path}: row {i}", texts_dir) for i, r in enumerate(ds)]
 
 
 def write_parquet(records: Sequence[GoldRecord], out_dir: Path) -> None:
@@ -165,7 +170,7 @@ def read_parquet(path: Path, texts_dir: Path, options: Mapping[str, str]) -> lis
             rows = pq.read_table(f).to_pylist()
         except Exception as exc:  # pyarrow raises several types for a broken file
             raise BenchError(f"{f}: not a Parquet file: {exc}") from None
-        out += [from_row(r, f"{f}: row {i}") for i, r in enumerate(rows)]
+        out += [from_row(r, f"{f}: row {i}", texts_dir) for i, r in enumerate(rows)]
     return out
 
 

@@ -23,6 +23,7 @@ from bench.formats.base import (
     GoldFormat,
     GoldRecord,
     build_gold,
+    complete_header,
     header,
     label_layer,
     make_span,
@@ -84,7 +85,9 @@ def task(record: GoldRecord) -> dict:
     for i, sp in enumerate(gold.spans):
         a, b = u.to_units(sp.start), u.to_units(sp.end)
         rid = f"s{i}"
-        result.append(_region(rid, sp.layer, "labels", a, b, {"text": sp.text, "labels": [sp.label]}))
+        result.append(
+            _region(rid, sp.layer, "labels", a, b, {"text": sp.text, "labels": [sp.label]})
+        )
         val = value_text(sp.value)
         if val is not None:
             result.append(_region(rid, VALUE_NAME, "textarea", a, b, {"text": [val]}))
@@ -116,11 +119,15 @@ def _pick_result(t: Mapping, choice: str, where: str) -> list:
     predictions = t.get("predictions") or []
     if choice.isdigit():
         if int(choice) >= len(annotations):
-            raise BenchError(f"{where}: annotations: no annotation {choice} ({len(annotations)} kept)")
+            raise BenchError(
+                f"{where}: annotations: no annotation {choice} ({len(annotations)} kept)"
+            )
         chosen = annotations[int(choice)]
     elif choice == "latest" and annotations:
         # Label Studio's ISO timestamps sort as text; list order breaks ties.
-        chosen = max(enumerate(annotations), key=lambda p: (str(p[1].get("updated_at", "")), p[0]))[1]
+        chosen = max(enumerate(annotations), key=lambda p: (str(p[1].get("updated_at", "")), p[0]))[
+            1
+        ]
     elif choice in ("latest", "prediction"):
         if not predictions:
             return []
@@ -133,7 +140,7 @@ def _pick_result(t: Mapping, choice: str, where: str) -> list:
     return result
 
 
-def _record(t: object, path: Path, index: int, choice: str) -> GoldRecord:
+def _record(t: object, path: Path, index: int, choice: str, texts_dir: Path) -> GoldRecord:
     where = f"{path}: task {index}"
     if not isinstance(t, dict):
         raise BenchError(f"{where}: expected a task object")
@@ -194,7 +201,7 @@ def _record(t: object, path: Path, index: int, choice: str) -> GoldRecord:
         except ValueError as exc:
             raise BenchError(f"{here}: {VALUE_NAME}: {exc}") from None
         spans.append(make_span(text, start, end, label, here, value, notes))
-    head = {k: data.get(k) for k in HEADER_FIELDS}
+    head = complete_header({k: data.get(k) for k in HEADER_FIELDS}, text, texts_dir)
     gold = build_gold(head, spans, ignore, where)
     return GoldRecord(gold, text, str(data.get("title") or ""), where)
 
@@ -226,7 +233,7 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
     if unknown:
         raise BenchError(f"unknown option(s) for labelstudio: {', '.join(sorted(unknown))}")
     choice = options.get("annotation", "latest")
-    return [_record(t, path, i, choice) for i, t in enumerate(tasks)]
+    return [_record(t, path, i, choice, texts_dir) for i, t in enumerate(tasks)]
 
 
 FORMAT = GoldFormat(

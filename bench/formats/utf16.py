@@ -1,4 +1,4 @@
-"""Offsets in UTF-16 code units (Label Studio, doccano: JavaScript strings) and code points (ours)."""
+"""Offsets in UTF-16 code units (Label Studio, doccano: JavaScript) and code points (ours)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,9 @@ def parse_value(layer: str, text: str | None) -> Value:
     try:
         number = json.loads(text)
     except json.JSONDecodeError:
-        raise ValueError(f"number value {text!r} is not a number (write 12000000, not 12 million)")
+        raise ValueError(
+            f"number value {text!r} is not a number (write 12000000, not 12 million)"
+        ) from None
     if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
         raise ValueError(f"number value {text!r} is not a finite number")
     return number
