@@ -7,10 +7,8 @@ and undoes the files it wrote if a later write fails, so the corpus is never hal
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,30 +71,6 @@ def new_doc_id(text: str, corpus: CorpusMeta | None) -> str:
 def default_title(text: str) -> str:
     """The first non-blank line of the text: the headline in every seed."""
     return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-
-
-def create_system(spec: str, options: Mapping[str, str]) -> System:
-    """The system ``spec`` with its options: the registry's when bench.systems has one.
-
-    Until the registry (``bench.systems.create_system``) is on main, ``package.module:Class``
-    names a class constructed with the options mapping, as the registry will.
-    """
-    from bench import systems
-
-    registry = getattr(systems, "create_system", None)
-    if registry is not None:
-        return registry(spec, dict(options))
-    module_name, sep, attr = spec.partition(":")
-    if not sep:
-        raise BenchError(f"--pre-annotate: {spec!r}: give package.module:ClassName")
-    try:
-        cls = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise BenchError(f"--pre-annotate: cannot load {spec!r}: {exc}") from None
-    system = cls(dict(options))
-    if not isinstance(system, System):
-        raise BenchError(f"--pre-annotate: {spec!r} is not a bench system (load, extract, close)")
-    return system
 
 
 def draft_spans(text: str, predicted: list[PredictedSpan]) -> tuple[list[GoldSpan], Counter[str]]:

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from bench.cli import app
 from bench.corpus import load_documents, sha256_text, validate_gold_file
 from bench.errors import BenchError
-from bench.intake import add_document, create_system, draft_spans, new_doc_id
+from bench.intake import add_document, draft_spans, new_doc_id
 from bench.schema import GoldDocument, PredictedSpan
-from bench.systems import DocInput, SystemInfo
+from bench.systems import DocInput, SystemInfo, create_system
 
 DATE = dt.date(2017, 12, 11)
 ARTICLE = "Moscow, 12 Dec.\r\nSome 465 people met 2 ministers on Monday.\r\n"

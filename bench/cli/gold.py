@@ -1,4 +1,4 @@
-"""``bench gold ...``: validate, show, add, diff, export and import gold annotations."""
+"""``bench gold ...``: validate, show, count, compare, add, diff, export and import gold."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
-    help="Validate, review, add, diff, export and import gold annotations.", no_args_is_help=True
+    help="Validate, review, count and compare gold; add documents; diff, export, import.",
+    no_args_is_help=True,
 )
 
 TextsOpt = Annotated[Path, typer.Option("--texts", help="Directory of the documents' texts.")]
@@ -70,6 +71,77 @@ def show(
 
 
 @app.command()
+def stats(
+    gold: GoldOpt = Path("gold"),
+    texts: TextsOpt = Path("seeds"),
+    readme: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the table into this file between <!-- corpus:... --> markers."
+        ),
+    ] = None,
+) -> None:
+    """Count gold spans per layer, label and document (markdown table)."""
+    from bench.corpus import load_gold_dir, write_atomic
+    from bench.errors import BenchError
+    from bench.review import replace_between, stats_markdown
+
+    docs = load_gold_dir(gold, texts)
+    table = stats_markdown(g for g, _ in docs.values())
+    typer.echo(table, nl=False)
+    if readme is not None:
+        try:
+            updated = replace_between(readme.read_text("utf-8"), "corpus", table)
+        except (OSError, ValueError) as exc:
+            raise BenchError(f"{readme}: {exc}") from None
+        write_atomic(readme, updated)
+
+
+@app.command()
+def agree(
+    dir_a: Annotated[Path, typer.Argument(help="First annotation (directory of gold files).")],
+    dir_b: Annotated[Path, typer.Argument(help="Second annotation of the same documents.")],
+    texts: TextsOpt = Path("seeds"),
+    adjudicated: Annotated[
+        Path | None, typer.Option(help="Adjudicated gold: show which side it took.")
+    ] = None,
+) -> None:
+    """Agreement of two annotations: span F1, value agreement, token kappa, disagreements."""
+    from bench.agreement import agree as compute
+    from bench.agreement import disagreements_markdown, figures_markdown
+    from bench.corpus import load_gold_dir
+
+    a = load_gold_dir(dir_a, texts)
+    b = load_gold_dir(dir_b, texts)
+    ag = compute(a, b, dir_a.name or str(dir_a), dir_b.name or str(dir_b))
+    adj = load_gold_dir(adjudicated, texts) if adjudicated else None
+    typer.echo(figures_markdown(ag))
+    typer.echo(disagreements_markdown(ag, adj), nl=False)
+
+
+@app.command("agreement-report")
+def agreement_report(
+    passes: Annotated[Path, typer.Option(help="Directory of annotation passes.")] = Path(
+        "gold/passes"
+    ),
+    gold: GoldOpt = Path("gold"),
+    texts: TextsOpt = Path("seeds"),
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = Path("gold/AGREEMENT.md"),
+) -> None:
+    """Write gold/AGREEMENT.md: agreement between all passes and with the adjudicated gold."""
+    from bench.agreement import load_passes, report_markdown
+    from bench.corpus import load_gold_dir, write_atomic
+    from bench.errors import BenchError
+
+    found = load_passes(passes, texts) if passes.is_dir() else {}
+    if len(found) < 2:
+        raise BenchError(f"{passes}: needs at least two passes (sub-directories of gold files)")
+    text = report_markdown(found, load_gold_dir(gold, texts), "bench gold agreement-report")
+    write_atomic(out, text)
+    typer.echo(f"wrote {out}", err=True)
+
+
+@app.command()
 def add(
     source: Annotated[
         Path, typer.Argument(help="The article's text, UTF-8 (copied byte for byte).")
@@ -97,7 +169,8 @@ def add(
     import datetime as dt
 
     from bench.errors import BenchError
-    from bench.intake import add_document, create_system
+    from bench.intake import add_document
+    from bench.systems import create_system, parse_option_args
 
     try:
         document_date = dt.date.fromisoformat(date)
@@ -105,7 +178,7 @@ def add(
         raise BenchError(f"--date: {date!r} is not a date YYYY-MM-DD") from None
     system = None
     if pre_annotate:
-        system = create_system(pre_annotate, _options(option))
+        system = create_system(pre_annotate, parse_option_args(option or []))
     elif option:
         raise BenchError("--option: only with --pre-annotate")
     result = add_document(
@@ -132,18 +205,6 @@ def add(
                 f"bench gold validate {result.gold_path}"
             )
     typer.echo(f"next: review it (bench gold show {result.doc_id}), then set status to annotated")
-
-
-def _options(pairs: list[str] | None) -> dict[str, str]:
-    from bench.errors import BenchError
-
-    out: dict[str, str] = {}
-    for pair in pairs or []:
-        key, sep, val = pair.partition("=")
-        if not sep or not key:
-            raise BenchError(f"--option: expected key=value, got {pair!r}")
-        out[key] = val
-    return out
 
 
 @app.command()
@@ -199,6 +260,7 @@ def import_(
 ) -> None:
     """Import gold from an annotation tool; every text hash and gold rule is checked first."""
     from bench.formats.exchange import import_gold
+    from bench.systems import parse_option_args
 
     outcome = import_gold(
         fmt,
@@ -208,7 +270,7 @@ def import_(
         force=force,
         status=status,
         annotator=annotator,
-        options=_options(option),
+        options=parse_option_args(option or []),
     )
     if outcome.violations:
         for v in outcome.violations:
