@@ -72,6 +72,15 @@ def test_errors_name_file_and_line(corpus, tmp_path: Path) -> None:
         read_records("brat", path, texts)
 
 
+def test_crlf_ann_files_are_read(corpus, tmp_path: Path) -> None:
+    texts, gold_dir = corpus
+    export_gold("brat", gold_dir, texts, tmp_path / "b", [EMOJI_ID])
+    path = tmp_path / "b" / f"{EMOJI_ID}.ann"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    (rec,) = read_records("brat", tmp_path / "b", texts)
+    assert rec.gold == emoji_gold()
+
+
 def test_annotation_conf_allows_overlap_and_lists_labels() -> None:
     conf = annotation_conf()
     assert "<OVL-TYPE>:<ANY>" in conf

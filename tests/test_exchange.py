@@ -225,3 +225,14 @@ def test_cli_errors_are_one_line(corpus, tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"error: {bad}:1: json: ") and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_export_is_byte_for_byte_deterministic(fmt: str, corpus, tmp_path: Path) -> None:
+    texts, gold_dir = corpus
+    first = export_gold(fmt, gold_dir, texts, tmp_path / "one")
+    second = export_gold(fmt, gold_dir, texts, tmp_path / "two")
+    assert [p.relative_to(tmp_path / "one") for p in first] == [
+        p.relative_to(tmp_path / "two") for p in second
+    ]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(first, second, strict=True))

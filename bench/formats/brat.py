@@ -135,7 +135,8 @@ def read_ann(ann_path: Path, text: str, head: Mapping[str, object]) -> GoldRecor
     """One record from a ``.ann`` file and its text; ``head`` gives the header fields."""
     bounds: dict[str, tuple[int, str, int, int]] = {}
     notes: dict[str, dict] = {}
-    for lineno, raw in enumerate(read_text(ann_path).split("\n"), start=1):
+    for lineno, line in enumerate(read_text(ann_path).split("\n"), start=1):
+        raw = line.removesuffix("\r")  # .ann files saved with CRLF line ends
         where = f"{ann_path}:{lineno}"
         if not raw.strip():
             continue

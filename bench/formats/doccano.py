@@ -1,10 +1,10 @@
 """doccano sequence labeling: JSONL with ``label: [[start, end, LABEL], …]``, and its label types.
 
 doccano stores a line's other keys as the example's metadata, which its export spreads back
-at the top level of each line, so the gold header and what doccano has no field for ride along as top-level keys:
-``values``, ``span_notes`` (``[start, end, LABEL, x]``) and ``ignore_reasons``
-(``[start, end, reason]``). Ignore regions are spans labelled ``IGNORE``. All offsets are
-UTF-16 code units, as doccano counts them in the browser.
+at the top level of each line, so the gold header and what doccano has no field for ride
+along as top-level keys: ``values``, ``span_notes`` (``[start, end, LABEL, x]``) and
+``ignore_reasons`` (``[start, end, reason]``). Ignore regions are spans labelled
+``IGNORE``. All offsets are UTF-16 code units, as doccano counts them in the browser.
 """
 
 from __future__ import annotations
