@@ -30,6 +30,7 @@ def test_json_and_filter() -> None:
     [row] = json.loads(out.stdout)
     assert row["name"] == "rules" and row["available"] is True
     assert row["options"] == {"values": "true"}
+    assert row["label_map"]["DATE"] == "DATE"
 
 
 def test_unknown_name_is_one_line() -> None:

@@ -17,7 +17,7 @@ def systems(
 ) -> None:
     """List every system with its labels and options; if unavailable, why and what to install."""
     from bench.errors import BenchError
-    from bench.systems import list_systems, shadowed_plugins
+    from bench.systems import list_systems, resolve_label_map, shadowed_plugins
 
     rows = list_systems(deep=check)
     if names:
@@ -42,6 +42,7 @@ def systems(
                     "layers": list(info.layers) if info else [],
                     "labels": list(info.labels) if info else [],
                     "options": {o.name: o.default for o in info.options} if info else {},
+                    "label_map": resolve_label_map(info, {}) if info else {},
                 }
             )
         typer.echo(json.dumps(out, indent=2))
