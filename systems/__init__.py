@@ -1,0 +1,1 @@
+"""Built-in systems: one backend per module, registered in ``bench.systems``."""
