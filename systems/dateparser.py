@@ -36,7 +36,7 @@ def _version() -> str:
         return "not installed"
 
 
-class Dateparser(Backend):
+class DateparserSystem(Backend):
     """dateparser's ``search_dates`` with the document date as relative base."""
 
     info: ClassVar[SystemInfo] = SystemInfo(

@@ -121,7 +121,7 @@ def _amount(value: dict[str, Any]) -> tuple[object, object]:
     return value.get("value"), value.get("unit")
 
 
-class Duckling(Backend):
+class DucklingSystem(Backend):
     """Duckling, English: time, duration, number, ordinal, money and measure dimensions."""
 
     info: ClassVar[SystemInfo] = SystemInfo(

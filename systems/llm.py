@@ -110,7 +110,7 @@ def cache_key(model: str, messages: list[dict[str, str]], params: dict[str, Any]
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-class LLM(Backend):
+class LlmSystem(Backend):
     """A chat model behind an OpenAI-compatible ``/chat/completions`` endpoint."""
 
     info: ClassVar[SystemInfo] = SystemInfo(

@@ -50,7 +50,7 @@ def classify(quantity: Any) -> tuple[str, object]:
     return "quantity", value
 
 
-class Quantulum3(Backend):
+class Quantulum3System(Backend):
     """quantulum3 (regex grammar over a unit catalogue); units disambiguated without sklearn."""
 
     info: ClassVar[SystemInfo] = SystemInfo(

@@ -137,7 +137,7 @@ def timex_value(resolution: dict[str, Any] | None, doc_date: dt.date, resolve: s
     return _fill(chosen.get("timex") or timex, when, doc_date)
 
 
-class Recognizers(Backend):
+class RecognizersSystem(Backend):
     """Microsoft Recognizers-Text (English): numbers, units, percentages, money, date-times."""
 
     info: ClassVar[SystemInfo] = SystemInfo(

@@ -12,13 +12,13 @@ pytest.importorskip("dateparser")
 from bench.errors import BenchError
 from bench.systems import DocInput
 from bench.timex import is_timex_value
-from systems.dateparser import Dateparser
+from systems.dateparser import DateparserSystem
 
 DATE = dt.date(2017, 12, 11)
 
 
 def _run(docs: list[DocInput], **options: str) -> list[list]:
-    system = Dateparser(options)
+    system = DateparserSystem(options)
     system.load()
     try:
         return system.extract(docs)
@@ -72,8 +72,8 @@ def test_astral_characters_and_options() -> None:
     first, second = text.index("on December 7"), text.index("On December 7")
     assert got == [(first, "2018-12-07"), (second, "2018-12-07")]
     with pytest.raises(BenchError, match="prefer_dates_from"):
-        Dateparser({"prefer_dates_from": "never"}).load()
+        DateparserSystem({"prefer_dates_from": "never"}).load()
 
 
 def test_probe() -> None:
-    assert Dateparser.probe() is None
+    assert DateparserSystem.probe() is None

@@ -11,13 +11,13 @@ pytest.importorskip("duckling")
 from bench.errors import BenchError
 from bench.systems import DocInput
 from bench.timex import is_timex_value
-from systems.duckling import Duckling, time_value
+from systems.duckling import DucklingSystem, time_value
 
 DATE = dt.date(2017, 12, 11)
 
 
 def _run(docs: list[DocInput], **options: str) -> list[list]:
-    system = Duckling(options)
+    system = DucklingSystem(options)
     system.load()
     try:
         return system.extract(docs)
@@ -43,7 +43,7 @@ def _ending(seeds: dict, doc: str, text: str, nth: int = 0):
 
 
 def test_every_span_is_well_formed(seeds: dict) -> None:
-    labels = set(Duckling.info.labels)
+    labels = set(DucklingSystem.info.labels)
     for text, spans in seeds.values():
         assert spans
         for s in spans:
@@ -112,12 +112,12 @@ def test_time_value_intervals() -> None:
 
 def test_bad_options() -> None:
     with pytest.raises(BenchError, match="option tz='Mars/Olympus'"):
-        Duckling({"tz": "Mars/Olympus"}).load()
+        DucklingSystem({"tz": "Mars/Olympus"}).load()
     with pytest.raises(BenchError, match="dims"):
-        Duckling({"dims": "time,weather"}).load()
+        DucklingSystem({"dims": "time,weather"}).load()
     with pytest.raises(BenchError, match="zoneinfo"):
-        Duckling({"zoneinfo": "/nonexistent"}).load()
+        DucklingSystem({"zoneinfo": "/nonexistent"}).load()
 
 
 def test_probe() -> None:
-    assert Duckling.probe() is None
+    assert DucklingSystem.probe() is None

@@ -17,7 +17,7 @@ import pytest
 
 from bench.errors import BenchError
 from bench.systems import DocInput
-from systems.llm import LLM, LLMError, parse_answer
+from systems.llm import LLMError, LlmSystem, parse_answer
 
 DATE = dt.date(2017, 12, 11)
 # script(payload, n) -> (status, body, delay seconds, extra headers); n counts earlier
@@ -116,7 +116,7 @@ def serve() -> Iterator[Callable[[Script], ChatServer]]:
         s.close()
 
 
-def make(server: ChatServer, tmp_path: Path, **options: str) -> tuple[LLM, list[float]]:
+def make(server: ChatServer, tmp_path: Path, **options: str) -> tuple[LlmSystem, list[float]]:
     """A loaded llm system pointed at ``server``; its backoff sleeps are recorded, not slept."""
     opts = {
         "base_url": server.base_url,
@@ -126,7 +126,7 @@ def make(server: ChatServer, tmp_path: Path, **options: str) -> tuple[LLM, list[
         "backoff": "0.01",
         **options,
     }
-    system = LLM(opts)
+    system = LlmSystem(opts)
     system.load()
     sleeps: list[float] = []
     system._sleep = sleeps.append
@@ -304,7 +304,7 @@ def test_retry_after_is_honoured(serve, tmp_path: Path) -> None:
 
 
 def test_unreachable_server(tmp_path: Path) -> None:
-    system = LLM({"base_url": "http://127.0.0.1:9/v1", "model": "m", "cache_dir": "off"})
+    system = LlmSystem({"base_url": "http://127.0.0.1:9/v1", "model": "m", "cache_dir": "off"})
     system.load()
     system._sleep = lambda s: None
     with pytest.raises(LLMError, match="gave up after 4 attempts"):
@@ -400,4 +400,4 @@ def test_number_values_and_bad_options(serve, tmp_path: Path) -> None:
         ({"base_url": "http://x/v1", "model": "m", "layers": "entity,mood"}, "layers"),
     ]:
         with pytest.raises(BenchError, match=f"option {field}="):
-            LLM(opts).load()
+            LlmSystem(opts).load()

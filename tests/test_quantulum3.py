@@ -11,13 +11,13 @@ pytest.importorskip("quantulum3")
 
 from bench.errors import BenchError
 from bench.systems import DocInput
-from systems.quantulum3 import Quantulum3
+from systems.quantulum3 import Quantulum3System
 
 DATE = dt.date(2017, 12, 11)
 
 
 def _run(docs: list[DocInput], **options: str) -> list[list]:
-    system = Quantulum3(options)
+    system = Quantulum3System(options)
     system.load()
     try:
         return system.extract(docs)
@@ -42,7 +42,7 @@ def test_every_span_is_well_formed(seeds: dict) -> None:
     for text, spans in seeds.values():
         for s in spans:
             assert text[s.start : s.end] == s.text
-            assert s.label in Quantulum3.info.labels
+            assert s.label in Quantulum3System.info.labels
 
 
 def test_numbers_and_durations(seeds: dict) -> None:
@@ -76,8 +76,8 @@ def test_units_without_the_classifier() -> None:
 
 def test_bad_language() -> None:
     with pytest.raises(BenchError, match="option lang='xx'"):
-        Quantulum3({"lang": "xx"}).load()
+        Quantulum3System({"lang": "xx"}).load()
 
 
 def test_probe() -> None:
-    assert Quantulum3.probe() is None
+    assert Quantulum3System.probe() is None

@@ -11,13 +11,13 @@ pytest.importorskip("recognizers_suite")
 from bench.errors import BenchError
 from bench.systems import DocInput
 from bench.timex import is_timex_value
-from systems.recognizers import Recognizers, timex_value
+from systems.recognizers import RecognizersSystem, timex_value
 
 DATE = dt.date(2017, 12, 11)
 
 
 def _run(docs: list[DocInput], **options: str) -> list[list]:
-    system = Recognizers(options)
+    system = RecognizersSystem(options)
     system.load()
     try:
         return system.extract(docs)
@@ -42,7 +42,7 @@ def _find(seeds: dict, doc: str, text: str, nth: int = 0):
 
 
 def test_every_span_is_well_formed(seeds: dict) -> None:
-    labels = set(Recognizers.info.labels)
+    labels = set(RecognizersSystem.info.labels)
     for text, spans in seeds.values():
         assert spans
         for s in spans:
@@ -114,11 +114,11 @@ def test_label_map_override_and_bad_options(seed_docs: dict) -> None:
     assert "ORDINAL" not in labels
     assert [s.value for s in spans if s.label == "CARDINAL"] == [7]
     with pytest.raises(BenchError, match="unknown option 'colour'"):
-        Recognizers({"colour": "red"})
+        RecognizersSystem({"colour": "red"})
     with pytest.raises(BenchError, match="label_map"):
-        Recognizers({"label_map": "number=NUMBER"})
+        RecognizersSystem({"label_map": "number=NUMBER"})
     with pytest.raises(BenchError, match="models"):
-        Recognizers({"models": "number,weather"}).load()
+        RecognizersSystem({"models": "number,weather"}).load()
 
 
 def test_timex_value_edge_cases() -> None:
@@ -132,4 +132,4 @@ def test_timex_value_edge_cases() -> None:
 
 
 def test_probe() -> None:
-    assert Recognizers.probe() is None
+    assert RecognizersSystem.probe() is None
