@@ -10,7 +10,7 @@ from bench.offsets import find_in_order
 from bench.schema import PredictedSpan
 from bench.systems import DocInput, SystemInfo
 from bench.timex import timex_from_datetime
-from systems._base import Backend, doc_datetime, finish
+from systems._base import WARM_UP, Backend, doc_datetime, finish
 
 REQUIRES = ("dateparser>=1.5",)
 IMPORTS = ("dateparser",)
@@ -63,6 +63,7 @@ class DateparserSystem(Backend):
         from dateparser.search import search_dates
 
         self._search = search_dates
+        self.extract([WARM_UP])
 
     def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
         """Search each document and locate every found string in reading order."""

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from bench.schema import PredictedSpan
 from bench.systems import DocInput, SystemInfo
 from bench.timex import duration_timex, timex_from_datetime
-from systems._base import Backend, drop_nested_in_layer, finish, nearest, number_value
+from systems._base import WARM_UP, Backend, drop_nested_in_layer, finish, nearest, number_value
 
 REQUIRES = ("pyduckling-native-phihos>=0.3", "tzdata>=2023.3")
 IMPORTS = ("duckling",)
@@ -170,6 +170,7 @@ class DucklingSystem(Backend):
         lang = duckling.parse_lang(self.options["locale"].upper())
         self._locale = duckling.default_locale_lang(lang)
         self._dim_objs = {d: duckling.parse_dimensions([d]) for d in self._dims}
+        self.extract([WARM_UP])
 
     def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
         """Parse each document once per dimension (so no dimension hides another's result)."""

@@ -12,7 +12,7 @@ from bench.offsets import find_all
 from bench.schema import PredictedSpan
 from bench.systems import DocInput, SystemInfo
 from bench.timex import duration_timex
-from systems._base import Backend, finish, number_value
+from systems._base import WARM_UP, Backend, finish, number_value
 
 REQUIRES = ("quantulum3>=0.10",)
 IMPORTS = ("quantulum3",)
@@ -83,6 +83,7 @@ class Quantulum3System(Backend):
             raise self._fail("lang", f"not one of {known}") from None
         classifier.USE_CLF = False
         self._parser = parser
+        self.extract([WARM_UP])
 
     def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
         """Every quantity of each document."""

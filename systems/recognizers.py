@@ -12,7 +12,7 @@ from bench.offsets import find_all
 from bench.schema import PredictedSpan
 from bench.systems import DocInput, SystemInfo
 from bench.timex import is_timex_value
-from systems._base import Backend, doc_datetime, finish, nearest, number_value
+from systems._base import WARM_UP, Backend, doc_datetime, finish, nearest, number_value
 
 REQUIRES = ("recognizers-text-suite>=1.0.2a2", "emoji<2")
 IMPORTS = ("recognizers_suite", "emoji")
@@ -193,6 +193,7 @@ class RecognizersSystem(Backend):
             self._parsers = {name: build[name]() for name in self._models}
         except (ValueError, KeyError) as exc:
             raise self._fail("culture", f"not supported by Recognizers-Text ({exc})") from None
+        self.extract([WARM_UP])
 
     def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
         """Run every chosen model on each document."""
