@@ -1,0 +1,68 @@
+"""Helpers shared by the built-in backends (systems/_base.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bench.schema import PredictedSpan
+from bench.systems import SystemInfo
+from systems._base import Backend, drop_nested_in_layer, finish, nearest, number_value
+
+
+def _sp(start: int, end: int, label: str) -> PredictedSpan:
+    return PredictedSpan(start=start, end=end, label=label)
+
+
+def test_number_value() -> None:
+    assert number_value("465000") == 465000
+    assert number_value("465,000") == 465000
+    assert number_value("10%") == 10
+    assert number_value("3.5") == 3.5
+    assert number_value(12e6) == 12_000_000 and isinstance(number_value(12e6), int)
+    assert number_value(1e300) == 1e300 and isinstance(number_value(1e300), float)
+    for bad in ("two", "", None, True, float("nan"), float("inf"), [1]):
+        assert number_value(bad) is None
+
+
+def test_nearest_prefers_the_closest_then_the_earlier() -> None:
+    ref = dt.date(2017, 12, 11)
+    assert nearest([dt.date(2017, 12, 4), dt.date(2017, 12, 11)], ref) == 1
+    assert nearest([dt.datetime(2016, 12, 11), dt.datetime(2017, 12, 11, 8)], ref) == 1
+    assert nearest([dt.date(2017, 12, 18), dt.date(2017, 12, 4)], ref) == 1  # tie: earlier
+
+
+def test_finish_dedupes_sorts_and_drops_cardinals_in_times() -> None:
+    spans = [
+        _sp(10, 24, "DATE"),
+        _sp(20, 24, "CARDINAL"),
+        _sp(20, 24, "CARDINAL"),
+        _sp(0, 3, "CARDINAL"),
+        _sp(12, 19, "ORDINAL"),
+    ]
+    kept = finish(spans, drop_cardinals_in_times=True)
+    assert [(s.start, s.end, s.label) for s in kept] == [
+        (0, 3, "CARDINAL"),
+        (10, 24, "DATE"),
+        (12, 19, "ORDINAL"),
+    ]
+    assert len(finish(spans, drop_cardinals_in_times=False)) == 4
+
+
+def test_drop_nested_in_layer_keeps_other_layers() -> None:
+    spans = [_sp(0, 14, "PERSON"), _sp(9, 14, "PERSON"), _sp(9, 14, "CARDINAL"), _sp(0, 5, "DATE")]
+    kept = drop_nested_in_layer(spans)
+    assert [(s.start, s.end, s.label) for s in kept] == [
+        (0, 5, "DATE"),
+        (0, 14, "PERSON"),
+        (9, 14, "CARDINAL"),
+    ]
+
+
+def test_probe_names_the_pip_command() -> None:
+    class Missing(Backend):
+        info = SystemInfo("missing", "0", ("time",), ("DATE",), requires=("no-such-dist>=1",))
+        imports = ("no_such_module_for_bench",)
+
+    reason = Missing.probe()
+    assert reason is not None
+    assert "no_such_module_for_bench" in reason and "pip install 'no-such-dist>=1'" in reason
