@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from bench.errors import BenchError
 from bench.offsets import drop_nested
-from bench.schema import LABEL_LAYER, PredictedSpan
+from bench.schema import LABEL_LAYER, PredictedSpan, Value
 from bench.systems import DocInput, SystemInfo
 
 # Parsed once at the end of load(), so lazily loaded data (unit tables, language data,
@@ -144,14 +144,20 @@ class Backend:
         if label is None or not (0 <= start < end <= len(text)):
             return None
         layer = LABEL_LAYER[label]
-        if layer == "entity":
-            value = None
-        elif layer == "number" and not isinstance(value, int | float | type(None)):
-            value = None
-        elif layer == "time" and not isinstance(value, str | type(None)):
-            value = None
-        return PredictedSpan(
-            start=start, end=end, label=label, layer=layer, value=value, text=text[start:end]
+        kept: Value = None
+        if layer == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+            kept = value
+        elif layer == "time" and isinstance(value, str):
+            kept = value
+        return PredictedSpan.model_validate(
+            {
+                "start": start,
+                "end": end,
+                "label": label,
+                "layer": layer,
+                "value": kept,
+                "text": text[start:end],
+            }
         )
 
 

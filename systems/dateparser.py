@@ -93,7 +93,7 @@ class DateparserSystem(Backend):
             period = period or "day"
             clock = "second" if when.second else "minute"
             value = timex_from_datetime(when, _GRAIN.get(period, clock))
-            sp = self.span(doc.text, *where, period, value)
+            sp = self.span(doc.text, where[0], where[1], period, value)
             if sp is not None:
                 spans.append(sp)
         return finish(spans, drop_cardinals_in_times=False)

@@ -221,12 +221,12 @@ class LlmSystem(Backend):
             layer = LABEL_LAYER.get(label)
             if layer is None or layer not in self._layers:
                 continue
-            value = item.get("value")
-            if layer == "time":
-                ok = isinstance(value, str) and is_timex_value(value.strip())
-                value = value.strip() if ok else None
+            raw = item.get("value")
+            value: object = None
+            if layer == "time" and isinstance(raw, str) and is_timex_value(raw.strip()):
+                value = raw.strip()
             elif layer == "number":
-                value = number_value(value)
+                value = number_value(raw)
             places = find_all(text, item["text"])
             if not places:
                 self._count("unlocated")

@@ -45,8 +45,9 @@ def classify(quantity: Any) -> tuple[str, object]:
     if entity in ("dimensionless", "currency"):
         return entity, value
     if entity == "time":
-        ok = unit in _TIME_UNITS and isinstance(value, int | float)
-        return "time", duration_timex({unit: value}) if ok else None
+        if unit in _TIME_UNITS and value is not None:
+            return "time", duration_timex({unit: value})
+        return "time", None
     return "quantity", value
 
 

@@ -69,7 +69,9 @@ def _lower_map(text: str) -> list[int] | None:
     return out
 
 
-def _offsets(text: str, lowmap: list[int] | None, start: int, end: int, found: str) -> Any:
+def _offsets(
+    text: str, lowmap: list[int] | None, start: int, end: int, found: str
+) -> tuple[int, int] | None:
     """Half-open original offsets of a result (``end`` is inclusive in Recognizers-Text)."""
     if lowmap is not None:
         start, end = lowmap[start], lowmap[end] + 1
@@ -219,7 +221,7 @@ class RecognizersSystem(Backend):
                     value = number_value((r.resolution or {}).get("value"))
                     if name == "ordinal" and value == 0:
                         continue  # relative ordinals ("next", "last") resolve to 0
-                sp = self.span(text, *where, native, value)
+                sp = self.span(text, where[0], where[1], native, value)
                 if sp is not None:
                     spans.append(sp)
         return finish(spans, self._drop)
