@@ -66,3 +66,20 @@ def test_probe_names_the_pip_command() -> None:
     reason = Missing.probe()
     assert reason is not None
     assert "no_such_module_for_bench" in reason and "pip install 'no-such-dist>=1'" in reason
+
+
+def test_backend_modules_import_no_library() -> None:
+    """Listing the backends must not import their libraries (or start Duckling's runtime)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import systems.recognizers, systems.duckling, systems.dateparser\n"
+        "import systems.quantulum3, systems.llm\n"
+        "heavy = ['recognizers_suite', 'recognizers_date_time', 'duckling', 'dateparser',\n"
+        "         'quantulum3', 'sklearn', 'emoji']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
