@@ -28,6 +28,20 @@ MODELS = (
     "datetime",
 )
 
+# recognizers_text.Culture; an unknown culture would silently fall back to English.
+CULTURES = (
+    "en-us",
+    "zh-cn",
+    "nl-nl",
+    "fr-fr",
+    "it-it",
+    "ja-jp",
+    "ko-kr",
+    "pt-br",
+    "es-es",
+    "tr-tr",
+)
+
 LABEL_MAP: dict[str, str | None] = {
     "number": "CARDINAL",
     "ordinal": "ORDINAL",
@@ -178,7 +192,7 @@ class RecognizersSystem(Backend):
         from recognizers_number import NumberRecognizer
         from recognizers_number_with_unit import NumberWithUnitRecognizer
 
-        culture = self.options["culture"]
+        culture = self.opt_choice("culture", CULTURES)
         num = NumberRecognizer(culture)
         unit = NumberWithUnitRecognizer(culture)
         build = {

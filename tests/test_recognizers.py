@@ -117,6 +117,8 @@ def test_label_map_override_and_bad_options(seed_docs: dict) -> None:
         RecognizersSystem({"colour": "red"})
     with pytest.raises(BenchError, match="label_map"):
         RecognizersSystem({"label_map": "number=NUMBER"})
+    with pytest.raises(BenchError, match="option culture='xx-yy'"):
+        RecognizersSystem({"culture": "xx-yy"}).load()
     with pytest.raises(BenchError, match="models"):
         RecognizersSystem({"models": "number,weather"}).load()
 
