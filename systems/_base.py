@@ -1,17 +1,16 @@
-"""Plumbing shared by the built-in backends: options, label mapping, availability, values."""
+"""What the library backends (recognizers, duckling, dateparser, quantulum3, llm) share."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
+import importlib.metadata
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import ClassVar
+from collections.abc import Iterable, Sequence
 
 from bench.errors import BenchError
 from bench.offsets import drop_nested
 from bench.schema import LABEL_LAYER, PredictedSpan, Value
-from bench.systems import DocInput, SystemInfo
+from bench.systems import BaseSystem, DocInput
 
 # Parsed once at the end of load(), so lazily loaded data (unit tables, language data,
 # compiled grammars) is loaded there, timed apart, and not inside the first extraction.
@@ -22,87 +21,21 @@ WARM_UP = DocInput(
 )
 
 
-class Backend:
-    """Base of a built-in system: checked string options, a label map, a no-op close.
+def dist_version(dist: str) -> str:
+    """The installed version of a distribution, or ``"not installed"``."""
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
 
-    Subclasses set ``info`` (its ``label_map`` maps the library's own labels to ours,
-    ``None`` dropping them), ``imports`` (the modules that must be importable) and
-    ``defaults`` (every option it accepts, with its default as a string).
-    """
 
-    info: ClassVar[SystemInfo]
-    imports: ClassVar[tuple[str, ...]] = ()
-    defaults: ClassVar[dict[str, str]] = {}
+class Backend(BaseSystem):
+    """``BaseSystem`` plus option checks and a span maker that keeps values well-typed."""
 
-    def __init__(self, options: Mapping[str, str] | None = None) -> None:
-        options = dict(options or {})
-        known = {*self.defaults, "label_map"}
-        for key in options:
-            if key not in known:
-                raise BenchError(
-                    f"system {self.info.name!r}: unknown option {key!r} "
-                    f"(known: {', '.join(sorted(known))})"
-                )
-        self.options: dict[str, str] = {**self.defaults, **options}
-        self.label_map = self._label_map(options.get("label_map", ""))
-
-    @classmethod
-    def probe(cls) -> str | None:
-        """Why the system cannot run here (missing module, ...), or None; imports nothing."""
-        for name in cls.imports:
-            if importlib.util.find_spec(name) is None:
-                return f"module {name!r} not installed: pip install " + " ".join(
-                    f"'{r}'" for r in cls.info.requires
-                )
-        return None
-
-    def load(self) -> None:
-        """Load models and resources; subclasses override."""
-
-    def close(self) -> None:
-        """Nothing to release by default."""
-
-    # options -------------------------------------------------------------------------
-
-    def _fail(self, key: str, problem: str) -> BenchError:
+    def fail(self, key: str, problem: str) -> BenchError:
+        """A one-line error about option ``key``."""
         value = self.options.get(key)
         return BenchError(f"system {self.info.name!r}: option {key}={value!r}: {problem}")
-
-    def opt_int(self, key: str, minimum: int | None = None) -> int:
-        """An integer option."""
-        try:
-            value = int(self.options[key])
-        except ValueError:
-            raise self._fail(key, "not an integer") from None
-        if minimum is not None and value < minimum:
-            raise self._fail(key, f"must be at least {minimum}")
-        return value
-
-    def opt_float(self, key: str, minimum: float | None = None) -> float:
-        """A finite number option."""
-        try:
-            value = float(self.options[key])
-        except ValueError:
-            raise self._fail(key, "not a number") from None
-        if not math.isfinite(value) or (minimum is not None and value < minimum):
-            raise self._fail(key, f"must be a finite number >= {minimum}")
-        return value
-
-    def opt_bool(self, key: str) -> bool:
-        """A yes/no option: true/false, yes/no, 1/0, on/off."""
-        raw = self.options[key].strip().lower()
-        if raw in ("1", "true", "yes", "on"):
-            return True
-        if raw in ("0", "false", "no", "off"):
-            return False
-        raise self._fail(key, "expected true or false")
-
-    def opt_choice(self, key: str, choices: Sequence[str]) -> str:
-        """An option that must be one of ``choices``."""
-        value = self.options[key]
-        if value not in choices:
-            raise self._fail(key, f"expected one of {', '.join(choices)}")
-        return value
 
     def opt_list(self, key: str, choices: Sequence[str] | None = None) -> list[str]:
         """A comma-separated list option, each item checked against ``choices``."""
@@ -110,58 +43,39 @@ class Backend:
         if choices is not None:
             bad = [x for x in items if x not in choices]
             if bad:
-                raise self._fail(key, f"unknown {bad[0]!r} (known: {', '.join(choices)})")
+                raise self.fail(key, f"unknown {bad[0]!r} (known: {', '.join(choices)})")
+        if not items:
+            raise self.fail(key, "name at least one")
         return items
 
-    # labels --------------------------------------------------------------------------
+    def opt_min(self, key: str, minimum: float) -> float:
+        """A number option (declared int or float) that must be at least ``minimum``."""
+        value = self.params[key]
+        if not math.isfinite(value) or value < minimum:
+            raise self.fail(key, f"must be at least {minimum:g}")
+        return value
 
-    def _label_map(self, spec: str) -> dict[str, str | None]:
-        """The info's label map, overridden by ``label_map=native=LABEL,other=none``."""
-        out = dict(self.info.label_map)
-        for item in filter(None, (x.strip() for x in spec.split(","))):
-            native, sep, ours = item.partition("=")
-            native, ours = native.strip(), ours.strip()
-            if not sep or native not in out:
-                raise BenchError(
-                    f"system {self.info.name!r}: option label_map: {item!r} is not "
-                    f"NATIVE=LABEL with NATIVE one of {', '.join(out)}"
-                )
-            if ours.lower() == "none":
-                out[native] = None
-            elif ours in LABEL_LAYER:
-                out[native] = ours
-            else:
-                raise BenchError(
-                    f"system {self.info.name!r}: option label_map: unknown label {ours!r}"
-                )
-        return out
-
-    def span(
+    def mapped(
         self, text: str, start: int, end: int, native: str, value: object = None
     ) -> PredictedSpan | None:
-        """A predicted span with our label for a native one, or None when it is dropped."""
-        label = self.label_map.get(native)
-        if label is None or not (0 <= start < end <= len(text)):
+        """A span for a native label, mapped into ours; None when the label is dropped.
+
+        The value is kept only when it fits the label's layer (a string for time, a number
+        for number labels, nothing for entities).
+        """
+        ours = self.map_label(native)
+        if ours is None or not (0 <= start < end <= len(text)):
             return None
-        layer = LABEL_LAYER[label]
+        layer = LABEL_LAYER[ours]
         kept: Value = None
         if layer == "number" and isinstance(value, int | float) and not isinstance(value, bool):
             kept = value
         elif layer == "time" and isinstance(value, str):
             kept = value
-        return PredictedSpan.model_validate(
-            {
-                "start": start,
-                "end": end,
-                "label": label,
-                "layer": layer,
-                "value": kept,
-                "text": text[start:end],
-            }
-        )
+        return self.span(start, end, native, kept, text[start:end])
 
 
-def number_value(raw: object) -> int | float | None:
+def as_number(raw: object) -> int | float | None:
     """A JSON number from a library's value (``"465000"``, ``"10%"``, 1.5e3); None if not one."""
     if isinstance(raw, bool) or raw is None:
         return None

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from bench.offsets import find_in_order
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, SystemInfo
+from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import timex_from_datetime
-from systems._base import WARM_UP, Backend, doc_datetime, finish
+from systems._base import WARM_UP, Backend, dist_version, doc_datetime, finish
 
 REQUIRES = ("dateparser>=1.5",)
 IMPORTS = ("dateparser",)
@@ -29,41 +28,51 @@ _GRAIN = {"year": "year", "month": "month", "week": "week", "day": "day"}
 _EDGE = " \t\n\r\u00a0,;:!?"
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("dateparser")
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
 class DateparserSystem(Backend):
     """dateparser's ``search_dates`` with the document date as relative base."""
 
     info: ClassVar[SystemInfo] = SystemInfo(
         name="dateparser",
-        version=_version(),
+        version="1",
         layers=("time",),
         labels=("DATE", "TIME"),
         description="dateparser search_dates: dates and times in free text, many languages",
         requires=REQUIRES,
+        imports=IMPORTS,
         label_map=LABEL_MAP,
+        options=(
+            Option("languages", "comma list of language codes (no detection)", default="en"),
+            Option(
+                "prefer_dates_from",
+                "dateparser's PREFER_DATES_FROM",
+                default="current_period",
+                choices=("current_period", "past", "future"),
+            ),
+            Option(
+                "strategy",
+                "dateparser's search strategy",
+                default="split",
+                choices=("split", "ngram"),
+            ),
+        ),
     )
-    imports: ClassVar[tuple[str, ...]] = IMPORTS
-    defaults: ClassVar[dict[str, str]] = {
-        "languages": "en",
-        "prefer_dates_from": "current_period",
-        "strategy": "split",
-    }
+
+    def __init__(self, options: Mapping[str, str] | None = None) -> None:
+        super().__init__(options)
+        self._languages = self.opt_list("languages")
+        self._prefer = str(self.params["prefer_dates_from"])
+        self._strategy = str(self.params["strategy"])
 
     def load(self) -> None:
-        """Import dateparser and check the options."""
-        self._languages = self.opt_list("languages")
-        self._prefer = self.opt_choice("prefer_dates_from", ("current_period", "past", "future"))
-        self._strategy = self.opt_choice("strategy", ("split", "ngram"))
+        """Import dateparser (its language data loads on the warm-up search)."""
         from dateparser.search import search_dates
 
+        self.versions = {"dateparser": dist_version("dateparser")}
         self._search = search_dates
-        self.extract([WARM_UP])
+        try:
+            self.extract([WARM_UP])
+        except ValueError as exc:  # "Unknown language(s): 'xx'"
+            raise self.fail("languages", str(exc)) from None
 
     def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
         """Search each document and locate every found string in reading order."""
@@ -93,7 +102,7 @@ class DateparserSystem(Backend):
             period = period or "day"
             clock = "second" if when.second else "minute"
             value = timex_from_datetime(when, _GRAIN.get(period, clock))
-            sp = self.span(doc.text, where[0], where[1], period, value)
+            sp = self.mapped(doc.text, where[0], where[1], period, value)
             if sp is not None:
                 spans.append(sp)
         return finish(spans, drop_cardinals_in_times=False)

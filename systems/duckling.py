@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, SystemInfo
+from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import duration_timex, timex_from_datetime
-from systems._base import WARM_UP, Backend, drop_nested_in_layer, finish, nearest, number_value
+from systems._base import (
+    WARM_UP,
+    Backend,
+    as_number,
+    dist_version,
+    drop_nested_in_layer,
+    finish,
+    nearest,
+)
 
 REQUIRES = ("pyduckling-native-phihos>=0.3", "tzdata>=2023.3")
 IMPORTS = ("duckling",)
@@ -45,13 +52,6 @@ LABEL_MAP: dict[str, str | None] = {
 }
 _CLOCK_GRAINS = ("hour", "minute", "second")
 _ZONEINFO = "/usr/share/zoneinfo"
-
-
-def _version() -> str:
-    try:
-        return importlib.metadata.version("pyduckling-native-phihos")
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def zoneinfo_dir(option: str = "") -> str | None:
@@ -126,48 +126,60 @@ class DucklingSystem(Backend):
 
     info: ClassVar[SystemInfo] = SystemInfo(
         name="duckling",
-        version=_version(),
+        version="1",
         layers=("time", "number"),
         labels=("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "QUANTITY"),
         description="Facebook Duckling (Haskell, compiled into the wheel): rule-based parsing",
         requires=REQUIRES,
+        imports=IMPORTS,
         label_map=LABEL_MAP,
+        options=(
+            Option("locale", "Duckling language", default="EN"),
+            Option("dims", "comma list of: " + ", ".join(DIMENSIONS), default=",".join(DIMENSIONS)),
+            Option("tz", "time zone of the reference time (document date, 00:00)", default="UTC"),
+            Option(
+                "zoneinfo", f"time-zone database directory, if not {_ZONEINFO} or tzdata's", "path"
+            ),
+            Option("latent", "also Duckling's latent (less certain) parses", "bool", "false"),
+            Option(
+                "resolve",
+                "ambiguous dates: the reading nearest the document date, or Duckling's",
+                default="nearest",
+                choices=("nearest", "native"),
+            ),
+            Option(
+                "cardinals_in_times",
+                "CARDINAL spans inside a time span",
+                default="drop",
+                choices=("drop", "keep"),
+            ),
+        ),
     )
-    imports: ClassVar[tuple[str, ...]] = IMPORTS
-    defaults: ClassVar[dict[str, str]] = {
-        "locale": "EN",
-        "dims": ",".join(DIMENSIONS),
-        "tz": "UTC",
-        "zoneinfo": "",
-        "latent": "false",
-        "resolve": "nearest",
-        "cardinals_in_times": "drop",
-    }
 
-    @classmethod
-    def probe(cls) -> str | None:
-        """Missing module, or no time-zone database to load."""
-        reason = super().probe()
-        if reason is None and zoneinfo_dir() is None:
-            reason = f"no time-zone database in {_ZONEINFO}: pip install tzdata"
-        return reason
+    def __init__(self, options: Mapping[str, str] | None = None) -> None:
+        super().__init__(options)
+        self._dims = self.opt_list("dims", DIMENSIONS)
+        self._latent = bool(self.params["latent"])
+        self._resolve = str(self.params["resolve"])
+        self._drop = self.params["cardinals_in_times"] == "drop"
 
     def load(self) -> None:
         """Start the Haskell runtime and load the time-zone database."""
-        self._dims = self.opt_list("dims", DIMENSIONS)
-        self._latent = self.opt_bool("latent")
-        self._resolve = self.opt_choice("resolve", ("nearest", "native"))
-        self._drop = self.opt_choice("cardinals_in_times", ("drop", "keep")) == "drop"
-        zones = zoneinfo_dir(self.options["zoneinfo"])
+        zones = zoneinfo_dir(self.options.get("zoneinfo", ""))
         if zones is None:
-            raise self._fail("zoneinfo", "no time-zone database directory there")
+            where = self.options.get("zoneinfo") or _ZONEINFO
+            raise self.fail("zoneinfo", f"no time-zone database in {where}: pip install tzdata")
         if not Path(zones, self.options["tz"]).is_file():
-            raise self._fail("tz", f"no such time zone in {zones}")
+            raise self.fail("tz", f"no such time zone in {zones}")
         import duckling
 
+        self.versions = {"pyduckling-native-phihos": dist_version("pyduckling-native-phihos")}
         self._duckling = duckling
         self._tzdb = duckling.load_time_zones(os.fspath(zones))
-        lang = duckling.parse_lang(self.options["locale"].upper())
+        code = self.options["locale"].upper()
+        lang = duckling.parse_lang(code)
+        if lang.name != code:  # Duckling falls back to English without a word
+            raise self.fail("locale", "not a language Duckling knows (EN, FR, DE, ZH, ...)")
         self._locale = duckling.default_locale_lang(lang)
         self._dim_objs = {d: duckling.parse_dimensions([d]) for d in self._dims}
         self.extract([WARM_UP])
@@ -199,18 +211,18 @@ class DucklingSystem(Backend):
             return None  # offsets must be code points into this very text
         if dim == "time":
             native, timex = time_value(value, doc_date, self._resolve)
-            return self.span(text, start, end, native, timex)
+            return self.mapped(text, start, end, native, timex)
         if dim == "duration":
             amounts = {
                 k: value[k]
                 for k in ("year", "quarter", "month", "week", "day", "hour", "minute", "second")
                 if k in value
             }
-            return self.span(text, start, end, dim, duration_timex(amounts))
+            return self.mapped(text, start, end, dim, duration_timex(amounts))
         amount, unit = _amount(value)
         if dim == "amount-of-money" and unit == "unknown":
             # Duckling reports bare-number intervals ("more than 12 million") as money
             # with an unknown unit; they are not money, and the numbers inside them
             # come from the number dimension.
             return None
-        return self.span(text, start, end, dim, number_value(amount))
+        return self.mapped(text, start, end, dim, as_number(amount))

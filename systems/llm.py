@@ -25,9 +25,9 @@ from bench.corpus import write_atomic
 from bench.errors import BenchError
 from bench.offsets import find_all
 from bench.schema import LABEL_LAYER, LAYER_LABELS, LAYERS, PredictedSpan
-from bench.systems import DocInput, SystemInfo
+from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import is_timex_value
-from systems._base import Backend, drop_nested_in_layer, number_value
+from systems._base import Backend, as_number, drop_nested_in_layer
 
 REQUIRES: tuple[str, ...] = ()
 IMPORTS: tuple[str, ...] = ()
@@ -120,63 +120,63 @@ class LlmSystem(Backend):
         labels=tuple(LABEL_LAYER),
         description="any OpenAI-compatible chat-completions endpoint (base_url, model)",
         requires=REQUIRES,
-        label_map={label: label for label in LABEL_LAYER},
+        imports=IMPORTS,
+        options=(
+            Option("base_url", "endpoint base, e.g. http://127.0.0.1:8080/v1", required=True),
+            Option("model", "model name sent in each request", required=True),
+            Option(
+                "api_key_env",
+                "environment variable with the API key; without it, OPENAI_API_KEY if set",
+            ),
+            Option("layers", "comma list of layers to ask for", default=",".join(LAYERS)),
+            Option("temperature", "sampling temperature", "float", "0"),
+            Option("max_tokens", "answer length limit", "int", "4096"),
+            Option("seed", "sampling seed, sent when given", "int"),
+            Option("json_mode", 'send response_format {"type": "json_object"}', "bool", "false"),
+            Option("timeout", "seconds per request", "float", "120"),
+            Option("retries", "further attempts after a failed one", "int", "3"),
+            Option("backoff", "seconds before the first retry, doubled each time", "float", "1"),
+            Option("concurrency", "requests in flight at once", "int", "4"),
+            Option("cache_dir", "answer cache directory, or off", default="~/.cache/bench/llm"),
+        ),
     )
-    imports: ClassVar[tuple[str, ...]] = IMPORTS
-    defaults: ClassVar[dict[str, str]] = {
-        "base_url": "",
-        "model": "",
-        "api_key_env": "OPENAI_API_KEY",
-        "layers": ",".join(LAYERS),
-        "temperature": "0",
-        "max_tokens": "4096",
-        "seed": "",
-        "json_mode": "false",
-        "timeout": "120",
-        "retries": "3",
-        "backoff": "1",
-        "concurrency": "4",
-        "cache_dir": "~/.cache/bench/llm",
-    }
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         super().__init__(options)
-        self._explicit_key_env = "api_key_env" in (options or {})
-        self._lock = threading.Lock()
-        self._sleep: Callable[[float], None] = time.sleep
-        self.stats = {"requests": 0, "cache_hits": 0, "retries": 0, "unlocated": 0}
-
-    def load(self) -> None:
-        """Check the options and the API key; contacts nothing."""
         self._url = self.options["base_url"].rstrip("/")
         if not self._url.startswith(("http://", "https://")):
-            raise self._fail("base_url", "required, an http(s) URL such as http://host:8080/v1")
+            raise self.fail("base_url", "expected an http(s) URL such as http://host:8080/v1")
         self._model = self.options["model"]
         if not self._model:
-            raise self._fail("model", "required: the model name the endpoint serves")
+            raise self.fail("model", "expected the model name the endpoint serves")
         self._layers = self.opt_list("layers", LAYERS)
-        if not self._layers:
-            raise self._fail("layers", "name at least one layer")
-        self._timeout = self.opt_float("timeout", 0.001)
-        self._retries = self.opt_int("retries", 0)
-        self._backoff = self.opt_float("backoff", 0)
-        self._concurrency = self.opt_int("concurrency", 1)
+        self._timeout = self.opt_min("timeout", 0.001)
+        self._retries = int(self.opt_min("retries", 0))
+        self._backoff = self.opt_min("backoff", 0)
+        self._concurrency = int(self.opt_min("concurrency", 1))
         params: dict[str, Any] = {
-            "temperature": self.opt_float("temperature", 0),
-            "max_tokens": self.opt_int("max_tokens", 1),
+            "temperature": self.opt_min("temperature", 0),
+            "max_tokens": int(self.opt_min("max_tokens", 1)),
         }
-        if self.options["seed"]:
-            params["seed"] = self.opt_int("seed")
-        if self.opt_bool("json_mode"):
+        if "seed" in self.params:
+            params["seed"] = self.params["seed"]
+        if self.params["json_mode"]:
             params["response_format"] = {"type": "json_object"}
         self._params = params
-        key_env = self.options["api_key_env"]
-        self._api_key = os.environ.get(key_env, "") if key_env else ""
-        if self._explicit_key_env and key_env and not self._api_key:
-            raise self._fail("api_key_env", f"environment variable {key_env} is not set")
         cache = self.options["cache_dir"].strip()
         off = cache.lower() in ("", "off", "none", "false")
         self._cache = None if off else Path(os.path.expanduser(cache))
+        self._lock = threading.Lock()
+        self._sleep: Callable[[float], None] = time.sleep
+        self._api_key = ""
+        self.stats = {"requests": 0, "cache_hits": 0, "retries": 0, "unlocated": 0}
+
+    def load(self) -> None:
+        """Read the API key from the environment; contacts nothing."""
+        named = self.options.get("api_key_env")
+        self._api_key = os.environ.get(named or "OPENAI_API_KEY", "")
+        if named and not self._api_key:
+            raise self.fail("api_key_env", f"environment variable {named} is not set")
 
     # one document ----------------------------------------------------------------------
 
@@ -226,12 +226,12 @@ class LlmSystem(Backend):
             if layer == "time" and isinstance(raw, str) and is_timex_value(raw.strip()):
                 value = raw.strip()
             elif layer == "number":
-                value = number_value(raw)
+                value = as_number(raw)
             places = find_all(text, item["text"])
             if not places:
                 self._count("unlocated")
             for start, end in places:
-                sp = self.span(text, start, end, label, value)
+                sp = self.mapped(text, start, end, label, value)
                 if sp is not None:
                     found.setdefault((start, end, label), sp)
         return drop_nested_in_layer(list(found.values()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import warnings
 from collections.abc import Sequence
@@ -10,9 +9,9 @@ from typing import Any, ClassVar
 
 from bench.offsets import find_all
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, SystemInfo
+from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import duration_timex
-from systems._base import WARM_UP, Backend, finish, number_value
+from systems._base import WARM_UP, Backend, as_number, dist_version, finish
 
 REQUIRES = ("quantulum3>=0.10",)
 IMPORTS = ("quantulum3",)
@@ -29,17 +28,10 @@ LABEL_MAP: dict[str, str | None] = {
 _TIME_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("quantulum3")
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def classify(quantity: Any) -> tuple[str, object]:
     """(native label, value) of a quantulum3 Quantity; time amounts become TIMEX durations."""
     unit, entity = quantity.unit.name, quantity.unit.entity.name
-    value = number_value(quantity.value)
+    value = as_number(quantity.value)
     if unit == "percentage":
         return "percentage", value
     if entity in ("dimensionless", "currency"):
@@ -56,15 +48,15 @@ class Quantulum3System(Backend):
 
     info: ClassVar[SystemInfo] = SystemInfo(
         name="quantulum3",
-        version=_version(),
+        version="1",
         layers=("time", "number"),
         labels=("CARDINAL", "PERCENT", "MONEY", "QUANTITY", "DATE"),
         description="quantulum3: numbers and quantities with units from free text",
         requires=REQUIRES,
+        imports=IMPORTS,
         label_map=LABEL_MAP,
+        options=(Option("lang", "quantulum3 language", default="en_US"),),
     )
-    imports: ClassVar[tuple[str, ...]] = IMPORTS
-    defaults: ClassVar[dict[str, str]] = {"lang": "en_US"}
 
     def load(self) -> None:
         """Import quantulum3 and switch its classifier off.
@@ -81,8 +73,9 @@ class Quantulum3System(Backend):
             language.subdir(self.options["lang"])
         except NotImplementedError:
             known = ", ".join(sorted(language.LANGUAGES))
-            raise self._fail("lang", f"not one of {known}") from None
+            raise self.fail("lang", f"not one of {known}") from None
         classifier.USE_CLF = False
+        self.versions = {"quantulum3": dist_version("quantulum3")}
         self._parser = parser
         self.extract([WARM_UP])
 
@@ -113,7 +106,7 @@ class Quantulum3System(Backend):
                     continue
                 start, end = min(near, key=lambda s: abs(s[0] - start))
             native, value = classify(q)
-            sp = self.span(text, start, end, native, value)
+            sp = self.mapped(text, start, end, native, value)
             if sp is not None:
                 spans.append(sp)
         return finish(spans, drop_cardinals_in_times=False)

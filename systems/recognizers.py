@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from bench.normalize import resolve_timex
 from bench.offsets import find_all
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, SystemInfo
+from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import is_timex_value
-from systems._base import WARM_UP, Backend, doc_datetime, finish, nearest, number_value
+from systems._base import WARM_UP, Backend, as_number, dist_version, doc_datetime, finish, nearest
 
 REQUIRES = ("recognizers-text-suite>=1.0.2a2", "emoji<2")
 IMPORTS = ("recognizers_suite", "emoji")
@@ -59,13 +59,6 @@ LABEL_MAP: dict[str, str | None] = {
     "datetimeV2.datetime": "TIME",
     "datetimeV2.datetimerange": "TIME",
 }
-
-
-def _version() -> str:
-    try:
-        return importlib.metadata.version("recognizers-text-suite")
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def _lower_map(text: str) -> list[int] | None:
@@ -130,10 +123,13 @@ def _fill(timex: str, when: dt.date, doc_date: dt.date) -> str | None:
 def timex_value(resolution: dict[str, Any] | None, doc_date: dt.date, resolve: str) -> str | None:
     """The TIMEX3 value of a date-time result, ambiguous ones resolved around the document date.
 
-    A year-less or week-less TIMEX (``XXXX-12-11``) comes with one resolution per reading
-    (past and future); ``resolve=nearest`` takes the one nearest the document date,
-    ``resolve=native`` the last (Recognizers-Text's future reading). Ranges
-    (``(start,end,duration)``) and unresolved sets have no single value: None.
+    A year-less or week-less TIMEX (``XXXX-12-11``, ``XXXX-WXX-4``) comes with one resolution
+    per reading (past and future). ``resolve=guidelines`` completes it with the shared
+    normalizer's rules (:func:`bench.normalize.resolve_timex`: a weekday is the latest on or
+    before the document date, a month or day the one in the nearest year);
+    ``resolve=nearest`` takes the reading nearest the document date; ``resolve=native`` the
+    last (Recognizers-Text's future reading). Ranges (``(start,end,duration)``) and
+    unresolved sets have no single value: None.
     """
     values = (resolution or {}).get("values") or []
     if not values:
@@ -141,6 +137,10 @@ def timex_value(resolution: dict[str, Any] | None, doc_date: dt.date, resolve: s
     timex = values[0].get("timex") or ""
     if is_timex_value(timex):
         return timex
+    if resolve == "guidelines":
+        if values[0].get("type") == "set":
+            return None  # "every Monday"
+        return resolve_timex(timex, doc_date)
     if timex.startswith("T"):  # a time of day: on the document's day
         return _fill(timex, doc_date, doc_date)
     if "X" not in timex or timex.startswith("("):
@@ -158,41 +158,45 @@ class RecognizersSystem(Backend):
 
     info: ClassVar[SystemInfo] = SystemInfo(
         name="recognizers",
-        version=_version(),
+        version="1",
         layers=("time", "number"),
         labels=("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"),
         description="Microsoft Recognizers-Text: rule-based numbers, units and date-times",
         requires=REQUIRES,
+        imports=IMPORTS,
         label_map=LABEL_MAP,
+        options=(
+            Option("culture", "Recognizers-Text culture", default="en-us", choices=CULTURES),
+            Option("models", "comma list of: " + ", ".join(MODELS), default=",".join(MODELS)),
+            Option(
+                "resolve",
+                "ambiguous dates: the guidelines' rules, the nearest reading, or the library's",
+                default="guidelines",
+                choices=("guidelines", "nearest", "native"),
+            ),
+            Option(
+                "cardinals_in_times",
+                "CARDINAL spans inside a time span",
+                default="drop",
+                choices=("drop", "keep"),
+            ),
+        ),
     )
-    imports: ClassVar[tuple[str, ...]] = IMPORTS
-    defaults: ClassVar[dict[str, str]] = {
-        "culture": "en-us",
-        "models": ",".join(MODELS),
-        "resolve": "nearest",
-        "cardinals_in_times": "drop",
-    }
 
-    @classmethod
-    def probe(cls) -> str | None:
-        """Missing modules, or an ``emoji`` too new for Recognizers-Text to import."""
-        reason = super().probe()
-        if reason is None:
-            emoji = importlib.metadata.version("emoji")
-            if int(emoji.split(".")[0]) >= 2:
-                reason = f"emoji {emoji} is too new for Recognizers-Text: pip install 'emoji<2'"
-        return reason
+    def __init__(self, options: Mapping[str, str] | None = None) -> None:
+        super().__init__(options)
+        self._models = self.opt_list("models", MODELS)
+        self._resolve = str(self.params["resolve"])
+        self._drop = self.params["cardinals_in_times"] == "drop"
 
     def load(self) -> None:
         """Build the recognizers of the chosen models (compiles their regexes)."""
-        self._models = self.opt_list("models", MODELS)
-        self._resolve = self.opt_choice("resolve", ("nearest", "native"))
-        self._drop = self.opt_choice("cardinals_in_times", ("drop", "keep")) == "drop"
         from recognizers_date_time import DateTimeRecognizer
         from recognizers_number import NumberRecognizer
         from recognizers_number_with_unit import NumberWithUnitRecognizer
 
-        culture = self.opt_choice("culture", CULTURES)
+        self.versions = {"recognizers-text-suite": dist_version("recognizers-text-suite")}
+        culture = str(self.params["culture"])
         num = NumberRecognizer(culture)
         unit = NumberWithUnitRecognizer(culture)
         build = {
@@ -208,7 +212,7 @@ class RecognizersSystem(Backend):
         try:
             self._parsers = {name: build[name]() for name in self._models}
         except (ValueError, KeyError) as exc:
-            raise self._fail("culture", f"not supported by Recognizers-Text ({exc})") from None
+            raise self.fail("culture", f"not supported by Recognizers-Text ({exc})") from None
         self.extract([WARM_UP])
 
     def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
@@ -232,10 +236,10 @@ class RecognizersSystem(Backend):
                 if name == "datetime":
                     value: object = timex_value(r.resolution, doc.document_date, self._resolve)
                 else:
-                    value = number_value((r.resolution or {}).get("value"))
+                    value = as_number((r.resolution or {}).get("value"))
                     if name == "ordinal" and value == 0:
                         continue  # relative ordinals ("next", "last") resolve to 0
-                sp = self.span(text, where[0], where[1], native, value)
+                sp = self.mapped(text, where[0], where[1], native, value)
                 if sp is not None:
                     spans.append(sp)
         return finish(spans, self._drop)

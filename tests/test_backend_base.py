@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from bench.errors import BenchError
 from bench.schema import PredictedSpan
-from bench.systems import SystemInfo
-from systems._base import Backend, drop_nested_in_layer, finish, nearest, number_value
+from bench.systems import Option, SystemInfo
+from systems._base import Backend, as_number, drop_nested_in_layer, finish, nearest
 
 
 def _sp(start: int, end: int, label: str) -> PredictedSpan:
     return PredictedSpan(start=start, end=end, label=label)
 
 
-def test_number_value() -> None:
-    assert number_value("465000") == 465000
-    assert number_value("465,000") == 465000
-    assert number_value("10%") == 10
-    assert number_value("3.5") == 3.5
-    assert number_value(12e6) == 12_000_000 and isinstance(number_value(12e6), int)
-    assert number_value(1e300) == 1e300 and isinstance(number_value(1e300), float)
+def test_as_number() -> None:
+    assert as_number("465000") == 465000
+    assert as_number("465,000") == 465000
+    assert as_number("10%") == 10
+    assert as_number("3.5") == 3.5
+    assert as_number(12e6) == 12_000_000 and isinstance(as_number(12e6), int)
+    assert as_number(1e300) == 1e300 and isinstance(as_number(1e300), float)
     for bad in ("two", "", None, True, float("nan"), float("inf"), [1]):
-        assert number_value(bad) is None
+        assert as_number(bad) is None
 
 
 def test_nearest_prefers_the_closest_then_the_earlier() -> None:
@@ -58,14 +61,30 @@ def test_drop_nested_in_layer_keeps_other_layers() -> None:
     ]
 
 
-def test_probe_names_the_pip_command() -> None:
-    class Missing(Backend):
-        info = SystemInfo("missing", "0", ("time",), ("DATE",), requires=("no-such-dist>=1",))
-        imports = ("no_such_module_for_bench",)
+def test_backend_options_and_mapped_values() -> None:
+    class Demo(Backend):
+        info = SystemInfo(
+            "demo",
+            "1",
+            ("time", "number"),
+            ("DATE", "CARDINAL"),
+            label_map={"date": "DATE", "num": "CARDINAL"},
+            options=(Option("kinds", "comma list", default="a,b"), Option("n", "", "int", "2")),
+        )
 
-    reason = Missing.probe()
-    assert reason is not None
-    assert "no_such_module_for_bench" in reason and "pip install 'no-such-dist>=1'" in reason
+    text = "on 2 May"
+    demo = Demo({"label_map.num": ""})
+    assert demo.opt_list("kinds", ("a", "b", "c")) == ["a", "b"]
+    assert demo.opt_min("n", 1) == 2
+    with pytest.raises(BenchError, match="option n='2': must be at least 3"):
+        demo.opt_min("n", 3)
+    with pytest.raises(BenchError, match="option kinds='a,z': unknown 'z'"):
+        Demo({"kinds": "a,z"}).opt_list("kinds", ("a", "b"))
+    sp = demo.mapped(text, 3, 8, "date", "2017-05-02")
+    assert sp is not None and (sp.label, sp.value, sp.text) == ("DATE", "2017-05-02", "2 May")
+    assert demo.mapped(text, 3, 8, "date", 5).value is None  # a number is no TIMEX value
+    assert demo.mapped(text, 3, 4, "num", 2) is None  # dropped by label_map.num=
+    assert demo.mapped(text, 3, 99, "date", None) is None  # outside the text
 
 
 def test_backend_modules_import_no_library() -> None:

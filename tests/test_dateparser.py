@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("dateparser")
 
 from bench.errors import BenchError
-from bench.systems import DocInput
+from bench.systems import BUILTINS, DocInput, availability
 from bench.timex import is_timex_value
 from systems.dateparser import DateparserSystem
 
@@ -71,9 +71,12 @@ def test_astral_characters_and_options() -> None:
     got = [(s.start, s.value) for s in spans if "December" in s.text]
     first, second = text.index("on December 7"), text.index("On December 7")
     assert got == [(first, "2018-12-07"), (second, "2018-12-07")]
+    with pytest.raises(BenchError, match="option languages='xx'"):
+        DateparserSystem({"languages": "xx"}).load()
     with pytest.raises(BenchError, match="prefer_dates_from"):
         DateparserSystem({"prefer_dates_from": "never"}).load()
 
 
-def test_probe() -> None:
-    assert DateparserSystem.probe() is None
+def test_listed_available_by_the_registry() -> None:
+    assert availability(DateparserSystem.info).ok
+    assert BUILTINS["dateparser"] == "systems.dateparser:DateparserSystem"

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("duckling")
 
 from bench.errors import BenchError
-from bench.systems import DocInput
+from bench.systems import BUILTINS, DocInput, availability
 from bench.timex import is_timex_value
 from systems.duckling import DucklingSystem, time_value
 
@@ -113,11 +113,14 @@ def test_time_value_intervals() -> None:
 def test_bad_options() -> None:
     with pytest.raises(BenchError, match="option tz='Mars/Olympus'"):
         DucklingSystem({"tz": "Mars/Olympus"}).load()
+    with pytest.raises(BenchError, match="option locale='XX'"):
+        DucklingSystem({"locale": "XX"}).load()
     with pytest.raises(BenchError, match="dims"):
         DucklingSystem({"dims": "time,weather"}).load()
     with pytest.raises(BenchError, match="zoneinfo"):
         DucklingSystem({"zoneinfo": "/nonexistent"}).load()
 
 
-def test_probe() -> None:
-    assert DucklingSystem.probe() is None
+def test_listed_available_by_the_registry() -> None:
+    assert availability(DucklingSystem.info).ok
+    assert BUILTINS["duckling"] == "systems.duckling:DucklingSystem"

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("quantulum3")
 
 from bench.errors import BenchError
-from bench.systems import DocInput
+from bench.systems import BUILTINS, DocInput, availability
 from systems.quantulum3 import Quantulum3System
 
 DATE = dt.date(2017, 12, 11)
@@ -79,5 +79,6 @@ def test_bad_language() -> None:
         Quantulum3System({"lang": "xx"}).load()
 
 
-def test_probe() -> None:
-    assert Quantulum3System.probe() is None
+def test_listed_available_by_the_registry() -> None:
+    assert availability(Quantulum3System.info).ok
+    assert BUILTINS["quantulum3"] == "systems.quantulum3:Quantulum3System"

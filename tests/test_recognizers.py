@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("recognizers_suite")
 
 from bench.errors import BenchError
-from bench.systems import DocInput
+from bench.systems import BUILTINS, DocInput, availability
 from bench.timex import is_timex_value
 from systems.recognizers import RecognizersSystem, timex_value
 
@@ -85,6 +85,19 @@ def test_cardinals_inside_dates_are_dropped_unless_kept(seed_docs: dict) -> None
     assert [s.value for s in kept if s.label == "CARDINAL" and s.start == year] == [2015]
 
 
+def test_weekday_readings_by_resolve_option(seed_docs: dict) -> None:
+    doc = seed_docs["001_1bad981c270e3df4"]
+    start = doc.text.index("Thursday")  # "On Thursday, the day after ...": Dec 7
+
+    def value(resolve: str) -> list:
+        (spans,) = _run([doc], models="datetime", resolve=resolve)
+        return [s.value for s in spans if s.start == start]
+
+    assert value("guidelines") == ["2017-12-07"]  # the latest Thursday
+    assert value("nearest") == ["2017-12-14"]  # three days ahead beats four back
+    assert value("native") == ["2017-12-14"]
+
+
 def test_resolve_native_takes_the_future_reading(seed_docs: dict) -> None:
     doc = seed_docs["000_1598703d18e677fe"]
     (spans,) = _run([doc], models="datetime", resolve="native")
@@ -109,18 +122,18 @@ def test_units_percent_money() -> None:
 
 def test_label_map_override_and_bad_options(seed_docs: dict) -> None:
     doc = seed_docs["004_11ebdb740a3ae7fd"]
-    (spans,) = _run([doc], label_map="number=none,ordinal=CARDINAL")
+    (spans,) = _run([doc], **{"label_map.number": "", "label_map.ordinal": "CARDINAL"})
     labels = {s.label for s in spans}
     assert "ORDINAL" not in labels
     assert [s.value for s in spans if s.label == "CARDINAL"] == [7]
     with pytest.raises(BenchError, match="unknown option 'colour'"):
         RecognizersSystem({"colour": "red"})
-    with pytest.raises(BenchError, match="label_map"):
-        RecognizersSystem({"label_map": "number=NUMBER"})
-    with pytest.raises(BenchError, match="option culture='xx-yy'"):
-        RecognizersSystem({"culture": "xx-yy"}).load()
-    with pytest.raises(BenchError, match="models"):
-        RecognizersSystem({"models": "number,weather"}).load()
+    with pytest.raises(BenchError, match=r"label_map\.number"):
+        RecognizersSystem({"label_map.number": "NUMBER"})
+    with pytest.raises(BenchError, match="option culture: expected one of"):
+        RecognizersSystem({"culture": "xx-yy"})
+    with pytest.raises(BenchError, match="option models='number,weather': unknown 'weather'"):
+        RecognizersSystem({"models": "number,weather"})
 
 
 def test_timex_value_edge_cases() -> None:
@@ -133,5 +146,6 @@ def test_timex_value_edge_cases() -> None:
     assert timex_value(unresolved, DATE, "nearest") is None
 
 
-def test_probe() -> None:
-    assert RecognizersSystem.probe() is None
+def test_listed_available_by_the_registry() -> None:
+    assert availability(RecognizersSystem.info).ok
+    assert BUILTINS["recognizers"] == "systems.recognizers:RecognizersSystem"

@@ -92,3 +92,47 @@ def stats(
         except (OSError, ValueError) as exc:
             raise BenchError(f"{readme}: {exc}") from None
         write_atomic(readme, updated)
+
+
+@app.command()
+def agree(
+    dir_a: Annotated[Path, typer.Argument(help="First annotation (directory of gold files).")],
+    dir_b: Annotated[Path, typer.Argument(help="Second annotation of the same documents.")],
+    texts: TextsOpt = Path("seeds"),
+    adjudicated: Annotated[
+        Path | None, typer.Option(help="Adjudicated gold: show which side it took.")
+    ] = None,
+) -> None:
+    """Agreement of two annotations: span F1, value agreement, token kappa, disagreements."""
+    from bench.agreement import agree as compute
+    from bench.agreement import disagreements_markdown, figures_markdown
+    from bench.corpus import load_gold_dir
+
+    a = load_gold_dir(dir_a, texts)
+    b = load_gold_dir(dir_b, texts)
+    ag = compute(a, b, dir_a.name or str(dir_a), dir_b.name or str(dir_b))
+    adj = load_gold_dir(adjudicated, texts) if adjudicated else None
+    typer.echo(figures_markdown(ag))
+    typer.echo(disagreements_markdown(ag, adj), nl=False)
+
+
+@app.command("agreement-report")
+def agreement_report(
+    passes: Annotated[Path, typer.Option(help="Directory of annotation passes.")] = Path(
+        "gold/passes"
+    ),
+    gold: GoldOpt = Path("gold"),
+    texts: TextsOpt = Path("seeds"),
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = Path("gold/AGREEMENT.md"),
+) -> None:
+    """Write gold/AGREEMENT.md: agreement between all passes and with the adjudicated gold."""
+    from bench.agreement import load_passes, report_markdown
+    from bench.corpus import load_gold_dir, write_atomic
+    from bench.errors import BenchError
+
+    found = load_passes(passes, texts) if passes.is_dir() else {}
+    if len(found) < 2:
+        raise BenchError(f"{passes}: needs at least two passes (sub-directories of gold files)")
+    text = report_markdown(found, load_gold_dir(gold, texts), "bench gold agreement-report")
+    write_atomic(out, text)
+    typer.echo(f"wrote {out}", err=True)
