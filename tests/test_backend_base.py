@@ -102,3 +102,23 @@ def test_backend_modules_import_no_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", ["recognizers", "duckling", "dateparser", "quantulum3"])
+def test_through_the_registry(name: str, seed_docs: dict) -> None:
+    from bench.extraction import extract_documents
+    from bench.systems import BUILTINS, availability, create_system, describe, load_class, resolve
+
+    info = load_class(resolve(name)).info
+    if not availability(info).ok:
+        pytest.skip(f"{name} not installed")
+    keep = {"cardinals_in_times": "keep"} if name in ("recognizers", "duckling") else {}
+    system = create_system(name, keep)
+    system.load()
+    doc = seed_docs["004_11ebdb740a3ae7fd"]
+    got = extract_documents(system, [doc])
+    system.close()
+    assert got.ok and got.predictions[doc.doc_id]
+    record = describe(system)
+    assert record["name"] == name and BUILTINS[name].startswith(f"systems.{name}:")
+    assert record["versions"] and "not installed" not in record["versions"].values()

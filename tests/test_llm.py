@@ -401,3 +401,31 @@ def test_number_values_and_bad_options(serve, tmp_path: Path) -> None:
     ]:
         with pytest.raises(BenchError, match=f"option {field}="):
             LlmSystem(opts).load()
+
+
+def test_a_failing_document_through_the_registry(serve, tmp_path: Path) -> None:
+    from bench.extraction import extract_documents
+    from bench.systems import create_system
+
+    def script(payload: dict, n: int):
+        if "broken" in payload["messages"][-1]["content"]:
+            return 500, "boom", 0.0, {}
+        return 200, completion(GOOD), 0.0, {}
+
+    server = serve(script)
+    options = {
+        "base_url": server.base_url,
+        "model": "test-model",
+        "cache_dir": str(tmp_path / "cache"),
+        "retries": "1",
+        "backoff": "0",
+    }
+    system = create_system("llm", options)
+    system.load()
+    broken = doc("broken", "broken " + PLAIN.text)
+    got = extract_documents(system, [PLAIN, broken, doc("other", "other " + PLAIN.text)])
+    assert sorted(got.predictions) == ["other", "plain"]
+    assert [f.doc_id for f in got.failures] == ["broken"]
+    assert "gave up after 2 attempts: HTTP 500" in got.failures[0].error
+    # batch (3 asked, broken twice), then one by one: plain and other from the cache
+    assert len(server.requests) == 3 + 1 + 2
