@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 from bench.errors import BenchError
@@ -73,6 +74,31 @@ class Backend(BaseSystem):
         elif layer == "time" and isinstance(value, str):
             kept = value
         return self.span(start, end, native, kept, text[start:end])
+
+
+# Words the guidelines keep outside time spans, which Duckling and dateparser include
+# ("on December 11", "since September 2015", "September 2015 in", "two days after").
+_LEADING = frozenset(
+    "on in at by of for from since until till during over after before the".split()
+)
+_TRAILING = frozenset("on in at by of for from and the".split())  # not "after": "day after"
+_WORD = re.compile(r"\w+")
+
+
+def trim_edge_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` without leading and trailing prepositions, articles and "and"
+    (with the spaces and punctuation next to them); never trimmed to nothing."""
+    words = [(m.start() + start, m.end() + start) for m in _WORD.finditer(text[start:end])]
+    i, j = 0, len(words)
+    while j - i > 1 and text[words[i][0] : words[i][1]].lower() in _LEADING:
+        i += 1
+    while j - i > 1 and text[words[j - 1][0] : words[j - 1][1]].lower() in _TRAILING:
+        j -= 1
+    if not words or (i == 0 and j == len(words)):
+        return start, end
+    new_start = start if i == 0 else words[i][0]
+    new_end = end if j == len(words) else words[j - 1][1]
+    return new_start, new_end
 
 
 def as_number(raw: object) -> int | float | None:

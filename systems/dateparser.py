@@ -9,7 +9,7 @@ from bench.offsets import find_in_order
 from bench.schema import PredictedSpan
 from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import timex_from_datetime
-from systems._base import WARM_UP, Backend, dist_version, doc_datetime, finish
+from systems._base import WARM_UP, Backend, dist_version, doc_datetime, finish, trim_edge_words
 
 REQUIRES = ("dateparser>=1.5",)
 IMPORTS = ("dateparser",)
@@ -49,6 +49,12 @@ class DateparserSystem(Backend):
                 choices=("current_period", "past", "future"),
             ),
             Option(
+                "trim",
+                "drop leading prepositions and articles, trailing ones and 'and' from spans",
+                "bool",
+                "false",
+            ),
+            Option(
                 "strategy",
                 "dateparser's search strategy",
                 default="split",
@@ -62,6 +68,7 @@ class DateparserSystem(Backend):
         self._languages = self.opt_list("languages")
         self._prefer = str(self.params["prefer_dates_from"])
         self._strategy = str(self.params["strategy"])
+        self._trim = bool(self.params["trim"])
 
     def load(self) -> None:
         """Import dateparser (its language data loads on the warm-up search)."""
@@ -102,7 +109,8 @@ class DateparserSystem(Backend):
             period = period or "day"
             clock = "second" if when.second else "minute"
             value = timex_from_datetime(when, _GRAIN.get(period, clock))
-            sp = self.mapped(doc.text, where[0], where[1], period, value)
+            start, end = trim_edge_words(doc.text, *where) if self._trim else where
+            sp = self.mapped(doc.text, start, end, period, value)
             if sp is not None:
                 spans.append(sp)
         return finish(spans, drop_cardinals_in_times=False)

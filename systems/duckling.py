@@ -19,6 +19,7 @@ from systems._base import (
     drop_nested_in_layer,
     finish,
     nearest,
+    trim_edge_words,
 )
 
 REQUIRES = ("pyduckling-native-phihos>=0.3", "tzdata>=2023.3")
@@ -148,6 +149,12 @@ class DucklingSystem(Backend):
                 choices=("nearest", "native"),
             ),
             Option(
+                "trim",
+                "drop leading prepositions and articles, trailing ones and 'and' from spans",
+                "bool",
+                "false",
+            ),
+            Option(
                 "cardinals_in_times",
                 "CARDINAL spans inside a time span",
                 default="drop",
@@ -162,6 +169,7 @@ class DucklingSystem(Backend):
         self._latent = bool(self.params["latent"])
         self._resolve = str(self.params["resolve"])
         self._drop = self.params["cardinals_in_times"] == "drop"
+        self._trim = bool(self.params["trim"])
 
     def load(self) -> None:
         """Start the Haskell runtime and load the time-zone database."""
@@ -209,6 +217,8 @@ class DucklingSystem(Backend):
         start, end, dim, value = r["start"], r["end"], r["dim"], r.get("value") or {}
         if text[start:end] != r.get("body"):
             return None  # offsets must be code points into this very text
+        if self._trim:
+            start, end = trim_edge_words(text, start, end)
         if dim == "time":
             native, timex = time_value(value, doc_date, self._resolve)
             return self.mapped(text, start, end, native, timex)

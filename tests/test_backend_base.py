@@ -9,7 +9,14 @@ import pytest
 from bench.errors import BenchError
 from bench.schema import PredictedSpan
 from bench.systems import Option, SystemInfo
-from systems._base import Backend, as_number, drop_nested_in_layer, finish, nearest
+from systems._base import (
+    Backend,
+    as_number,
+    drop_nested_in_layer,
+    finish,
+    nearest,
+    trim_edge_words,
+)
 
 
 def _sp(start: int, end: int, label: str) -> PredictedSpan:
@@ -122,3 +129,24 @@ def test_through_the_registry(name: str, seed_docs: dict) -> None:
     record = describe(system)
     assert record["name"] == name and BUILTINS[name].startswith(f"systems.{name}:")
     assert record["versions"] and "not installed" not in record["versions"].values()
+
+
+@pytest.mark.parametrize(
+    ("found", "kept"),
+    [
+        ("on December 11", "December 11"),
+        ("since September 2015", "September 2015"),
+        ("September 2015 in", "September 2015"),
+        ("On Monday, the", "Monday"),
+        ("after a week", "a week"),
+        ("the day after", "day after"),  # a trailing "after" stays (guidelines: "day after")
+        ("two days after", "two days after"),
+        ("in the morning", "morning"),
+        ("Monday", "Monday"),
+        ("on in", "in"),  # never trimmed to nothing
+    ],
+)
+def test_trim_edge_words(found: str, kept: str) -> None:
+    text = f"x {found} y"
+    start, end = trim_edge_words(text, 2, 2 + len(found))
+    assert text[start:end] == kept

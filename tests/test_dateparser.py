@@ -65,6 +65,14 @@ def test_values_from_periods(seeds: dict) -> None:
     assert {s.text: s.value for s in spans}["in March 2011"] == "2011-03"
 
 
+def test_trim_option(seed_docs: dict) -> None:
+    doc = seed_docs["001_1bad981c270e3df4"]
+    (spans,) = _run([doc], trim="true")
+    texts = [s.text for s in spans]
+    assert "December 11, 2017" in texts and "September 2015" in texts
+    assert not [t for t in texts if t.lower().startswith(("on ", "in "))]
+
+
 def test_astral_characters_and_options() -> None:
     text = "😀 We met on December 7. 😀 On December 7 we met again."
     (spans,) = _run([DocInput("x", text, DATE)], prefer_dates_from="future")

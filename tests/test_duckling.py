@@ -110,6 +110,14 @@ def test_time_value_intervals() -> None:
     assert time_value({"type": "value"}, DATE, "nearest") == ("time", None)
 
 
+def test_trim_option(seed_docs: dict) -> None:
+    doc = seed_docs["000_1598703d18e677fe"]
+    (spans,) = _run([doc], dims="time", trim="true")
+    start = doc.text.index("December 11")
+    hits = [s for s in spans if s.start == start]
+    assert [(s.text, s.value) for s in hits] == [("December 11", "2017-12-11")]
+
+
 def test_bad_options() -> None:
     with pytest.raises(BenchError, match="option tz='Mars/Olympus'"):
         DucklingSystem({"tz": "Mars/Olympus"}).load()
