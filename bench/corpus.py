@@ -10,24 +10,32 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import operator
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 
+import numpy as np
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from bench.errors import BenchError
 from bench.jsonloc import array_element_lines
 from bench.schema import (
+    ALL_LABELS,
     LABEL_LAYER,
     LAYER_LABELS,
+    LAYERS,
     CorpusMeta,
     DocumentMeta,
     GoldDocument,
+    Value,
     value_problem,
 )
+from bench.timex import is_timex_value
 
 CORPUS_FILE = "corpus.json"
 DOCUMENT_DATE = dt.date(2017, 12, 11)
@@ -346,6 +354,336 @@ def load_gold_dir(gold_dir: Path, texts_dir: Path) -> dict[str, tuple[GoldDocume
     if not out:
         raise BenchError(f"{gold_dir}: no gold files (*.json)")
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Gold as columns, for scoring: the same rules, checked on all spans of a corpus at once
+
+
+_LABEL_ID = {label: i for i, label in enumerate(ALL_LABELS)}
+_LAYER_ID = {layer: i for i, layer in enumerate(LAYERS)}
+LABEL_LAYER_ID = np.array([_LAYER_ID[LABEL_LAYER[label]] for label in ALL_LABELS], dtype=np.int64)
+_MODEL_FIELDS = operator.itemgetter("start", "end", "label", "value", "layer")
+_ATTRS = operator.attrgetter("start", "end", "label", "value", "layer")
+_MISSING = object()
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class SpanColumns:
+    """Spans of many documents as parallel columns: what the scorer needs, no object per span."""
+
+    doc: np.ndarray  # index of the span's document
+    start: np.ndarray
+    end: np.ndarray
+    label: np.ndarray  # index into ALL_LABELS
+    values: list[Value]  # as given: None, int, float or str
+    layers: list[str | None] | None = None  # a prediction's own ``layer`` field, if any is set
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    @classmethod
+    def from_spans(cls, groups: Sequence[Sequence[object]], what: str) -> SpanColumns:
+        """Columns of span objects, ``groups[k]`` being document k's; an unknown label is a
+        BenchError naming ``what``."""
+        # One pass over the objects (each visit is a cache miss), reading the instance dicts
+        # of the pydantic models directly, into one flat list sliced into columns.
+        try:
+            flat = list(
+                chain.from_iterable(map(_MODEL_FIELDS, map(vars, chain.from_iterable(groups))))
+            )
+        except (TypeError, KeyError):  # not pydantic models: plain attribute access
+            flat = list(chain.from_iterable(map(_ATTRS, chain.from_iterable(groups))))
+        labels = flat[2::5]
+        n = len(labels)
+        label = np.fromiter(map(_LABEL_ID.get, labels, repeat(-1)), dtype=np.int64, count=n)
+        if n and label.min() < 0:
+            i = int(np.flatnonzero(label < 0)[0])
+            raise BenchError(f"{what}: label: unknown label {labels[i]!r}")
+        layers = flat[4::5]
+        return cls(
+            doc=np.repeat(np.arange(len(groups), dtype=np.int64), [len(g) for g in groups]),
+            start=np.array(flat[0::5], dtype=np.int64),
+            end=np.array(flat[1::5], dtype=np.int64),
+            label=label,
+            values=flat[3::5],
+            layers=None if layers.count(None) == n else layers,
+        )
+
+
+@dataclass(frozen=True)
+class GoldTable:
+    """Gold documents as scoring needs them: ids (sorted), texts, text hashes, ignore
+    regions, and all spans as columns."""
+
+    doc_ids: list[str]
+    texts: list[str]
+    text_sha256: list[str]
+    ignore: list[list[tuple[int, int]]]  # (start, end) of each ignore region, as given
+    spans: SpanColumns
+
+    @classmethod
+    def from_documents(cls, gold: Mapping[str, tuple[GoldDocument, str]]) -> GoldTable:
+        """The table of documents as ``load_gold_dir`` returns them."""
+        doc_ids = sorted(gold)
+        docs = [gold[d][0] for d in doc_ids]
+        return cls(
+            doc_ids=doc_ids,
+            texts=[gold[d][1] for d in doc_ids],
+            text_sha256=[g.text_sha256 for g in docs],
+            ignore=[[(r.start, r.end) for r in g.ignore] for g in docs],
+            spans=SpanColumns.from_spans([g.spans for g in docs], "gold"),
+        )
+
+
+def load_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable:
+    """:func:`load_gold_dir` as a :class:`GoldTable`: the same rules, the same errors.
+
+    Every rule is first checked on all spans of the directory at once, on the parsed JSON;
+    when anything at all is off, the directory goes through :func:`load_gold_dir`, which
+    finds and names the problem (or, if the quick check was merely stricter, the models).
+    """
+    if gold_dir.is_dir():
+        table = _quick_gold_table(gold_paths([gold_dir]), texts_dir)
+        if table is not None:
+            return table
+    return GoldTable.from_documents(load_gold_dir(gold_dir, texts_dir))
+
+
+def only_types(column: list[object], *types: type) -> bool:
+    """True when every item of ``column`` is exactly of one of ``types`` (no subclasses)."""
+    return set(map(type, column)) <= set(types)
+
+
+def dict_columns(
+    items: list[object], required: tuple[str, ...], optional: tuple[str, ...], usual: int
+) -> list[list[object]] | None:
+    """Columns of JSON objects that have all ``required`` keys, any of ``optional`` (None
+    when absent, as the models default) and nothing else; None if an item is not such an
+    object. The first ``usual`` optional keys are tried as always present first (the fast
+    case of files that bench wrote)."""
+    n = len(items)
+    first = required + optional[:usual]
+    try:
+        flat = list(chain.from_iterable(map(operator.itemgetter(*first), items)))
+        lengths = sum(map(len, items))
+    except (KeyError, TypeError):
+        flat, lengths = None, -1
+    if flat is not None and lengths == len(first) * n:
+        k = len(first)
+        return [flat[i::k] for i in range(k)] + [[None] * n for _ in optional[usual:]]
+    if not only_types(items, dict):
+        return None
+    try:
+        flat = list(chain.from_iterable(map(operator.itemgetter(*required), items)))
+    except KeyError:
+        return None
+    k = len(required)
+    cols: list[list[object]] = [flat[i::k] for i in range(k)]
+    expected = k * n
+    for key in optional:
+        col = list(map(dict.get, items, repeat(key), repeat(_MISSING)))  # type: ignore[call-overload]
+        absent = sum(x is _MISSING for x in col)
+        expected += n - absent
+        cols.append([None if x is _MISSING else x for x in col] if absent else col)
+    return cols if sum(map(len, items)) == expected else None  # type: ignore[arg-type]
+
+
+def _quick_gold_table(paths: list[Path], texts_dir: Path) -> GoldTable | None:
+    """The table, when every file passes every rule; None when anything is off."""
+    if not paths:
+        return None
+    try:
+        meta = load_corpus_meta(texts_dir)
+    except BenchError:
+        return None
+    dates: dict[str, dt.date] = {}
+    for m in meta.documents if meta else ():
+        dates.setdefault(m.doc_id, m.document_date)  # the first entry, as validation reads it
+    doc_ids: list[str] = []
+    texts: list[str] = []
+    hashes: list[str] = []
+    regions: list[list[tuple[int, int]]] = []
+    counts: list[int] = []
+    items: list[object] = []
+    for path in paths:
+        # What validate_gold_file checks, in the same order; any failure: None.
+        try:
+            data = from_json(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        if type(data) is not dict:
+            return None
+        spans = data.get("spans", [])
+        if type(spans) is not list:
+            return None
+        head = {k: v for k, v in data.items() if k != "spans"}
+        try:
+            gold = GoldDocument.model_validate(head)  # every field but the spans
+        except ValidationError:
+            return None
+        if gold.doc_id != path.stem:
+            return None
+        try:
+            raw_text = (texts_dir / f"{gold.doc_id}.txt").read_bytes()
+            text = raw_text.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if raw_text.startswith(_BOM) or hashlib.sha256(raw_text).hexdigest() != gold.text_sha256:
+            return None
+        if meta is not None and dates.get(gold.doc_id) != gold.document_date:
+            return None
+        doc_regions = [(r.start, r.end) for r in gold.ignore]
+        ordered = sorted(doc_regions)
+        if any(not (0 <= s < e <= len(text)) for s, e in ordered) or any(
+            s2 < e1 for (_, e1), (s2, _) in itertools.pairwise(ordered)
+        ):
+            return None
+        doc_ids.append(gold.doc_id)
+        texts.append(text)
+        hashes.append(gold.text_sha256)
+        regions.append(doc_regions)
+        counts.append(len(spans))
+        items += spans
+    spans_ok = _quick_gold_spans(items, texts, counts, regions)
+    if spans_ok is None:
+        return None
+    table = GoldTable(doc_ids, texts, hashes, regions, spans_ok)
+    return table if doc_ids == sorted(doc_ids) else _sorted_table(table, counts)
+
+
+def _sorted_table(table: GoldTable, counts: list[int]) -> GoldTable:
+    """The table with documents in doc_id order (files come in file-name order)."""
+    order = sorted(range(len(table.doc_ids)), key=table.doc_ids.__getitem__)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    idx = np.concatenate([np.arange(starts[k], starts[k + 1]) for k in order]).astype(np.int64)
+    new_doc = np.empty(len(order), dtype=np.int64)
+    new_doc[order] = np.arange(len(order))
+    sp = table.spans
+    return GoldTable(
+        doc_ids=[table.doc_ids[k] for k in order],
+        texts=[table.texts[k] for k in order],
+        text_sha256=[table.text_sha256[k] for k in order],
+        ignore=[table.ignore[k] for k in order],
+        spans=SpanColumns(
+            doc=new_doc[sp.doc[idx]],
+            start=sp.start[idx],
+            end=sp.end[idx],
+            label=sp.label[idx],
+            values=[sp.values[i] for i in idx.tolist()],
+        ),
+    )
+
+
+def _quick_gold_spans(
+    items: list[object],
+    texts: list[str],
+    counts: list[int],
+    regions: list[list[tuple[int, int]]],
+) -> SpanColumns | None:
+    """Columns of the gold spans of all files when every span passes every rule of
+    ``GoldSpan`` and ``_check_spans`` (checked as strictly or more); None otherwise."""
+    cols = dict_columns(
+        items, ("start", "end", "text", "layer", "label"), ("value", "notes"), usual=1
+    )
+    if cols is None:
+        return None
+    starts, ends, pieces, layers, labels, values, notes = cols
+    if not (
+        only_types(starts, int)
+        and only_types(ends, int)
+        and only_types(pieces, str)
+        and only_types(notes, str, type(None))
+    ):
+        return None
+    n = len(starts)
+    try:
+        start = np.array(starts, dtype=np.int64)
+        end = np.array(ends, dtype=np.int64)
+        label = np.fromiter(map(_LABEL_ID.get, labels, repeat(-1)), dtype=np.int64, count=n)
+        layer = np.fromiter(map(_LAYER_ID.get, layers, repeat(-1)), dtype=np.int64, count=n)
+    except (OverflowError, TypeError):  # an offset beyond int64; an unhashable label
+        return None
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+    text_len = np.array([len(t) for t in texts], dtype=np.int64)
+    if n and not (
+        label.min() >= 0
+        and np.array_equal(LABEL_LAYER_ID[label], layer)  # the label belongs to the layer
+        and np.all((start >= 0) & (start < end) & (end <= text_len[doc]))
+        and values_fit_layers(values, layer, gold=True)
+    ):
+        return None
+    # The text of every span is its slice of the document, without outer white space.
+    doc_text = chain.from_iterable(map(repeat, texts, counts))
+    if list(map(str.__getitem__, doc_text, map(slice, starts, ends))) != pieces:
+        return None
+    if list(map(str.strip, pieces)) != pieces:
+        return None
+    if not _sorted_without_overlaps(doc, start, end, layer, text_len):
+        return None
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    for k, doc_regions in enumerate(regions):
+        s, e = start[offsets[k] : offsets[k + 1]], end[offsets[k] : offsets[k + 1]]
+        for rs, re_ in doc_regions:
+            if np.any((s < re_) & (rs < e)):  # a span in an ignore region
+                return None
+    return SpanColumns(doc=doc, start=start, end=end, label=label, values=values)  # type: ignore[arg-type]
+
+
+def _sorted_without_overlaps(
+    doc: np.ndarray, start: np.ndarray, end: np.ndarray, layer: np.ndarray, text_len: np.ndarray
+) -> bool:
+    """Spans sorted by (start, end) within each document, and no two of one layer overlapping."""
+    if len(doc) < 2:
+        return True
+    same_doc = doc[1:] == doc[:-1]
+    in_order = (start[1:] > start[:-1]) | ((start[1:] == start[:-1]) & (end[1:] >= end[:-1]))
+    if not np.all(in_order | ~same_doc):
+        return False
+    # Sorted by start, a span overlaps an earlier one of its layer exactly when it starts
+    # before the furthest end so far; groups (document, layer) are laid out on one axis,
+    # each after the last, so the running maximum never crosses from one into the next.
+    group = doc * len(LAYERS) + layer
+    width = int(text_len.max()) + 1
+    if (int(group.max()) + 1) * width >= 2**62:
+        return False
+    order = np.argsort(group, kind="stable")
+    base = group[order] * width
+    reach = np.maximum.accumulate(base + end[order])
+    return bool(np.all(base[1:] + start[order][1:] >= reach[:-1]))
+
+
+_VALUE_TYPE = {type(None): 0, int: 1, float: 2, str: 3}
+
+
+def values_fit_layers(values: list[object], layer: np.ndarray, *, gold: bool) -> bool:
+    """Every value well-formed for its layer (:func:`bench.schema.value_problem` for gold;
+    for predictions any string passes in the time layer, and null anywhere)."""
+    n = len(values)
+    kind = np.fromiter(map(_VALUE_TYPE.get, map(type, values), repeat(9)), dtype=np.int8, count=n)
+    entity, time, number = (layer == _LAYER_ID[x] for x in LAYERS)
+    if np.any(entity & (kind != 0)):
+        return False
+    if gold:
+        if np.any(time & (kind != 3)):
+            return False
+    elif np.any(time & (kind != 0) & (kind != 3)):
+        return False
+    if np.any(number & (kind == 3)) or np.any(kind == 9):
+        return False
+    times = np.flatnonzero(time & (kind == 3))
+    if len(times) and not all(map(is_timex_value, {values[i] for i in times.tolist()})):  # type: ignore[arg-type]
+        return False
+    numbers = np.flatnonzero(number & ((kind == 1) | (kind == 2)))
+    if len(numbers):
+        try:
+            as_float = np.array([values[i] for i in numbers.tolist()], dtype=np.float64)
+        except OverflowError:
+            return False
+        if not np.all(np.isfinite(as_float)):
+            return False
+    return True
 
 
 def dump_gold(gold: GoldDocument) -> str:

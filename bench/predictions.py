@@ -13,11 +13,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
 
+import numpy as np
 from pydantic import ValidationError
+from pydantic_core import from_json
 
-from bench.corpus import format_loc, write_atomic
+from bench.corpus import (
+    LABEL_LAYER_ID,
+    SpanColumns,
+    dict_columns,
+    format_loc,
+    only_types,
+    values_fit_layers,
+    write_atomic,
+)
 from bench.errors import BenchError
-from bench.schema import LABEL_LAYER, PredictedSpan, PredictionRecord
+from bench.schema import ALL_LABELS, LABEL_LAYER, LAYERS, PredictedSpan, PredictionRecord, is_doc_id
 
 
 def _value_problem(layer: str, value: object) -> str | None:
@@ -138,6 +148,111 @@ def read_predictions(
         first_line[rec.doc_id] = lineno
         out[rec.doc_id] = rec.spans
     return out
+
+
+def read_prediction_columns(
+    path: Path | str, doc_ids: Sequence[str], texts: Sequence[str]
+) -> tuple[SpanColumns, list[str]]:
+    """:func:`read_predictions` as columns for the scorer: the same checks, the same errors.
+
+    ``texts[k]`` is the text of gold document ``doc_ids[k]``; a span's ``doc`` is that index.
+    Also returns the doc_ids that have a line. Every check runs first on all spans of the
+    file at once; when anything at all is off, the file goes through
+    :func:`read_predictions`, which finds and names the problem.
+    """
+    quick = _quick_columns(Path(path), doc_ids, texts)
+    if quick is not None:
+        return quick
+    preds = read_predictions(path, dict(zip(doc_ids, texts, strict=True)))
+    cols = SpanColumns.from_spans([preds.get(d, ()) for d in doc_ids], "predictions")
+    return cols, [d for d in doc_ids if d in preds]
+
+
+_LABEL_ID = {label: i for i, label in enumerate(ALL_LABELS)}
+_RECORD_KEYS = {"doc_id", "spans", "error"}
+
+
+def _quick_columns(
+    path: Path, doc_ids: Sequence[str], texts: Sequence[str]
+) -> tuple[SpanColumns, list[str]] | None:
+    """The columns when every line passes every check; None when anything is off."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    index = {d: k for k, d in enumerate(doc_ids)}
+    docs: list[int] = []
+    counts: list[int] = []
+    items: list[object] = []
+    for line in data.split(b"\n"):
+        # Blank in bytes is blank as text too; a line blank only as text (say, U+00A0)
+        # fails to parse here and so goes the slow way, which skips it.
+        if not line.strip():
+            continue
+        try:
+            rec = from_json(line)
+        except ValueError:
+            return None
+        if type(rec) is not dict or not rec.keys() <= _RECORD_KEYS:
+            return None
+        doc_id, spans, error = rec.get("doc_id"), rec.get("spans", []), rec.get("error")
+        if (
+            type(doc_id) is not str
+            or type(spans) is not list
+            or type(error) not in (str, type(None))
+        ):
+            return None
+        k = index.get(doc_id)
+        if k is None or not is_doc_id(doc_id):
+            return None
+        docs.append(k)
+        counts.append(len(spans))
+        items += spans
+    if len(set(docs)) != len(docs):  # a doc_id repeated
+        return None
+    cols = dict_columns(
+        items, ("start", "end", "label"), ("value", "layer", "text", "score"), usual=1
+    )
+    if cols is None:
+        return None
+    starts, ends, labels, values, layers, pieces, scores = cols
+    if not (
+        only_types(starts, int)
+        and only_types(ends, int)
+        and only_types(pieces, str, type(None))
+        and only_types(scores, float, type(None))
+    ):
+        return None
+    n = len(starts)
+    try:
+        start = np.array(starts, dtype=np.int64)
+        end = np.array(ends, dtype=np.int64)
+        label = np.fromiter(map(_LABEL_ID.get, labels, repeat(-1)), dtype=np.int64, count=n)
+    except (OverflowError, TypeError):  # an offset beyond int64; an unhashable label
+        return None
+    doc = np.repeat(np.array(docs, dtype=np.int64), counts)
+    text_len = np.array([len(t) for t in texts], dtype=np.int64)
+    if n:
+        if label.min() < 0:
+            return None
+        layer = LABEL_LAYER_ID[label]
+        if not (
+            np.all((start >= 0) & (start < end) & (end <= text_len[doc]))
+            and values_fit_layers(values, layer, gold=False)
+        ):
+            return None
+        if layers.count(None) != n:  # an explicit layer must be the label's
+            named = [LAYERS[x] for x in layer.tolist()]
+            if any(a is not None and a != b for a, b in zip(layers, named, strict=True)):
+                return None
+        if pieces.count(None) != n:  # a text given must be the slice
+            for i in [i for i, piece in enumerate(pieces) if piece is not None]:
+                text = texts[int(doc[i])]
+                if pieces[i] != text[starts[i] : ends[i]]:  # type: ignore[misc]
+                    return None
+    present = [doc_ids[k] for k in sorted(docs)]
+    return SpanColumns(doc=doc, start=start, end=end, label=label, values=values), present  # type: ignore[arg-type]
 
 
 def _span_key(sp: PredictedSpan) -> tuple:

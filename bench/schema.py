@@ -48,8 +48,13 @@ ALL_LABELS: tuple[str, ...] = tuple(LABEL_LAYER)
 _DOC_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
+def is_doc_id(doc_id: str) -> bool:
+    """True when ``doc_id`` is a safe id: letters, digits, '_', '.', '-'; not '.' or '..'."""
+    return bool(_DOC_ID.fullmatch(doc_id)) and doc_id not in (".", "..")
+
+
 def _check_doc_id(doc_id: str) -> str:
-    if not _DOC_ID.fullmatch(doc_id) or doc_id in (".", ".."):
+    if not is_doc_id(doc_id):
         raise ValueError(
             f"{doc_id!r} is not a safe id (letters, digits, '_', '.', '-'; not '.' or '..')"
         )

@@ -13,10 +13,10 @@ import contextlib
 import gc
 import hashlib
 import math
-import operator
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import compress, repeat
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bench import __version__
 from bench.align import max_weight_matching, mode_credit, overlap_pairs
+from bench.corpus import LABEL_LAYER_ID, GoldTable, SpanColumns, load_gold_table
 from bench.errors import BenchError
 from bench.metrics import (
     MODES,
@@ -33,6 +34,7 @@ from bench.metrics import (
     macro_rows,
     mode_score_dicts,
 )
+from bench.predictions import read_prediction_columns
 from bench.schema import ALL_LABELS, LABEL_LAYER, LAYER_LABELS, LAYERS, GoldDocument, PredictedSpan
 from bench.stats import (
     Interval,
@@ -50,10 +52,7 @@ NUMBER_RTOL = 1e-9
 CONFIDENCE = 0.95
 
 _LABEL_ID = {label: i for i, label in enumerate(ALL_LABELS)}
-_FIELDS = operator.itemgetter("start", "end", "label", "value", "layer")
-_ATTRS = operator.attrgetter("start", "end", "label", "value", "layer")
 _LAYER_ID = {layer: i for i, layer in enumerate(LAYERS)}
-_LABEL_LAYER_ID = np.array([_LAYER_ID[LABEL_LAYER[label]] for label in ALL_LABELS])
 
 
 class _Frozen(BaseModel):
@@ -207,10 +206,10 @@ def paused_gc(freeze: bool = False) -> Iterator[None]:
 
 def gold_digest(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
     """12 hex digits identifying the gold: texts, spans, values and ignore regions."""
-    doc_ids = sorted(gold)
-    spans, strings = _gather([gold[d][0].spans for d in doc_ids], "gold", keep_raw=True)
-    _rank_strings((spans, strings))
-    return _digest(gold, doc_ids, spans.take(_canonical_order(spans)))
+    table = GoldTable.from_documents(gold)
+    spans = _spans(table.spans, keep_raw=True)
+    _rank_strings(spans)
+    return _digest(table, spans.take(_canonical_order(spans)))
 
 
 def check_layers(layers: Sequence[str] | None) -> tuple[str, ...]:
@@ -241,7 +240,7 @@ class _Spans:
     v_str: np.ndarray  # rank of the normalised string value, -1 when not a string
     raw: np.ndarray | None = None  # the values themselves (gold only, for the digest)
     unit: np.ndarray | None = None
-    explicit_layer: np.ndarray | None = None  # a prediction's own ``layer`` field, or -1
+    strings: list[str] | None = None  # the string values, in order, until ranked
 
     def __len__(self) -> int:
         return len(self.start)
@@ -270,70 +269,51 @@ def _number(v: object) -> float:
         return math.copysign(math.inf, v)  # type: ignore[arg-type]
 
 
-def _gather(
-    groups: Sequence[Sequence[object]],
-    what: str,
-    *,
-    keep_raw: bool = False,
-    explicit_layers: bool = False,
-) -> tuple[_Spans, list[str | None]]:
-    """Columns of the spans of each document (``groups[k]`` are document k's spans).
+_VALUE_KIND = {type(None): 0, int: 1, float: 2, str: 3}
 
-    Returns the arrays (string ranks not yet set) and the normalised string values.
-    """
-    # One pass over the objects (each visit is a cache miss), reading the instance dicts
-    # of the pydantic models directly; then columns from the compact list of tuples.
-    try:
-        rows = list(map(_FIELDS, map(vars, chain.from_iterable(groups))))
-    except (TypeError, KeyError):  # not pydantic models: plain attribute access
-        rows = list(map(_ATTRS, chain.from_iterable(groups)))
-    n = len(rows)
-    starts, ends, labels, values, layers = zip(*rows, strict=True) if n else ((),) * 5
-    label_ids = np.fromiter(map(_LABEL_ID.get, labels, repeat(-1)), dtype=np.int64, count=n)
-    if n and label_ids.min() < 0:
-        i = int(np.flatnonzero(label_ids < 0)[0])
-        raise BenchError(f"{what}: label: unknown label {labels[i]!r}")
-    types = list(map(type, values))
-    try:
-        v_num = np.array(
-            [v if t is int or t is float else math.nan for v, t in zip(values, types, strict=True)],
-            dtype=np.float64,
-        )
-    except OverflowError:  # an integer beyond float range
-        v_num = np.array([_number(v) for v in values], dtype=np.float64)
-    strings = [
-        v.strip().upper() if t is str else None  # type: ignore[union-attr]
-        for v, t in zip(values, types, strict=True)
-    ]
-    raw = None
-    if keep_raw:
-        raw = np.empty(n, dtype=object)
-        raw[:] = values
-    spans = _Spans(
-        doc=np.repeat(np.arange(len(groups), dtype=np.int64), [len(g) for g in groups]),
-        start=np.array(starts, dtype=np.int64),
-        end=np.array(ends, dtype=np.int64),
-        label=label_ids,
-        layer=_LABEL_LAYER_ID[label_ids] if n else np.zeros(0, dtype=np.int64),
-        v_none=np.array([t is type(None) for t in types], dtype=bool),
+
+def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
+    """The arrays of some span columns (string ranks not yet set: see :func:`_rank_strings`)."""
+    n = len(cols)
+    values = cols.values
+    kind = np.fromiter(map(_VALUE_KIND.get, map(type, values), repeat(4)), np.int8, count=n)
+    v_num = np.full(n, math.nan)
+    is_num = (kind == 1) | (kind == 2)
+    n_num = int(is_num.sum())
+    if n_num:
+        try:
+            v_num[is_num] = np.fromiter(compress(values, is_num.tolist()), np.float64, n_num)
+        except OverflowError:  # an integer beyond float range
+            v_num[is_num] = [_number(v) for v in compress(values, is_num.tolist())]
+    is_str = kind == 3
+    v_str = np.full(n, -1, dtype=np.int64)
+    v_str[is_str] = -2  # to be ranked
+    return _Spans(
+        doc=cols.doc,
+        start=cols.start,
+        end=cols.end,
+        label=cols.label,
+        layer=LABEL_LAYER_ID[cols.label],
+        v_none=kind == 0,
         v_num=v_num,
-        v_str=np.full(n, -1, dtype=np.int64),
-        raw=raw,
+        v_str=v_str,
+        raw=np.fromiter(values, dtype=object, count=n) if keep_raw else None,
+        strings=list(compress(values, is_str.tolist())),
     )
-    if explicit_layers:  # a prediction may name its layer; it must agree with the label
-        if any(x is not None for x in layers):
-            spans.explicit_layer = np.fromiter(
-                map(_LAYER_ID.get, layers, repeat(-1)), dtype=np.int64, count=n
-            )
-    return spans, strings
 
 
-def _rank_strings(*pairs: tuple[_Spans, list[str | None]]) -> None:
+def _rank_strings(*spans: _Spans) -> None:
     """Give equal normalised strings equal ids, ranked so the ids do not depend on order."""
-    vocab = sorted({s for _, strs in pairs for s in strs if s is not None})
-    rank = {s: i for i, s in enumerate(vocab)}
-    for spans, strs in pairs:
-        spans.v_str = np.array([-1 if s is None else rank[s] for s in strs], dtype=np.int64)
+    distinct = set().union(*(s.strings for s in spans if s.strings is not None))
+    norm = {v: v.strip().upper() for v in distinct}
+    rank = {v: i for i, v in enumerate(sorted(set(norm.values())))}
+    by_raw = {v: rank[x] for v, x in norm.items()}
+    for s in spans:
+        if s.strings is not None and len(s.strings):
+            s.v_str[s.v_str == -2] = np.fromiter(
+                map(by_raw.__getitem__, s.strings), dtype=np.int64, count=len(s.strings)
+            )
+        s.strings = None
 
 
 def _canonical_order(spans: _Spans) -> np.ndarray:
@@ -369,17 +349,21 @@ def _canonical_order(spans: _Spans) -> np.ndarray:
     return np.lexsort(keys)
 
 
-def _digest(gold: Mapping[str, tuple[GoldDocument, str]], doc_ids: list[str], canon: _Spans) -> str:
+def _digest(table: GoldTable, canon: _Spans) -> str:
     """sha256 over documents, texts, ignore regions and spans (in canonical order)."""
     h = hashlib.sha256()
-    for doc_id in doc_ids:
-        g = gold[doc_id][0]
-        regions = sorted((r.start, r.end) for r in g.ignore)
-        h.update(f"{doc_id}\t{g.text_sha256}\t{regions}\n".encode())
+    h.update(
+        "".join(
+            f"{doc_id}\t{sha}\t{sorted(regions)}\n"
+            for doc_id, sha, regions in zip(
+                table.doc_ids, table.text_sha256, table.ignore, strict=True
+            )
+        ).encode()
+    )
     for arr in (canon.doc, canon.start, canon.end, canon.label, canon.v_none, canon.v_num):
         h.update(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes())
     assert canon.raw is not None
-    h.update("\x1f".join(v for v in canon.raw if isinstance(v, str)).encode("utf-8"))
+    h.update("\x1f".join(canon.raw[canon.v_str >= 0].tolist()).encode("utf-8"))
     return h.hexdigest()[:12]
 
 
@@ -398,6 +382,9 @@ def _values_equal(g: _Spans, gi: np.ndarray, p: _Spans, pi: np.ndarray) -> np.nd
 # Tallies
 
 
+_OUTCOME = np.array([1, 2, 0], dtype=np.int64)  # credit 0, 1, 2: incorrect, partial, correct
+
+
 def _tally(
     n_keys: int,
     g_key: np.ndarray,
@@ -408,18 +395,51 @@ def _tally(
     credit: np.ndarray,
 ) -> np.ndarray:
     """Counts (correct, incorrect, partial, missed, spurious) per key; pairs go by gold key."""
-    out = np.zeros((n_keys, 5), dtype=np.int64)
-    mg, mp, c = gi[chosen], pi[chosen], credit[chosen]
-    k = g_key[mg]
-    out[:, 0] = np.bincount(k[c == 2], minlength=n_keys)
-    out[:, 1] = np.bincount(k[c == 0], minlength=n_keys)
-    out[:, 2] = np.bincount(k[c == 1], minlength=n_keys)
-    g_free = np.ones(len(g_key), dtype=bool)
-    g_free[mg] = False
+    # Each gold span's outcome: missed unless in a chosen pair; one bincount of key and
+    # outcome, and one of the predictions left over.
+    g_code = np.full(len(g_key), 3, dtype=np.int64)
+    g_code[gi[chosen]] = _OUTCOME[credit[chosen]]
+    out = np.bincount(g_key * 5 + g_code, minlength=n_keys * 5).reshape(n_keys, 5)
     p_free = np.ones(len(p_key), dtype=bool)
-    p_free[mp] = False
-    out[:, 3] = np.bincount(g_key[g_free], minlength=n_keys)
+    p_free[pi[chosen]] = False
     out[:, 4] = np.bincount(p_key[p_free], minlength=n_keys)
+    return out
+
+
+# Outcome (correct, incorrect, partial) per mode of a pair of class 1 (exact, same label),
+# 2 (exact, other label), 3 (overlapping, same label), 4 (overlapping, other label).
+_PAIR_OUTCOME = np.array(
+    [
+        [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0]],  # strict
+        [[0, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]],  # exact
+        [[0, 0, 0], [1, 0, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1]],  # partial
+        [[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 1, 0]],  # type
+    ],
+    dtype=np.int64,
+)
+
+
+def _simple_counts(
+    n_keys: int,
+    g_key: np.ndarray,
+    p_key: np.ndarray,
+    gi: np.ndarray,
+    pi: np.ndarray,
+    exact: np.ndarray,
+    same: np.ndarray,
+) -> np.ndarray:
+    """Counts (mode, key, 5) when no span is in more than one pair: all pairs are aligned
+    in every mode (what :func:`_tally` of :func:`max_weight_matching` gives there)."""
+    cls = np.zeros(len(g_key), dtype=np.int64)
+    cls[gi] = 1 + ~same + 2 * ~exact
+    per_class = np.bincount(g_key * 5 + cls, minlength=n_keys * 5).reshape(n_keys, 5)
+    paired = np.zeros(len(p_key), dtype=bool)
+    paired[pi] = True
+    spurious = np.bincount(p_key[~paired], minlength=n_keys)
+    out = np.zeros((len(MODES), n_keys, 5), dtype=np.int64)
+    out[:, :, :3] = np.einsum("kc,mco->mko", per_class, _PAIR_OUTCOME)
+    out[:, :, 3] = per_class[:, 0]
+    out[:, :, 4] = spurious
     return out
 
 
@@ -443,40 +463,12 @@ class _Tallies:
     digest: str
 
 
-def _check_predictions(
-    ps: _Spans, groups: list[Sequence[PredictedSpan]], doc_ids: list[str], text_len: np.ndarray
-) -> None:
-    """Offsets inside the text and an explicit layer that agrees with the label."""
-    bad = ~((ps.start >= 0) & (ps.start < ps.end) & (ps.end <= text_len[ps.doc]))
-    explicit = ps.explicit_layer
-    wrong_layer = np.zeros(len(ps), dtype=bool)
-    if explicit is not None:
-        wrong_layer = (explicit >= 0) & (explicit != ps.layer)
-    problems = np.flatnonzero(bad | wrong_layer)
-    if not len(problems):
-        return
-    j = int(problems[0])
-    k = int(ps.doc[j])
-    i = j - int(np.searchsorted(ps.doc, k))
-    sp = groups[k][i]
-    where = f"predictions: {doc_ids[k]}: spans[{i}]"
-    if bad[j]:
-        raise BenchError(
-            f"{where}.end: offsets {sp.start}:{sp.end} not within 0 <= start < end <= {text_len[k]}"
-        )
-    raise BenchError(
-        f"{where}.layer: {sp.label!r} is a label of layer "
-        f"{LABEL_LAYER[sp.label]!r}, not {sp.layer!r}"
-    )
-
-
-def _collect(
+def _model_tables(
     gold: Mapping[str, tuple[GoldDocument, str]],
     predictions: Mapping[str, Sequence[PredictedSpan]],
-    layers: tuple[str, ...],
-    unit: str,
-    ignore: bool,
-) -> _Tallies:
+) -> tuple[GoldTable, SpanColumns, list[str]]:
+    """Gold and predictions given as objects, as columns; the predictions checked for an
+    unknown document, offsets outside the text and an explicit layer not the label's."""
     doc_ids = sorted(gold)
     unknown = sorted(set(predictions) - set(gold))
     if unknown:
@@ -484,41 +476,72 @@ def _collect(
             f"predictions: doc_id: {unknown[0]!r} is not a gold document"
             + (f" (+{len(unknown) - 1} more)" if len(unknown) > 1 else "")
         )
-    missing = [d for d in doc_ids if d not in predictions]
+    table = GoldTable.from_documents(gold)
+    groups = [predictions.get(d, ()) for d in doc_ids]
+    cols = SpanColumns.from_spans(groups, "predictions")
+    text_len = np.array([len(t) for t in table.texts], dtype=np.int64)
+    layer = LABEL_LAYER_ID[cols.label]
+    bad = ~((cols.start >= 0) & (cols.start < cols.end) & (cols.end <= text_len[cols.doc]))
+    wrong_layer = np.zeros(len(cols), dtype=bool)
+    if cols.layers is not None:
+        explicit = np.fromiter(
+            map(_LAYER_ID.get, cols.layers, repeat(-1)), dtype=np.int64, count=len(cols)
+        )
+        wrong_layer = (explicit >= 0) & (explicit != layer)
+    problems = np.flatnonzero(bad | wrong_layer)
+    if len(problems):
+        j = int(problems[0])
+        k = int(cols.doc[j])
+        i = j - int(np.searchsorted(cols.doc, k))
+        sp = groups[k][i]
+        where = f"predictions: {doc_ids[k]}: spans[{i}]"
+        if bad[j]:
+            raise BenchError(
+                f"{where}.end: offsets {sp.start}:{sp.end} not within 0 <= start < end <= "
+                f"{text_len[k]}"
+            )
+        raise BenchError(
+            f"{where}.layer: {sp.label!r} is a label of layer "
+            f"{LABEL_LAYER[sp.label]!r}, not {sp.layer!r}"
+        )
+    return table, cols, [d for d in doc_ids if d in predictions]
+
+
+def _collect(
+    table: GoldTable,
+    predictions: SpanColumns,
+    present: Sequence[str],
+    layers: tuple[str, ...],
+    unit: str,
+    ignore: bool,
+) -> _Tallies:
+    doc_ids = table.doc_ids
+    has_line = set(present)
+    missing = [d for d in doc_ids if d not in has_line]
     wanted = np.zeros(len(LAYERS), dtype=bool)
     wanted[[_LAYER_ID[x] for x in layers]] = True
     layer_pos = np.full(len(LAYERS), -1, dtype=np.int64)
     layer_pos[[_LAYER_ID[x] for x in layers]] = np.arange(len(layers))
 
-    r_doc: list[int] = []
-    r_start: list[int] = []
-    r_end: list[int] = []
-    text_len = np.zeros(len(doc_ids), dtype=np.int64)
-    sent_starts: list[np.ndarray] = []
-    for k, doc_id in enumerate(doc_ids):
-        g, text = gold[doc_id]
-        text_len[k] = len(text)
-        if unit == "sentence":
-            sent_starts.append(sentence_starts(text))
-        for reg in g.ignore:
-            r_doc.append(k)
-            r_start.append(reg.start)
-            r_end.append(reg.end)
-    if unit != "sentence":  # one unit per document, starting at offset 0
+    text_len = np.array([len(t) for t in table.texts], dtype=np.int64)
+    if unit == "sentence":
+        sent_starts = [sentence_starts(t) for t in table.texts]
+    else:  # one unit per document, starting at offset 0
         sent_starts = [np.zeros(1, dtype=np.int64)] * len(doc_ids)
     n_units = sum(len(x) for x in sent_starts)
+    r_doc = [k for k, regions in enumerate(table.ignore) for _ in regions]
+    r_start = [s for regions in table.ignore for s, _ in regions]
+    r_end = [e for regions in table.ignore for _, e in regions]
 
-    pred_groups = [predictions.get(d, ()) for d in doc_ids]
-    gs, g_str = _gather([gold[d][0].spans for d in doc_ids], "gold", keep_raw=True)
-    ps, p_str = _gather(pred_groups, "predictions", explicit_layers=True)
-    _check_predictions(ps, pred_groups, doc_ids, text_len)
-    _rank_strings((gs, g_str), (ps, p_str))
+    gs, ps = _spans(table.spans, keep_raw=True), _spans(predictions)
+    _rank_strings(gs, ps)
     gs, ps = gs.take(_canonical_order(gs)), ps.take(_canonical_order(ps))
-    digest = _digest(gold, doc_ids, gs)
+    digest = _digest(table, gs)
 
     # Drop predictions of other layers, then those touching an ignore region.
-    gs = gs.take(np.flatnonzero(wanted[gs.layer]))
-    ps = ps.take(np.flatnonzero(wanted[ps.layer]))
+    if not wanted.all():
+        gs = gs.take(np.flatnonzero(wanted[gs.layer]))
+        ps = ps.take(np.flatnonzero(wanted[ps.layer]))
     stride = int(text_len.max(initial=0)) + 1
     ignored = 0
     if ignore and r_doc and len(ps):
@@ -538,7 +561,10 @@ def _collect(
     unit_doc = np.repeat(np.arange(len(doc_ids)), [len(s) for s in sent_starts])
     unit_pos = unit_doc * stride + np.concatenate(sent_starts) if sent_starts else unit_doc
     for spans in (gs, ps):
-        spans.unit = np.searchsorted(unit_pos, spans.doc * stride + spans.start, "right") - 1
+        if unit == "sentence":
+            spans.unit = np.searchsorted(unit_pos, spans.doc * stride + spans.start, "right") - 1
+        else:
+            spans.unit = spans.doc
 
     # One axis for the corpus: group (document, layer) g occupies [g*stride, (g+1)*stride).
     n_lay = len(LAYERS)
@@ -554,7 +580,17 @@ def _collect(
     layer_counts = np.zeros((len(MODES), n_units, n_l, 5), dtype=np.int64)
     label_counts = np.zeros((len(MODES), len(ALL_LABELS), 5), dtype=np.int64)
     lab_gi, lab_pi, lab_exact = gi[same], pi[same], exact[same]
-    for m, mode in enumerate(MODES):
+    simple = len(gi) == 0 or (np.bincount(gi).max() == 1 and np.bincount(pi).max() == 1)
+    if simple:
+        # Every span overlaps at most one of the other side: every alignment takes all
+        # pairs, and each mode's outcome of a pair follows from (exact, same label).
+        layer_counts[:] = _simple_counts(n_units * n_l, g_key, p_key, gi, pi, exact, same).reshape(
+            len(MODES), n_units, n_l, 5
+        )
+        label_counts[:] = _simple_counts(
+            len(ALL_LABELS), gs.label, ps.label, lab_gi, lab_pi, lab_exact, np.ones_like(lab_exact)
+        )
+    for m, mode in enumerate(MODES if not simple else ()):
         credit = mode_credit(mode, exact, same)
         chosen = max_weight_matching(len(gs), len(ps), gi, pi, credit)
         layer_counts[m] = _tally(n_units * n_l, g_key, p_key, gi, pi, chosen, credit).reshape(
@@ -719,6 +755,44 @@ def _report(t: _Tallies, signature: Signature, resamples: int, seed: int) -> Sco
     return ScoreReport.model_validate(data)
 
 
+def _options(
+    n_docs: int, layers: Sequence[str] | None, bootstrap: int, unit: str
+) -> tuple[tuple[str, ...], str]:
+    """The layers and resampling unit to use; a bad option is a BenchError."""
+    if bootstrap < 0:
+        raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+    chosen_layers = check_layers(layers)
+    try:
+        return chosen_layers, choose_unit(n_docs, unit)
+    except ValueError as exc:
+        raise BenchError(f"--unit: {exc}") from None
+
+
+def _score(
+    table: GoldTable,
+    predictions: SpanColumns,
+    present: Sequence[str],
+    layers: tuple[str, ...],
+    unit: str,
+    *,
+    bootstrap: int,
+    seed: int,
+    ignore: bool,
+) -> ScoreReport:
+    with paused_gc():
+        tallies = _collect(table, predictions, present, layers, unit, ignore)
+        signature = Signature(
+            gold=tallies.digest,
+            documents=len(table.doc_ids),
+            layers=layers,
+            ignore=ignore,
+            unit=unit,
+            resamples=bootstrap,
+            seed=seed,
+        )
+        return _report(tallies, signature, bootstrap, seed)
+
+
 def score(
     gold: Mapping[str, tuple[GoldDocument, str]],
     predictions: Mapping[str, Sequence[PredictedSpan]],
@@ -736,25 +810,51 @@ def score(
     with ``seed``; ``unit`` is the resampling unit (auto, sentence, document); ``ignore``
     drops predictions touching an ignore region before matching.
     """
-    if bootstrap < 0:
-        raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
-    chosen_layers = check_layers(layers)
-    try:
-        resampling_unit = choose_unit(len(gold), unit)
-    except ValueError as exc:
-        raise BenchError(f"--unit: {exc}") from None
+    chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit)
     with paused_gc():
-        tallies = _collect(gold, predictions, chosen_layers, resampling_unit, ignore)
-        signature = Signature(
-            gold=tallies.digest,
-            documents=len(gold),
-            layers=chosen_layers,
-            ignore=ignore,
-            unit=resampling_unit,
-            resamples=bootstrap,
-            seed=seed,
-        )
-        return _report(tallies, signature, bootstrap, seed)
+        table, cols, present = _model_tables(gold, predictions)
+    return _score(
+        table,
+        cols,
+        present,
+        chosen_layers,
+        resampling_unit,
+        bootstrap=bootstrap,
+        seed=seed,
+        ignore=ignore,
+    )
+
+
+def score_files(
+    gold_dir: Path,
+    texts_dir: Path,
+    predictions: Path,
+    *,
+    layers: Sequence[str] | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    ignore: bool = True,
+    unit: str = "auto",
+) -> ScoreReport:
+    """:func:`score` from files: gold and texts as ``load_gold_dir`` reads and validates
+    them, predictions as ``read_predictions`` reads and checks them (the same rules and
+    errors), but as columns, without an object per span. The options are :func:`score`'s.
+    """
+    check_layers(layers)
+    with paused_gc():
+        table = load_gold_table(gold_dir, texts_dir)
+        cols, present = read_prediction_columns(predictions, table.doc_ids, table.texts)
+    chosen_layers, resampling_unit = _options(len(table.doc_ids), layers, bootstrap, unit)
+    return _score(
+        table,
+        cols,
+        present,
+        chosen_layers,
+        resampling_unit,
+        bootstrap=bootstrap,
+        seed=seed,
+        ignore=ignore,
+    )
 
 
 def unit_statistics(
@@ -777,13 +877,10 @@ def unit_statistics(
     """
     if metric not in ("precision", "recall", "f1"):
         raise BenchError(f"--metric: unknown metric {metric!r} (precision, recall or f1)")
-    chosen_layers = check_layers(layers)
-    try:
-        resampling_unit = choose_unit(len(gold), unit)
-    except ValueError as exc:
-        raise BenchError(f"--unit: {exc}") from None
+    chosen_layers, resampling_unit = _options(len(gold), layers, 0, unit)
     with paused_gc():
-        t = _collect(gold, predictions, chosen_layers, resampling_unit, ignore)
+        table, cols, present = _model_tables(gold, predictions)
+        t = _collect(table, cols, present, chosen_layers, resampling_unit, ignore)
     lc = t.layer_counts.sum(axis=2)  # (mode, unit, 5)
     actual = lc[0][:, [0, 1, 2, 4]].sum(axis=1)
     possible = lc[0][:, [0, 1, 2, 3]].sum(axis=1)

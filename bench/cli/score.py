@@ -38,17 +38,18 @@ def score(
     ] = True,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
-    from bench.corpus import load_gold_dir
-    from bench.predictions import read_predictions
-    from bench.scoring import check_layers, paused_gc, score
+    from bench.scoring import score_files
 
-    check_layers(layer)
-    with paused_gc(freeze=True):  # reading builds a model object per span: see paused_gc
-        gold_docs = load_gold_dir(gold, texts)
-        preds = read_predictions(predictions, {d: text for d, (_, text) in gold_docs.items()})
-        report = score(
-            gold_docs, preds, layers=layer, bootstrap=bootstrap, seed=seed, ignore=ignore, unit=unit
-        )
+    report = score_files(
+        gold,
+        texts,
+        predictions,
+        layers=layer,
+        bootstrap=bootstrap,
+        seed=seed,
+        ignore=ignore,
+        unit=unit,
+    )
     if report.missing_predictions:
         shown = ", ".join(report.missing_predictions[:5])
         more = len(report.missing_predictions) - 5
