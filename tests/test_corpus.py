@@ -5,21 +5,24 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import random
 from pathlib import Path
 
 import pytest
-from conftest import DOC, SEEDS
+from conftest import DOC, GOLD, SEEDS
 
 from bench.corpus import (
+    GoldTable,
     dump_gold,
     load_documents,
     load_gold_dir,
+    load_gold_table,
     read_text,
     validate_gold_file,
     word_count,
 )
 from bench.errors import BenchError
-from bench.schema import CorpusMeta, GoldDocument
+from bench.schema import LAYER_LABELS, CorpusMeta, GoldDocument
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -216,3 +219,172 @@ def test_load_gold_dir_raises_one_line(gold_dict, write_gold) -> None:
         load_gold_dir(path.parent, SEEDS)
     assert "\n" not in str(err.value)
     assert "spans[0].label" in str(err.value)
+
+
+# load_gold_table checks every rule on all spans at once and leaves anything off to
+# load_gold_dir; these tests hold the two to the same verdicts and the same messages.
+
+POOL: list[object] = [
+    None, 0, -1, 3, 36, 41, 10**6, 2**70, 1.5, 36.0, True, "x", "", " Putin", "Putin",
+    [], {}, "PERSON", "DATE", "CARDINAL", "entity", "time", "number", "2017", "P7Y", "seven",
+    float("nan"), float("inf"), "2017-12-11TMO", 7,
+]  # fmt: skip
+
+
+def _table_view(table) -> tuple:
+    sp = table.spans
+    return (
+        table.doc_ids,
+        table.texts,
+        table.text_sha256,
+        table.ignore,
+        sp.doc.tolist(),
+        sp.start.tolist(),
+        sp.end.tolist(),
+        sp.label.tolist(),
+        [(type(v).__name__, repr(v)) for v in sp.values],
+    )
+
+
+def _outcome(fn) -> tuple:
+    try:
+        return ("ok", _table_view(fn()))
+    except BenchError as exc:
+        return ("error", str(exc))
+
+
+def _random_mutation(rng: random.Random, docs: list[dict]) -> None:
+    d = rng.choice(docs)
+    spans = d.get("spans")
+    if not isinstance(spans, list) or not spans or not isinstance(spans[0], dict):
+        d[rng.choice(["doc_id", "text_sha256"])] = rng.choice(POOL)
+        return
+    i = rng.randrange(len(spans))
+    sp = spans[i] if isinstance(spans[i], dict) else spans[0]
+    kind = rng.randrange(18)
+    if kind >= 14:  # changes that keep the file valid
+        for sp in (x for x in spans if isinstance(x, dict)):
+            if kind == 14 and sp.get("layer") == "entity":
+                sp.pop("value", None)
+            elif kind == 15:
+                sp["notes"] = rng.choice([None, "a note"])
+            elif (
+                kind == 16
+                and isinstance(sp.get("value"), int)
+                and not isinstance(sp["value"], bool)
+            ):
+                sp["value"] = float(sp["value"])
+            elif kind == 17:
+                items = list(sp.items())
+                rng.shuffle(items)
+                sp.clear()
+                sp.update(items)
+    elif kind == 0:
+        sp[rng.choice(["start", "end", "text", "layer", "label", "value"])] = rng.choice(POOL)
+    elif kind == 1:
+        sp.pop(rng.choice(["start", "end", "text", "layer", "label", "value"]))
+    elif kind == 2:
+        sp[rng.choice(["notes", "colour"])] = rng.choice([None, "a note", 5])
+    elif kind == 3:
+        j = rng.randrange(len(spans))
+        spans[i], spans[j] = spans[j], spans[i]
+    elif kind == 4:
+        spans.insert(i, dict(sp))
+    elif kind == 5:
+        spans.pop(i)
+    elif kind == 6:  # move a boundary, with or without the text
+        key, delta = rng.choice(["start", "end"]), rng.choice([-2, -1, 1, 2])
+        if not isinstance(sp.get(key), int):
+            return
+        sp[key] += delta
+        if (
+            rng.random() < 0.5
+            and isinstance(sp.get("start"), int)
+            and isinstance(sp.get("end"), int)
+        ):
+            text = (SEEDS / f"{DOC}.txt").read_text("utf-8")
+            sp["text"] = text[sp["start"] : sp["end"]]
+    elif kind == 7:
+        spans[i] = rng.choice([[1, 2], "span", 5, None])
+    elif kind == 8:
+        key = rng.choice(["doc_id", "document_date", "text_sha256", "schema_version", "status"])
+        d[key] = rng.choice([*POOL, "2017-13-01", "004_other", "0" * 64])
+    elif kind == 9:
+        d[rng.choice(["extra", "annotator"])] = rng.choice(["x", 3])
+    elif kind == 10:
+        d.setdefault("ignore", []).append(
+            {"start": sp.get("start", 0), "end": sp.get("end", 1), "reason": "test"}
+            if rng.random() < 0.7
+            else {"start": rng.choice([-1, 0, 5, 10**6]), "end": rng.choice([0, 4, 10**7])}
+        )
+    elif kind == 11:
+        d["spans"] = rng.choice([{}, "none", None])
+    elif kind == 12:  # another span of the same layer over this one
+        other = dict(sp)
+        other["label"] = rng.choice(LAYER_LABELS.get(sp.get("layer"), ("PERSON",)))
+        spans.insert(i + 1, other)
+    else:
+        d.pop(rng.choice(["ignore", "spans", "annotator", "status"]), None)
+
+
+def _write_docs(gold_dir: Path, docs: list[dict]) -> None:
+    for p in gold_dir.glob("*.json"):
+        p.unlink()
+    for d in docs:
+        name = d["doc_id"] if isinstance(d.get("doc_id"), str) and "/" not in d["doc_id"] else "x"
+        (gold_dir / f"{name}.json").write_text(json.dumps(d, indent=1), encoding="utf-8")
+
+
+def test_gold_table_equals_the_models(tmp_path: Path) -> None:
+    table = load_gold_table(GOLD, SEEDS)
+    assert _table_view(table) == _table_view(GoldTable.from_documents(load_gold_dir(GOLD, SEEDS)))
+    assert len(table.spans) == 660
+
+
+@pytest.mark.parametrize(("name", "mutate", "field", "words"), CASES, ids=[c[0] for c in CASES])
+def test_gold_table_reports_each_rule_as_load_gold_dir(
+    name, mutate, field, words, gold_dict, write_gold
+) -> None:
+    path = write_gold(_mutate(gold_dict, mutate), name=DOC)
+    fast = _outcome(lambda: load_gold_table(path.parent, SEEDS))
+    assert fast == _outcome(lambda: GoldTable.from_documents(load_gold_dir(path.parent, SEEDS)))
+    assert fast[0] == "error" and f": {field}: " in fast[1], fast
+
+
+def test_gold_table_agrees_with_load_gold_dir_on_random_damage(tmp_path: Path) -> None:
+    originals = [json.loads(p.read_text("utf-8")) for p in sorted(GOLD.glob("*.json"))]
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    rng = random.Random(5)
+    verdicts = set()
+    for _ in range(300):
+        docs = copy.deepcopy(originals)
+        for _ in range(rng.choice([1, 1, 1, 2, 3])):
+            _random_mutation(rng, docs)
+        _write_docs(gold_dir, docs)
+        fast = _outcome(lambda: load_gold_table(gold_dir, SEEDS))
+        assert fast == _outcome(lambda: GoldTable.from_documents(load_gold_dir(gold_dir, SEEDS))), (
+            docs
+        )
+        verdicts.add(fast[0])
+    assert verdicts == {"ok", "error"}  # both outcomes occur, so the comparison bites
+
+
+def test_gold_table_sorts_documents_by_id(tmp_path: Path) -> None:
+    from bench.synthetic import random_corpus
+
+    corpus = random_corpus(3, 20, seed=1)
+    texts, gold_dir = tmp_path / "texts", tmp_path / "gold"
+    gold_dir.mkdir()
+    texts.mkdir()
+    # File names sort "a-b.json" < "a.b.json" < "a.json"; the ids sort "a" < "a-b" < "a.b".
+    for new_id, (g, text) in zip(["a", "a-b", "a.b"], corpus.gold.values(), strict=True):
+        (texts / f"{new_id}.txt").write_text(text, encoding="utf-8")
+        (gold_dir / f"{new_id}.json").write_text(
+            dump_gold(g.model_copy(update={"doc_id": new_id})), encoding="utf-8"
+        )
+    table = load_gold_table(gold_dir, texts)
+    assert table.doc_ids == ["a", "a-b", "a.b"]
+    assert _table_view(table) == _table_view(
+        GoldTable.from_documents(load_gold_dir(gold_dir, texts))
+    )
