@@ -308,7 +308,7 @@ def _random_mutation(rng: random.Random, docs: list[dict]) -> None:
         spans[i] = rng.choice([[1, 2], "span", 5, None])
     elif kind == 8:
         key = rng.choice(["doc_id", "document_date", "text_sha256", "schema_version", "status"])
-        d[key] = rng.choice([*POOL, "2017-13-01", "004_other", "0" * 64])
+        d[key] = rng.choice([*POOL, "2017-13-01", "2018-01-01", "004_other", "0" * 64])
     elif kind == 9:
         d[rng.choice(["extra", "annotator"])] = rng.choice(["x", 3])
     elif kind == 10:
@@ -388,3 +388,11 @@ def test_gold_table_sorts_documents_by_id(tmp_path: Path) -> None:
     assert _table_view(table) == _table_view(
         GoldTable.from_documents(load_gold_dir(gold_dir, texts))
     )
+
+
+def test_gold_table_rejects_a_file_named_for_another_document(tmp_path: Path) -> None:
+    src, other = sorted(GOLD.glob("*.json"))[:2]
+    (tmp_path / other.name).write_bytes(src.read_bytes())  # a valid document, misnamed
+    fast = _outcome(lambda: load_gold_table(tmp_path, SEEDS))
+    assert fast == _outcome(lambda: GoldTable.from_documents(load_gold_dir(tmp_path, SEEDS)))
+    assert fast[0] == "error" and ": doc_id: " in fast[1] and "file name" in fast[1]
