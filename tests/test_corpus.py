@@ -396,3 +396,38 @@ def test_gold_table_rejects_a_file_named_for_another_document(tmp_path: Path) ->
     fast = _outcome(lambda: load_gold_table(tmp_path, SEEDS))
     assert fast == _outcome(lambda: GoldTable.from_documents(load_gold_dir(tmp_path, SEEDS)))
     assert fast[0] == "error" and ": doc_id: " in fast[1] and "file name" in fast[1]
+
+
+def _swap_neighbours_of_two_layers(d: dict) -> None:
+    spans = d["spans"]
+    i = next(i for i in range(len(spans) - 1) if spans[i]["layer"] != spans[i + 1]["layer"])
+    spans[i], spans[i + 1] = spans[i + 1], spans[i]
+
+
+def _empty_span(d: dict) -> None:
+    _sp(d, 0).update(end=_sp(d, 0)["start"], text="")
+
+
+def _negative_offsets(d: dict, text: str) -> None:
+    _sp(d, 0).update(start=-5, end=-1, text=text[-5:-1])
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d, t: _swap_neighbours_of_two_layers(d), "start"),
+        (lambda d, t: _empty_span(d), "end"),
+        (_negative_offsets, "start"),
+        (lambda d, t: d.update(document_date="2018-01-01"), "document_date"),
+    ],
+    ids=["unsorted across layers", "empty span", "negative offsets", "date not corpus.json's"],
+)
+def test_gold_table_rejects_what_only_one_rule_catches(
+    mutate, field, gold_dict, seed_text, write_gold
+) -> None:
+    d = copy.deepcopy(gold_dict)
+    mutate(d, seed_text)
+    path = write_gold(d, name=DOC)
+    fast = _outcome(lambda: load_gold_table(path.parent, SEEDS))
+    assert fast == _outcome(lambda: GoldTable.from_documents(load_gold_dir(path.parent, SEEDS)))
+    assert fast[0] == "error" and field in fast[1], fast
