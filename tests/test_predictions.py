@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import random
 from pathlib import Path
 
 import pytest
+from conftest import GOLD, SEEDS
 
+from bench.corpus import SpanColumns, load_gold_dir
 from bench.errors import BenchError
-from bench.predictions import dump_predictions, read_predictions, write_predictions
+from bench.predictions import (
+    dump_predictions,
+    read_prediction_columns,
+    read_predictions,
+    write_predictions,
+)
 from bench.schema import PredictedSpan
 
 TEXTS = {"a": "Putin visited Syria on Monday.", "b": "Twelve soldiers left."}
@@ -91,6 +100,7 @@ def test_errors_name_file_line_and_field(tmp_path: Path, line: object, message: 
     assert message.split(":", 1)[1] in str(err.value)
     assert err.value.exit_code == 2
     assert "\n" not in str(err.value)
+    assert _columns_outcome(path, TEXTS) == ("error", str(err.value))
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -130,3 +140,138 @@ def test_write_is_sorted_and_round_trips(tmp_path: Path) -> None:
     assert dump_predictions(back, {"b": "timeout"}) == path.read_text(encoding="utf-8")
     shuffled = {k: list(reversed(v)) for k, v in reversed(list(preds.items()))}
     assert dump_predictions(shuffled) == dump_predictions(preds)
+
+
+# read_prediction_columns checks every span of the file at once and leaves anything off to
+# read_predictions; these tests hold the two to the same verdicts and the same messages.
+
+
+def _view(cols: SpanColumns, present: list[str]) -> tuple:
+    return (
+        sorted(present),
+        sorted(
+            zip(
+                cols.doc.tolist(),
+                cols.start.tolist(),
+                cols.end.tolist(),
+                cols.label.tolist(),
+                [(type(v).__name__, repr(v)) for v in cols.values],
+                strict=True,
+            )
+        ),
+    )
+
+
+def _columns_outcome(path: Path, texts: dict[str, str]) -> tuple:
+    ids = sorted(texts)
+    try:
+        return ("ok", _view(*read_prediction_columns(path, ids, [texts[d] for d in ids])))
+    except BenchError as exc:
+        return ("error", str(exc))
+
+
+def _models_outcome(path: Path, texts: dict[str, str]) -> tuple:
+    ids = sorted(texts)
+    try:
+        preds = read_predictions(path, texts)
+    except BenchError as exc:
+        return ("error", str(exc))
+    cols = SpanColumns.from_spans([preds.get(d, ()) for d in ids], "predictions")
+    return ("ok", _view(cols, list(preds)))
+
+
+POOL: list[object] = [
+    None, 0, -1, 3, 36, 41, 10**6, 2**70, 1.5, 36.0, True, "x", "", "Putin", [], {},
+    "PERSON", "DATE", "CARDINAL", "HUMAN", "entity", "time", "number", "2017", "seven",
+    float("nan"), float("inf"), 0.5, 7,
+]  # fmt: skip
+
+
+def _damage(rng: random.Random, records: list[dict], texts: dict[str, str]) -> list[str] | None:
+    """Damage one record or line; return the file's lines when the damage is to the lines."""
+    rec = rng.choice(records)
+    spans = rec.get("spans")
+    kind = rng.randrange(16)
+    if kind < 8 and isinstance(spans, list) and spans and isinstance(spans[0], dict):
+        sp = rng.choice([x for x in spans if isinstance(x, dict)])
+        if kind == 0:
+            sp[rng.choice(["start", "end", "label", "value"])] = rng.choice(POOL)
+        elif kind == 1:
+            sp.pop(rng.choice(["start", "end", "label", "value"]), None)
+        elif kind == 2:
+            sp[rng.choice(["layer", "text", "score", "colour"])] = rng.choice(POOL)
+        elif kind == 3:  # the right layer or text, as a system may give them
+            if isinstance(sp.get("start"), int) and isinstance(sp.get("end"), int):
+                sp["text"] = texts[rec["doc_id"]][sp["start"] : sp["end"]]
+            sp["layer"] = rng.choice(["entity", "time", "number"])
+        elif kind == 4:
+            sp["score"] = rng.choice([0.25, 1, None])
+        elif kind == 5:
+            if isinstance(sp.get("end"), int):
+                sp["end"] += rng.choice([-100, -1, 1, 10**5])
+        elif kind == 6:
+            spans.append(rng.choice([[1, 2], "span", 5, None]))
+        else:
+            items = list(sp.items())
+            rng.shuffle(items)
+            sp.clear()
+            sp.update(items)
+        return None
+    if kind == 8:
+        rec["doc_id"] = rng.choice(["nope", "../x", ".", 5, records[0]["doc_id"]])
+    elif kind == 9:
+        rec[rng.choice(["error", "extra"])] = rng.choice(["timeout", 3, None])
+    elif kind == 10:
+        rec["spans"] = rng.choice([{}, "none", None, []])
+    elif kind == 11:
+        rec.pop(rng.choice(["spans", "doc_id"]), None)
+    elif kind == 12:
+        records.remove(rec)
+    lines = [json.dumps(r, ensure_ascii=rng.random() < 0.5) for r in records]
+    if kind == 13:
+        lines.insert(rng.randrange(len(lines) + 1), rng.choice(["", "  ", "\u00a0", "\t", "{"]))
+    elif kind == 14:
+        lines = [line + "\r" for line in lines]
+    elif kind == 15:
+        i = rng.randrange(len(lines))
+        lines[i] = lines[i] + " " + rng.choice(["", "x", "{}", "]"])
+    return lines
+
+
+def test_prediction_columns_agree_with_read_predictions(tmp_path: Path) -> None:
+    gold = load_gold_dir(GOLD, SEEDS)
+    texts = {d: text for d, (_, text) in gold.items()}
+    records = [
+        {
+            "doc_id": d,
+            "spans": [
+                {"start": s.start, "end": s.end, "label": s.label, "value": s.value}
+                for s in g.spans
+            ],
+        }
+        for d, (g, _) in gold.items()
+    ]
+    path = tmp_path / "p.jsonl"
+    rng = random.Random(7)
+    verdicts = set()
+    for _ in range(300):
+        recs = copy.deepcopy(records)
+        lines = None
+        for _ in range(rng.choice([0, 1, 1, 1, 2, 3])):
+            lines = _damage(rng, recs, texts) or lines
+        if lines is None:
+            lines = [json.dumps(r) for r in recs]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        fast = _columns_outcome(path, texts)
+        assert fast == _models_outcome(path, texts), lines
+        verdicts.add(fast[0])
+    assert verdicts == {"ok", "error"}  # both outcomes occur, so the comparison bites
+
+
+def test_prediction_columns_of_unreadable_files(tmp_path: Path) -> None:
+    for name, data in [("bad.jsonl", b'{"doc_id": "a", "spans": []}\n\xff\n'), ("none", None)]:
+        path = tmp_path / name
+        if data is not None:
+            path.write_bytes(data)
+        assert _columns_outcome(path, TEXTS) == _models_outcome(path, TEXTS)
+        assert _columns_outcome(path, TEXTS)[0] == "error"
