@@ -218,10 +218,7 @@ def _quick_columns(
         return None
     starts, ends, labels, values, layers, pieces, scores = cols
     if not (
-        only_types(starts, int)
-        and only_types(ends, int)
-        and only_types(pieces, str, type(None))
-        and only_types(scores, float, type(None))
+        only_types(starts, int) and only_types(ends, int) and only_types(scores, float, type(None))
     ):
         return None
     n = len(starts)
@@ -246,7 +243,7 @@ def _quick_columns(
             named = [LAYERS[x] for x in layer.tolist()]
             if any(a is not None and a != b for a, b in zip(layers, named, strict=True)):
                 return None
-        if pieces.count(None) != n:  # a text given must be the slice
+        if pieces.count(None) != n:  # a text given must be the slice (and so a string)
             for i in [i for i, piece in enumerate(pieces) if piece is not None]:
                 text = texts[int(doc[i])]
                 if pieces[i] != text[starts[i] : ends[i]]:  # type: ignore[misc]

@@ -218,7 +218,7 @@ def _damage(rng: random.Random, records: list[dict], texts: dict[str, str]) -> l
             sp.update(items)
         return None
     if kind == 8:
-        rec["doc_id"] = rng.choice(["nope", "../x", ".", 5, records[0]["doc_id"]])
+        rec["doc_id"] = rng.choice(["nope", "../x", ".", 5, ["a"], records[0]["doc_id"]])
     elif kind == 9:
         rec[rng.choice(["error", "extra"])] = rng.choice(["timeout", 3, None])
     elif kind == 10:
@@ -275,3 +275,10 @@ def test_prediction_columns_of_unreadable_files(tmp_path: Path) -> None:
             path.write_bytes(data)
         assert _columns_outcome(path, TEXTS) == _models_outcome(path, TEXTS)
         assert _columns_outcome(path, TEXTS)[0] == "error"
+
+
+def test_prediction_columns_check_the_id_pattern_too(tmp_path: Path) -> None:
+    texts = {"a b": "Putin visited Syria."}  # not a safe id, whatever the caller passes
+    path = write(tmp_path, {"doc_id": "a b", "spans": [span(0, 5, "PERSON")]})
+    assert _columns_outcome(path, texts) == _models_outcome(path, texts)
+    assert _columns_outcome(path, texts)[0] == "error"
