@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from pathlib import Path
 
 import pytest
 from conftest import GOLD, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.corpus import load_gold_dir, sha256_text
+from bench.corpus import dump_gold, load_gold_dir, sha256_text, write_atomic
 from bench.errors import BenchError
 from bench.metrics import COUNT_FIELDS, MODES
+from bench.predictions import read_predictions, write_predictions
 from bench.schema import LAYER_LABELS, GoldDocument, GoldSpan, IgnoreRegion, PredictedSpan
-from bench.scoring import parse_signature, score
+from bench.scoring import parse_signature, score, score_files
+from bench.synthetic import random_corpus
 
 TEN_KEYS = [*COUNT_FIELDS, "possible", "actual", "precision", "recall", "f1"]
 
@@ -534,3 +537,30 @@ def test_nervaluate_is_order_dependent_where_we_are_not() -> None:
     for order in ([wide, exact], [exact, wide]):
         c = align(g, ours(order), "strict").counts
         assert (c.correct, c.incorrect, c.missed, c.spurious) == (1, 1, 0, 0)
+
+
+def test_score_files_equals_score_of_the_models(tmp_path: Path) -> None:
+    # The real gold against pass B (one document without a line), and a tangled
+    # synthetic corpus with ignore regions, each with several options.
+    passes = load_gold_dir(GOLD / "passes" / "B", SEEDS)
+    real = tmp_path / "real.jsonl"
+    write_predictions(real, dict(list(as_predictions(passes).items())[1:]))
+    corpus = random_corpus(12, 40, seed=3, tangled=0.8)
+    texts, gold_dir = tmp_path / "texts", tmp_path / "gold"
+    for doc_id, (g, text) in corpus.gold.items():
+        g = g.model_copy(update={"ignore": [IgnoreRegion(start=0, end=3, reason="chrome")]})
+        write_atomic(gold_dir / f"{doc_id}.json", dump_gold(g))
+        write_atomic(texts / f"{doc_id}.txt", text)
+    synthetic = tmp_path / "syn.jsonl"
+    write_predictions(synthetic, corpus.predictions)
+    options = [
+        {"bootstrap": 50},
+        {"bootstrap": 0, "layers": ["time", "number"], "unit": "document"},
+        {"bootstrap": 20, "ignore": False, "unit": "sentence", "seed": 3},
+    ]
+    for g_dir, t_dir, pred in [(GOLD, SEEDS, real), (gold_dir, texts, synthetic)]:
+        gold = load_gold_dir(g_dir, t_dir)
+        preds = read_predictions(pred, {d: text for d, (_, text) in gold.items()})
+        for opts in options:
+            ours = score_files(g_dir, t_dir, pred, **opts).to_json()
+            assert ours == score(gold, preds, **opts).to_json()
