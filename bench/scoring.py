@@ -238,7 +238,10 @@ class _Spans:
     v_none: np.ndarray
     v_num: np.ndarray  # the value as a float, NaN when it is not a number
     v_str: np.ndarray  # rank of the normalised string value, -1 when not a string
-    raw: np.ndarray | None = None  # the values themselves (gold only, for the digest)
+    # Gold only, for the digest: rank of the string value as given among the distinct ones
+    # (-1 when not a string), and those strings in sorted order.
+    raw_rank: np.ndarray | None = None
+    raw_vocab: list[str] | None = None
     unit: np.ndarray | None = None
     strings: list[str] | None = None  # the string values, in order, until ranked
 
@@ -255,7 +258,8 @@ class _Spans:
             self.v_none[idx],
             self.v_num[idx],
             self.v_str[idx],
-            None if self.raw is None else self.raw[idx],
+            None if self.raw_rank is None else self.raw_rank[idx],
+            self.raw_vocab,
             None if self.unit is None else self.unit[idx],
         )
 
@@ -276,7 +280,7 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
     """The arrays of some span columns (string ranks not yet set: see :func:`_rank_strings`)."""
     n = len(cols)
     values = cols.values
-    kind = np.fromiter(map(_VALUE_KIND.get, map(type, values), repeat(4)), np.int8, count=n)
+    kind = np.frombuffer(bytes(map(_VALUE_KIND.get, map(type, values), repeat(4))), np.int8)
     v_num = np.full(n, math.nan)
     is_num = (kind == 1) | (kind == 2)
     n_num = int(is_num.sum())
@@ -288,6 +292,13 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
     is_str = kind == 3
     v_str = np.full(n, -1, dtype=np.int64)
     v_str[is_str] = -2  # to be ranked
+    strings = list(compress(values, is_str.tolist()))
+    raw_rank, raw_vocab = None, None
+    if keep_raw:
+        raw_vocab = sorted(set(strings))
+        rank = {v: i for i, v in enumerate(raw_vocab)}
+        raw_rank = np.full(n, -1, dtype=np.int64)
+        raw_rank[is_str] = np.fromiter(map(rank.__getitem__, strings), np.int64, len(strings))
     return _Spans(
         doc=cols.doc,
         start=cols.start,
@@ -297,8 +308,9 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
         v_none=kind == 0,
         v_num=v_num,
         v_str=v_str,
-        raw=np.fromiter(values, dtype=object, count=n) if keep_raw else None,
-        strings=list(compress(values, is_str.tolist())),
+        raw_rank=raw_rank,
+        raw_vocab=raw_vocab,
+        strings=strings,
     )
 
 
@@ -342,10 +354,8 @@ def _canonical_order(spans: _Spans) -> np.ndarray:
         spans.start,
         group,
     ]
-    if spans.raw is not None:
-        strs = sorted({v for v in spans.raw if isinstance(v, str)})
-        rank = {v: i for i, v in enumerate(strs)}
-        keys.insert(0, np.array([rank.get(v, -1) if isinstance(v, str) else -1 for v in spans.raw]))
+    if spans.raw_rank is not None:
+        keys.insert(0, spans.raw_rank)
     return np.lexsort(keys)
 
 
@@ -362,8 +372,10 @@ def _digest(table: GoldTable, canon: _Spans) -> str:
     )
     for arr in (canon.doc, canon.start, canon.end, canon.label, canon.v_none, canon.v_num):
         h.update(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes())
-    assert canon.raw is not None
-    h.update("\x1f".join(canon.raw[canon.v_str >= 0].tolist()).encode("utf-8"))
+    assert canon.raw_rank is not None and canon.raw_vocab is not None
+    vocab = canon.raw_vocab
+    ranks = canon.raw_rank[canon.raw_rank >= 0].tolist()
+    h.update("\x1f".join([vocab[r] for r in ranks]).encode("utf-8"))
     return h.hexdigest()[:12]
 
 
@@ -478,7 +490,7 @@ def _model_tables(
         )
     table = GoldTable.from_documents(gold)
     groups = [predictions.get(d, ()) for d in doc_ids]
-    cols = SpanColumns.from_spans(groups, "predictions")
+    cols = SpanColumns.from_spans(groups, "predictions", layers=True)
     text_len = np.array([len(t) for t in table.texts], dtype=np.int64)
     layer = LABEL_LAYER_ID[cols.label]
     bad = ~((cols.start >= 0) & (cols.start < cols.end) & (cols.end <= text_len[cols.doc]))
