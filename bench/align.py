@@ -62,8 +62,12 @@ def overlap_pairs(
     keep = ge[gpos] > p_start[pi]
     gi = order[gpos[keep]]
     pi = pi[keep]
-    srt = np.lexsort((pi, gi))
-    return gi[srt], pi[srt]
+    if len(gi) > 1 and not np.all(
+        (gi[1:] > gi[:-1]) | ((gi[1:] == gi[:-1]) & (pi[1:] > pi[:-1]))
+    ):  # already in order when both sides are sorted the same way, as the scorer's are
+        srt = np.lexsort((pi, gi))
+        gi, pi = gi[srt], pi[srt]
+    return gi, pi
 
 
 def mode_credit(mode: str, exact: IntArray, same_label: IntArray) -> IntArray:
