@@ -3,6 +3,7 @@
     python benchmarks/bench_scoring.py memory   # spans in memory -> full report
     python benchmarks/bench_scoring.py files    # files on disk -> report, process start included
     python benchmarks/bench_scoring.py single   # one document, 100,000 gold + 100,000 predicted
+    python benchmarks/bench_scoring.py stages   # where the time of `bench score` goes
     python benchmarks/bench_scoring.py all
 
 Inputs come from ``bench.synthetic`` in the one-to-one regime (every prediction overlaps at
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -142,6 +144,69 @@ def files(docs: int, slots: int, repeat: int, seed: int = 0) -> None:
         print("  counts identical: yes")
 
 
+STAGES = """
+import sys, time
+start = time.process_time()  # the interpreter's start
+from pathlib import Path
+import bench.cli
+from bench import scoring
+from bench.corpus import load_gold_dir, load_gold_table
+from bench.predictions import read_prediction_columns, read_predictions
+imports = time.process_time()
+gold, texts, pred = (Path(x) for x in sys.argv[1:4])
+t = [time.process_time()]
+table = load_gold_table(gold, texts)
+t.append(time.process_time())
+cols, present = read_prediction_columns(pred, table.doc_ids, table.texts)
+t.append(time.process_time())
+report = scoring._score(
+    table, cols, present, scoring.LAYERS, "document", bootstrap=0, seed=0, ignore=True
+)
+t.append(time.process_time())
+report.to_json()
+t.append(time.process_time())
+with scoring.paused_gc(freeze=True):  # as the command did before it read columns
+    models = load_gold_dir(gold, texts)
+    t.append(time.process_time())
+    preds = read_predictions(pred, {d: text for d, (_, text) in models.items()})
+    t.append(time.process_time())
+    scoring.score(models, preds, bootstrap=0)
+    t.append(time.process_time())
+d = [b - a for a, b in zip(t, t[1:])]
+print(f"  interpreter start {start:.3f} s cpu, imports of bench {imports - start:.3f}")
+print(f"  columns: gold {d[0]:.3f}, predictions {d[1]:.3f}, scoring {d[2]:.3f}, JSON {d[3]:.3f}")
+print(f"  objects: load_gold_dir {d[4]:.3f}, read_predictions {d[5]:.3f}, score() {d[6]:.3f}")
+"""
+
+
+def stages(docs: int, slots: int, repeat: int, seed: int = 0) -> None:
+    """CPU seconds of each stage of ``bench score`` from files (best of ``repeat`` runs
+    of each stage, each run in a fresh process), with columns and, for comparison, with
+    a pydantic object per span as ``load_gold_dir`` and ``read_predictions`` give them."""
+    corpus = random_corpus(docs, slots, seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for doc_id, (g, text) in corpus.gold.items():
+            write_atomic(root / "gold" / f"{doc_id}.json", dump_gold(g))
+            write_atomic(root / "texts" / f"{doc_id}.txt", text)
+        write_predictions(root / "pred.jsonl", corpus.predictions)
+        args = [str(root / "gold"), str(root / "texts"), str(root / "pred.jsonl")]
+        runs = []
+        for _ in range(repeat):
+            out = subprocess.run(
+                [sys.executable, "-c", STAGES, *args], check=True, capture_output=True, text=True
+            ).stdout
+            runs.append(out.splitlines())
+        gold_per_doc = sum(len(g.spans) for g, _ in corpus.gold.values()) / docs
+        print(f"stages  docs={docs} slots/doc={slots} gold/doc={gold_per_doc:.0f}")
+        # Best of the runs, figure by figure.
+        for k, line in enumerate(runs[0]):
+            nums = [[float(x) for x in re.findall(r"\d+\.\d+", r[k])] for r in runs]
+            best = [min(col) for col in zip(*nums, strict=True)]
+            it = iter(best)
+            print(re.sub(r"\d+\.\d+", lambda _: f"{next(it):.3f}", line))  # noqa: B023
+
+
 def single(n_gold: int, repeat: int, nervaluate_max: int) -> None:
     from nervaluate import Evaluator
 
@@ -174,7 +239,7 @@ def single(n_gold: int, repeat: int, nervaluate_max: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=["memory", "files", "single", "all"])
+    ap.add_argument("what", choices=["memory", "files", "single", "stages", "all"])
     ap.add_argument("--docs", type=int, default=1000)
     ap.add_argument("--slots", type=int, default=175, help="slots per document (~3/4 gold)")
     ap.add_argument("--repeat", type=int, default=3)
@@ -187,6 +252,8 @@ def main() -> None:
         files(a.docs, a.slots, a.repeat)
     if a.what in ("single", "all"):
         single(a.gold, a.repeat, a.nervaluate_max)
+    if a.what in ("stages", "all"):
+        stages(a.docs, a.slots, a.repeat)
 
 
 if __name__ == "__main__":
