@@ -368,6 +368,15 @@ _MODEL_FIELDS_4 = operator.itemgetter("start", "end", "label", "value")
 _ATTRS = operator.attrgetter("start", "end", "label", "value", "layer")
 _ATTRS_4 = operator.attrgetter("start", "end", "label", "value")
 _MISSING = object()
+
+
+def label_ids(labels: list[object]) -> np.ndarray:
+    """Index of each label in ALL_LABELS, -1 for anything else (a TypeError if unhashable)."""
+    # bytes() of small ints is the cheapest way from a map to an array.
+    ids = np.frombuffer(bytes(map(_LABEL_ID.get, labels, repeat(255))), dtype=np.uint8)
+    return np.where(ids == 255, -1, ids.astype(np.int64))
+
+
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -402,7 +411,7 @@ class SpanColumns:
             flat = list(chain.from_iterable(map(attrs, chain.from_iterable(groups))))
         labels = flat[2::k]
         n = len(labels)
-        label = np.fromiter(map(_LABEL_ID.get, labels, repeat(-1)), dtype=np.int64, count=n)
+        label = label_ids(labels)
         if n and label.min() < 0:
             i = int(np.flatnonzero(label < 0)[0])
             raise BenchError(f"{what}: label: unknown label {labels[i]!r}")
@@ -614,27 +623,28 @@ def _quick_gold_spans(
     if cols is None:
         return None
     starts, ends, pieces, layers, labels, values, notes = cols
+    # (The texts are compared with slices below, which only a string can equal.)
     if not (
         only_types(starts, int)
         and only_types(ends, int)
-        and only_types(pieces, str)
-        and only_types(notes, str, type(None))
+        and (notes.count(None) == len(notes) or only_types(notes, str, type(None)))
     ):
         return None
     n = len(starts)
     try:
         start = np.array(starts, dtype=np.int64)
         end = np.array(ends, dtype=np.int64)
-        label = np.fromiter(map(_LABEL_ID.get, labels, repeat(-1)), dtype=np.int64, count=n)
-        layer = np.fromiter(map(_LAYER_ID.get, layers, repeat(-1)), dtype=np.int64, count=n)
+        label = label_ids(labels)
+        # The label belongs to the layer (an unknown label has no layer).
+        if list(map(LABEL_LAYER.get, labels)) != layers or (n and label.min() < 0):
+            return None
     except (OverflowError, TypeError):  # an offset beyond int64; an unhashable label
         return None
+    layer = LABEL_LAYER_ID[label]
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
     text_len = np.array([len(t) for t in texts], dtype=np.int64)
     if n and not (
-        label.min() >= 0
-        and np.array_equal(LABEL_LAYER_ID[label], layer)  # the label belongs to the layer
-        and np.all((start >= 0) & (start < end) & (end <= text_len[doc]))
+        np.all((start >= 0) & (start < end) & (end <= text_len[doc]))
         and values_fit_layers(values, layer, gold=True)
     ):
         return None
@@ -647,9 +657,9 @@ def _quick_gold_spans(
     if not _sorted_without_overlaps(doc, start, end, layer, text_len):
         return None
     offsets = np.concatenate([[0], np.cumsum(counts)])
-    for k, doc_regions in enumerate(regions):
+    for k in [k for k, doc_regions in enumerate(regions) if doc_regions]:
         s, e = start[offsets[k] : offsets[k + 1]], end[offsets[k] : offsets[k + 1]]
-        for rs, re_ in doc_regions:
+        for rs, re_ in regions[k]:
             if np.any((s < re_) & (rs < e)):  # a span in an ignore region
                 return None
     return SpanColumns(doc=doc, start=start, end=end, label=label, values=values)  # type: ignore[arg-type]
@@ -684,8 +694,7 @@ _VALUE_TYPE = {type(None): 0, int: 1, float: 2, str: 3}
 def values_fit_layers(values: list[object], layer: np.ndarray, *, gold: bool) -> bool:
     """Every value well-formed for its layer (:func:`bench.schema.value_problem` for gold;
     for predictions any string passes in the time layer, and null anywhere)."""
-    n = len(values)
-    kind = np.fromiter(map(_VALUE_TYPE.get, map(type, values), repeat(9)), dtype=np.int8, count=n)
+    kind = np.frombuffer(bytes(map(_VALUE_TYPE.get, map(type, values), repeat(9))), np.int8)
     entity, time, number = (layer == _LAYER_ID[x] for x in LAYERS)
     if np.any(entity & (kind != 0)):
         return False

@@ -22,12 +22,13 @@ from bench.corpus import (
     SpanColumns,
     dict_columns,
     format_loc,
+    label_ids,
     only_types,
     values_fit_layers,
     write_atomic,
 )
 from bench.errors import BenchError
-from bench.schema import ALL_LABELS, LABEL_LAYER, LAYERS, PredictedSpan, PredictionRecord, is_doc_id
+from bench.schema import LABEL_LAYER, LAYERS, PredictedSpan, PredictionRecord, is_doc_id
 
 
 def _value_problem(layer: str, value: object) -> str | None:
@@ -168,7 +169,6 @@ def read_prediction_columns(
     return cols, [d for d in doc_ids if d in preds]
 
 
-_LABEL_ID = {label: i for i, label in enumerate(ALL_LABELS)}
 _RECORD_KEYS = {"doc_id", "spans", "error"}
 
 
@@ -225,7 +225,7 @@ def _quick_columns(
     try:
         start = np.array(starts, dtype=np.int64)
         end = np.array(ends, dtype=np.int64)
-        label = np.fromiter(map(_LABEL_ID.get, labels, repeat(-1)), dtype=np.int64, count=n)
+        label = label_ids(labels)
     except (OverflowError, TypeError):  # an offset beyond int64; an unhashable label
         return None
     doc = np.repeat(np.array(docs, dtype=np.int64), counts)

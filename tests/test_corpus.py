@@ -419,8 +419,15 @@ def _negative_offsets(d: dict, text: str) -> None:
         (lambda d, t: _empty_span(d), "end"),
         (_negative_offsets, "start"),
         (lambda d, t: d.update(document_date="2018-01-01"), "document_date"),
+        (lambda d, t: _sp(d, 0).update(layer=None, label="HUMAN", value=None), "layer"),
     ],
-    ids=["unsorted across layers", "empty span", "negative offsets", "date not corpus.json's"],
+    ids=[
+        "unsorted across layers",
+        "empty span",
+        "negative offsets",
+        "date not corpus.json's",
+        "no layer, unknown label",
+    ],
 )
 def test_gold_table_rejects_what_only_one_rule_catches(
     mutate, field, gold_dict, seed_text, write_gold
