@@ -368,6 +368,7 @@ _MODEL_FIELDS_4 = operator.itemgetter("start", "end", "label", "value")
 _ATTRS = operator.attrgetter("start", "end", "label", "value", "layer")
 _ATTRS_4 = operator.attrgetter("start", "end", "label", "value")
 _MISSING = object()
+_BOM = b"\xef\xbb\xbf"
 
 
 def label_ids(labels: list[object]) -> np.ndarray:
@@ -375,9 +376,6 @@ def label_ids(labels: list[object]) -> np.ndarray:
     # bytes() of small ints is the cheapest way from a map to an array.
     ids = np.frombuffer(bytes(map(_LABEL_ID.get, labels, repeat(255))), dtype=np.uint8)
     return np.where(ids == 255, -1, ids.astype(np.int64))
-
-
-_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
