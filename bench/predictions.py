@@ -8,7 +8,6 @@ reported as ``FILE:LINE: field: problem`` (a :class:`~bench.errors.BenchError`, 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
@@ -28,7 +27,14 @@ from bench.corpus import (
     write_atomic,
 )
 from bench.errors import BenchError
-from bench.schema import LABEL_LAYER, LAYERS, PredictedSpan, PredictionRecord, is_doc_id
+from bench.schema import (
+    LABEL_LAYER,
+    LAYERS,
+    PredictedSpan,
+    PredictionRecord,
+    is_doc_id,
+    is_finite,
+)
 
 
 def _value_problem(layer: str, value: object) -> str | None:
@@ -42,7 +48,7 @@ def _value_problem(layer: str, value: object) -> str | None:
         return None if isinstance(value, str) else f"time value must be a string, got {value!r}"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"number value must be a JSON number or null, got {value!r}"
-    if not math.isfinite(value):
+    if not is_finite(value):
         return f"number value must be finite, got {value!r}"
     return None
 
@@ -90,7 +96,7 @@ def _fine(sp: PredictedSpan, text: str) -> bool:
         and (
             value is None
             or (layer == "time" and type(value) is str)
-            or (layer == "number" and type(value) in (int, float) and math.isfinite(value))
+            or (layer == "number" and type(value) in (int, float) and is_finite(value))
         )
         and (sp.text is None or sp.text == text[sp.start : sp.end])
     )

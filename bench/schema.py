@@ -79,9 +79,17 @@ def value_problem(layer: str, value: object) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"number value must be a JSON number or null, got {value!r}"
-    if not math.isfinite(value):
+    if not is_finite(value):
         return f"number value must be finite, got {value!r}"
     return None
+
+
+def is_finite(value: int | float) -> bool:
+    """A number that is finite as a float (an integer too large for a float is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 class _Model(BaseModel):

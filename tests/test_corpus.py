@@ -145,6 +145,12 @@ CASES = [
         "TIMEX3",
     ),
     (
+        "value: number beyond float",
+        lambda d: _sp(d, 3).update(value=10**400),
+        "spans[3].value",
+        "finite",
+    ),
+    (
         "value: number as string",
         lambda d: _sp(d, 3).update(value="7"),
         "spans[3].value",

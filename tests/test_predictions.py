@@ -83,6 +83,10 @@ def test_reads_valid_file(tmp_path: Path) -> None:
             "p.jsonl:2: spans[0].value: number value must be a JSON number or null",
         ),
         (
+            {"doc_id": "a", "spans": [span(0, 5, "CARDINAL", 10**400)]},
+            "p.jsonl:2: spans[0].value: number value must be finite",
+        ),
+        (
             {"doc_id": "a", "spans": [span(0, 5, "DATE", 2017)]},
             "p.jsonl:2: spans[0].value: time value must be a string",
         ),
