@@ -48,3 +48,45 @@ def span_counts(golds: Iterable[GoldDocument]) -> Counter[tuple[str, str, str]]:
         for sp in gold.spans:
             counts[(gold.doc_id, sp.layer, sp.label)] += 1
     return counts
+
+
+def stats_markdown(golds: Iterable[GoldDocument]) -> str:
+    """A markdown table of span counts: a row per layer and label, a column per document."""
+    from bench.schema import LAYER_LABELS
+
+    golds = sorted(golds, key=lambda g: g.doc_id)
+    counts = span_counts(golds)
+    ids = [g.doc_id for g in golds]
+    short = [i.split("_", 1)[0] for i in ids]
+    head = "| layer | label | " + " | ".join(short) + " | total |"
+    sep = "|---|---|" + "---:|" * (len(ids) + 1)
+    rows = [head, sep]
+    for layer, labels in LAYER_LABELS.items():
+        layer_total = [0] * len(ids)
+        for label in labels:
+            per = [counts[(i, layer, label)] for i in ids]
+            if not any(per):
+                continue
+            layer_total = [a + b for a, b in zip(layer_total, per, strict=True)]
+            rows.append(f"| {layer} | {label} | " + " | ".join(map(str, per)) + f" | {sum(per)} |")
+        rows.append(
+            f"| **{layer}** | **all** | "
+            + " | ".join(f"**{n}**" for n in layer_total)
+            + f" | **{sum(layer_total)}** |"
+        )
+    all_per = [sum(counts[k] for k in counts if k[0] == i) for i in ids]
+    rows.append(
+        "| **all** | | " + " | ".join(f"**{n}**" for n in all_per) + f" | **{sum(all_per)}** |"
+    )
+    ign = [len(g.ignore) for g in golds]
+    rows.append("| ignore regions | | " + " | ".join(map(str, ign)) + f" | {sum(ign)} |")
+    return "\n".join(rows) + "\n"
+
+
+def replace_between(text: str, marker: str, body: str) -> str:
+    """Replace what stands between ``<!-- marker:start -->`` and ``<!-- marker:end -->``."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    a, b = text.find(start), text.find(end)
+    if a < 0 or b < a:
+        raise ValueError(f"markers {start} / {end} not found")
+    return text[: a + len(start)] + "\n" + body + text[b:]

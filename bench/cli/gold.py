@@ -65,3 +65,30 @@ def show(
     Console(highlight=False).print(
         render_gold(check.gold, check.text, layer or LAYERS), soft_wrap=True
     )
+
+
+@app.command()
+def stats(
+    gold: GoldOpt = Path("gold"),
+    texts: TextsOpt = Path("seeds"),
+    readme: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the table into this file between <!-- corpus:... --> markers."
+        ),
+    ] = None,
+) -> None:
+    """Count gold spans per layer, label and document (markdown table)."""
+    from bench.corpus import load_gold_dir, write_atomic
+    from bench.errors import BenchError
+    from bench.review import replace_between, stats_markdown
+
+    docs = load_gold_dir(gold, texts)
+    table = stats_markdown(g for g, _ in docs.values())
+    typer.echo(table, nl=False)
+    if readme is not None:
+        try:
+            updated = replace_between(readme.read_text("utf-8"), "corpus", table)
+        except (OSError, ValueError) as exc:
+            raise BenchError(f"{readme}: {exc}") from None
+        write_atomic(readme, updated)
