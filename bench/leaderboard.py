@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.errors import BenchError
 from bench.result import Result, read_result
+from bench.runner import median
 from bench.schema import LAYERS
 
 README_START = "<!-- leaderboard:start -->"
@@ -412,6 +413,7 @@ def csv_columns() -> list[str]:
         "words_per_s_min",
         "words_per_s_max",
         "chars_per_s",
+        "cpu_s_per_pass",
         "latency_p50_ms",
         "latency_p95_ms",
         "latency_max_ms",
@@ -471,6 +473,7 @@ def csv_row(board_no: int, e: Entry) -> dict[str, str]:
         "words_per_s_min": t.words_per_second.min,
         "words_per_s_max": t.words_per_second.max,
         "chars_per_s": t.chars_per_second.median,
+        "cpu_s_per_pass": median(t.pass_cpu_seconds) if t.pass_cpu_seconds else None,
         "latency_p50_ms": lat.p50_ms if lat else None,
         "latency_p95_ms": lat.p95_ms if lat else None,
         "latency_max_ms": lat.max_ms if lat else None,

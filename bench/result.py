@@ -65,6 +65,10 @@ class Throughput(_Model):
     load_seconds: float
     pass_seconds: list[float]
     seconds: Spread
+    pass_cpu_seconds: list[float] = Field(
+        description="CPU time of this process (all its threads, not child processes) in each "
+        "timed pass: unlike wall time, little affected by other work on the machine."
+    )
     docs_per_second: Spread
     words_per_second: Spread
     chars_per_second: Spread
@@ -114,6 +118,7 @@ def make_throughput(
         chars=m.chars,
         load_seconds=round(load_seconds, 6),
         pass_seconds=[round(s, 6) for s in secs],
+        pass_cpu_seconds=[round(s, 6) for s in m.pass_cpu_seconds],
         seconds=Spread(
             median=round(median(secs), 6), min=round(min(secs), 6), max=round(max(secs), 6)
         ),

@@ -53,6 +53,7 @@ class PassOutcome:
     records: list[PredictionRecord]
     failures: list[Failure]
     seconds: float
+    cpu_seconds: float
     doc_seconds: dict[str, float] = field(default_factory=dict)  # only for batch_size 1
 
 
@@ -63,6 +64,7 @@ class Measurement:
     records: list[PredictionRecord]
     failures: list[Failure]
     pass_seconds: list[float]
+    pass_cpu_seconds: list[float]
     latencies: list[float] | None  # seconds per document, corpus order
     latency_method: str | None
     repeats_agree: bool
@@ -134,9 +136,9 @@ def run_pass(
     advance: Callable[[int], None],
 ) -> PassOutcome:
     """One timed pass over ``docs`` in batches; the time includes the harness's own work."""
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     ex = extract_documents(system, docs, batch_size, progress=advance)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     errors = {f.doc_id: f.error for f in ex.failures}
     records = [
         PredictionRecord(doc_id=d.doc_id, spans=[], error=errors[d.doc_id])
@@ -145,7 +147,7 @@ def run_pass(
         for d in docs
     ]
     doc_seconds = {t.doc_ids[0]: t.seconds for t in ex.timings if len(t.doc_ids) == 1}
-    return PassOutcome(records, list(ex.failures), seconds, doc_seconds)
+    return PassOutcome(records, list(ex.failures), seconds, cpu, doc_seconds)
 
 
 def measure(
@@ -198,6 +200,7 @@ def measure(
         records=first.records,
         failures=first.failures,
         pass_seconds=[p.seconds for p in passes],
+        pass_cpu_seconds=[p.cpu_seconds for p in passes],
         latencies=latencies,
         latency_method=method,
         repeats_agree=agree,

@@ -99,3 +99,18 @@ def test_without_gold_no_pages(results: Path, tmp_path: Path) -> None:
     assert not (results / "errors").exists()
     assert any("no gold directory" in n for n in out.notes)
     assert not (results / "f1_vs_speed.png").exists()
+
+
+def test_committed_readme_block_is_what_report_writes() -> None:
+    """The README's leaderboard is the command's output for the committed results, untouched."""
+    from conftest import ROOT
+
+    from bench.leaderboard import boards, load_entries, readme_table
+    from bench.scoring import gold_digest
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index(README_START) + len(README_START) + 1 : text.index(README_END)]
+    results = ROOT / "results"
+    entries = load_entries(results) if results.is_dir() else []
+    current = gold_digest(load_gold_dir(GOLD, SEEDS))
+    assert block == readme_table(boards(entries, current), "results/LEADERBOARD.md")

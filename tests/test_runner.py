@@ -67,6 +67,9 @@ def test_timing_matches_a_known_cost() -> None:
     # Every pass sleeps 5 x delay; the harness adds little on top.
     for s in m.pass_seconds:
         assert 5 * delay <= s < 5 * delay + 0.5
+    # Sleeping costs no CPU: the CPU time of a pass is well below its wall time.
+    assert len(m.pass_cpu_seconds) == 2
+    assert all(0 <= c < 5 * delay * 0.8 for c in m.pass_cpu_seconds)
     assert tp.docs_per_second.max <= 5 / (5 * delay) + 1e-9
     assert tp.docs_per_second.min <= tp.docs_per_second.median <= tp.docs_per_second.max
     assert tp.words_per_second.median == pytest.approx(
