@@ -69,7 +69,6 @@ def run(
     from bench.errors import BenchError
     from bench.run import run_system, write_run
     from bench.runner import RunSettings
-    from bench.scoring import check_layers
     from bench.systems import create_system, parse_option_args
 
     if all_available and (system or option or label):
@@ -78,34 +77,43 @@ def run(
         raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
     if bootstrap < 0:
         raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
-    check_layers(None)
     settings = RunSettings(repeats=repeats, warmup=warmup, batch_size=batch_size, latency=latency)
     options = parse_option_args(option or [])
     gold_docs = load_gold_dir(gold, texts)
     store = PredictionCache(cache_dir or default_dir(out)) if cache else None
-    specs = available_systems() if all_available else [system or ""]
     failed: list[str] = []
     broken: list[str] = []
-    for spec in specs:
-        try:
-            sys_ = create_system(spec, options)
-            outcome = run_system(
-                sys_,
-                gold_docs,
-                settings,
-                label=label,
-                cache=store,
-                progress=not quiet,
-                bootstrap=bootstrap,
-                seed=seed,
-            )
-        except BenchError as exc:
-            if not all_available:
-                raise
-            # One system that cannot run must not stop the others; it still fails the command.
-            typer.echo(f"error: {exc}", err=True)
-            broken.append(spec)
-            continue
+    if all_available:
+        # Each system in a process of its own: peak memory is a per-process high-water mark,
+        # and one system's leftovers must not slow down or crash the next.
+        common = [
+            "--gold", str(gold), "--texts", str(texts), "--out", str(out),
+            "--repeats", str(repeats), "--warmup", str(warmup), "--batch-size", str(batch_size),
+            "--latency" if latency else "--no-latency", "--cache" if cache else "--no-cache",
+            "--bootstrap", str(bootstrap), "--seed", str(seed), "--no-report",
+        ]  # fmt: skip
+        if cache_dir is not None:
+            common += ["--cache-dir", str(cache_dir)]
+        if quiet:
+            common.append("--quiet")
+        for name in available_systems():
+            code = _run_child(["--system", name, *common])
+            if code == 1:
+                failed.append(name)
+            elif code != 0:
+                broken.append(name)
+    else:
+        sys_ = create_system(system or "", options)
+        outcome = run_system(
+            sys_,
+            gold_docs,
+            settings,
+            label=label,
+            cache=store,
+            progress=not quiet,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
         res_path, preds_path = write_run(outcome, out)
         typer.echo(summary(outcome.result))
         typer.echo(f"  wrote {res_path} and {preds_path}")
@@ -130,6 +138,17 @@ def run(
             err=True,
         )
         raise typer.Exit(1)
+
+
+def _run_child(args: list[str]) -> int:
+    """``bench run ARGS`` in a new Python process, its output passed through; its exit code."""
+    import subprocess
+    import sys
+
+    # Flush our own lines first so the child's output follows them in order.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return subprocess.run([sys.executable, "-m", "bench", "run", *args], check=False).returncode
 
 
 def _readme(readme: Path | None) -> Path | None:
