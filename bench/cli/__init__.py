@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from bench.errors import BenchError
+from bench.errors import BenchError, single_line
 
 app = typer.Typer(
     name="bench",
@@ -18,6 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rich's help renderer (rich.markdown, markdown_it, ...) would double
+    # the start-up time of every command (docs/scale.md, "Start-up").
+    rich_markup_mode=None,
 )
 
 
@@ -38,7 +41,7 @@ def main() -> None:
     try:
         app()
     except BenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {single_line(str(exc))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
