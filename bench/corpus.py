@@ -12,9 +12,11 @@ import itertools
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from pydantic import ValidationError
 
@@ -255,6 +257,18 @@ def _check_spans(
     return out
 
 
+def check_gold_spans(
+    gold: GoldDocument,
+    text: str,
+    path: str,
+    lines: list[int | None] | None = None,
+    ignore_lines: list[int | None] | None = None,
+) -> list[Violation]:
+    """Every span and ignore-region rule of a gold document over its text (offsets, text,
+    labels, values, order, overlaps); ``lines`` give each span's line for the messages."""
+    return _check_spans(gold, text, path, lines or [], ignore_lines or [])  # type: ignore[arg-type]
+
+
 def _as_violation(exc: BenchError, default_path: str) -> Violation:
     """A read error ``FILE[:LINE]: field: problem`` (or ``FILE: problem``) as a violation."""
     where, _, rest = str(exc).partition(": ")
@@ -421,6 +435,22 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def open_atomic(path: Path) -> Iterator[BinaryIO]:
+    """A binary file for writing that appears at ``path`` only when the block ends without an
+    exception (written under a temporary name, then renamed): streamed output of any size is
+    never seen half-written, and an interrupted write leaves the previous file as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -184,3 +184,35 @@ class PredictionRecord(_Model):
     doc_id: DocId
     spans: list[PredictedSpan] = Field(default_factory=list)
     error: str | None = None
+
+
+class CorpusSpan(_Model):
+    """A gold span in a corpus record: a gold span whose ``layer`` and ``text`` may be left out
+    (the layer follows from the label; the text is cut from the document, and checked when
+    given)."""
+
+    start: Offset
+    end: Offset
+    label: str
+    layer: Layer | None = None
+    text: str | None = None
+    value: Value = None
+    notes: str | None = None
+
+
+class CorpusRecord(_Model):
+    """One document of a corpus file: a line of JSON Lines, a row of Parquet or of a dataset.
+
+    The text and its gold together; the same rules as a gold file apply to the spans.
+    """
+
+    doc_id: DocId
+    text: str
+    document_date: dt.date
+    title: str | None = None
+    text_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    annotator: str | None = None
+    status: Literal["draft", "annotated", "adjudicated"] | None = None
+    notes: str | None = None
+    spans: list[CorpusSpan] = Field(default_factory=list)
+    ignore: list[IgnoreRegion] = Field(default_factory=list)

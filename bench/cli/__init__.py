@@ -25,9 +25,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import gold, schema, score, systems
+    from bench.cli import corpus, gold, schema, score, systems
 
     app.add_typer(gold.app, name="gold")
+    app.add_typer(corpus.app, name="corpus")
     app.command(name="score")(score.score)
     app.add_typer(systems.app, name="systems")
     app.add_typer(schema.app, name="schema")
