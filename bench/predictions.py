@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -49,16 +50,8 @@ def _record(path: Path, lineno: int, line: str) -> PredictionRecord:
         raise BenchError(f"{where}: {format_loc(err['loc'])}: {msg}") from None
 
 
-def read_predictions(
-    path: Path | str, gold_texts: Mapping[str, str]
-) -> dict[str, list[PredictedSpan]]:
-    """Read and check a predictions JSONL file against the gold documents' texts.
-
-    Returns spans by doc_id. A malformed line, an unknown or repeated doc_id, an offset
-    outside the text, an unknown label or a value of the wrong type is a BenchError naming
-    ``FILE:LINE: field``. Blank lines are skipped. Gold documents without a line are simply
-    absent from the result (the scorer counts them as predicting nothing).
-    """
+def iter_records(path: Path | str) -> Iterator[tuple[int, PredictionRecord]]:
+    """(line number, record) for each non-blank line; a malformed one is a BenchError."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -73,12 +66,68 @@ def read_predictions(
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BenchError(f"{path}:{line}: text: not UTF-8 (byte {exc.start})") from None
+    for lineno, line in enumerate(raw.split("\n"), start=1):
+        if line.strip():
+            yield lineno, _record(path, lineno, line)
+
+
+def _fine(sp: PredictedSpan, text: str) -> bool:
+    """The quick test every span of a good file passes (the checks below, inlined)."""
+    value = sp.value
+    layer = LABEL_LAYER[sp.label]
+    return (
+        sp.start < sp.end <= len(text)
+        and (sp.layer is None or sp.layer == layer)
+        and (
+            value is None
+            or (layer == "time" and type(value) is str)
+            or (layer == "number" and type(value) in (int, float) and math.isfinite(value))
+        )
+        and (sp.text is None or sp.text == text[sp.start : sp.end])
+    )
+
+
+def check_spans(where: str, spans: Sequence[PredictedSpan], text: str) -> None:
+    """Offsets, layer, value type and text of a record's spans against the document text."""
+    if all(map(_fine, spans, repeat(text))):
+        return
+    n = len(text)
+    for i, sp in enumerate(spans):  # something is wrong: find and name it
+        if not (sp.start < sp.end <= n):
+            fld = "end" if sp.end > n or sp.end <= sp.start else "start"
+            raise BenchError(
+                f"{where}: spans[{i}].{fld}: offsets {sp.start}:{sp.end} not within "
+                f"0 <= start < end <= {n}"
+            )
+        layer = LABEL_LAYER[sp.label]
+        if sp.layer is not None and sp.layer != layer:
+            raise BenchError(
+                f"{where}: spans[{i}].layer: {sp.label!r} is a label of layer "
+                f"{layer!r}, not {sp.layer!r}"
+            )
+        problem = _value_problem(layer, sp.value)
+        if problem:
+            raise BenchError(f"{where}: spans[{i}].value: {problem}")
+        if sp.text is not None and sp.text != text[sp.start : sp.end]:
+            raise BenchError(
+                f"{where}: spans[{i}].text: {shorten(sp.text)} != text[{sp.start}:{sp.end}] "
+                f"{shorten(text[sp.start : sp.end])}"
+            )
+
+
+def read_predictions(
+    path: Path | str, gold_texts: Mapping[str, str]
+) -> dict[str, list[PredictedSpan]]:
+    """Read and check a predictions JSONL file against the gold documents' texts.
+
+    Returns spans by doc_id. A malformed line, an unknown or repeated doc_id, an offset
+    outside the text, an unknown label or a value of the wrong type is a BenchError naming
+    ``FILE:LINE: field``. Blank lines are skipped. Gold documents without a line are simply
+    absent from the result (the scorer counts them as predicting nothing).
+    """
     out: dict[str, list[PredictedSpan]] = {}
     first_line: dict[str, int] = {}
-    for lineno, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip():
-            continue
-        rec = _record(path, lineno, line)
+    for lineno, rec in iter_records(path):
         where = f"{path}:{lineno}"
         if rec.doc_id in first_line:
             raise BenchError(
@@ -87,28 +136,7 @@ def read_predictions(
         text = gold_texts.get(rec.doc_id)
         if text is None:
             raise BenchError(f"{where}: doc_id: {shorten(rec.doc_id)} is not a gold document")
-        n = len(text)
-        for i, sp in enumerate(rec.spans):
-            if not (sp.start < sp.end <= n):
-                fld = "end" if sp.end > n or sp.end <= sp.start else "start"
-                raise BenchError(
-                    f"{where}: spans[{i}].{fld}: offsets {sp.start}:{sp.end} not within "
-                    f"0 <= start < end <= {n}"
-                )
-            layer = LABEL_LAYER[sp.label]
-            if sp.layer is not None and sp.layer != layer:
-                raise BenchError(
-                    f"{where}: spans[{i}].layer: {sp.label!r} is a label of layer "
-                    f"{layer!r}, not {sp.layer!r}"
-                )
-            problem = _value_problem(layer, sp.value)
-            if problem:
-                raise BenchError(f"{where}: spans[{i}].value: {problem}")
-            if sp.text is not None and sp.text != text[sp.start : sp.end]:
-                raise BenchError(
-                    f"{where}: spans[{i}].text: {shorten(sp.text)} != text[{sp.start}:{sp.end}] "
-                    f"{shorten(text[sp.start : sp.end])}"
-                )
+        check_spans(where, rec.spans, text)
         first_line[rec.doc_id] = lineno
         out[rec.doc_id] = rec.spans
     if not first_line:
