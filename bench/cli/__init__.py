@@ -25,12 +25,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import corpus, gold, schema, score, systems
+    from bench.cli import corpus, gold, report, run, schema, score, systems
 
     app.add_typer(gold.app, name="gold")
     app.add_typer(corpus.app, name="corpus")
     app.command(name="score")(score.score)
     app.command(name="systems")(systems.systems)
+    app.command(name="run")(run.run)
+    app.command(name="report")(report.report)
     app.add_typer(schema.app, name="schema")
 
 
