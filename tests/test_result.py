@@ -112,3 +112,16 @@ def test_schema_is_pydantic() -> None:
     assert {"system", "gold", "metrics", "throughput", "environment", "created_at"} <= set(
         schema["properties"]
     )
+
+
+def test_written_result_validates_against_the_committed_schema(gold, tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from conftest import ROOT
+
+    schema = json.loads((ROOT / "docs" / "schema" / "result.schema.json").read_text("utf-8"))
+    res, _ = write_run(run_system(ToySystem(), gold, FAST, bootstrap=50), tmp_path)
+    data = json.loads(res.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    data["throughput"]["speed"] = "fast"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)

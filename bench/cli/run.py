@@ -50,7 +50,10 @@ def run(
         typer.Option(help="Cache directory; default $BENCH_CACHE_DIR or <out>/.cache."),
     ] = None,
     allow_failures: Annotated[
-        bool, typer.Option(help="Exit 0 even when documents failed (they are recorded).")
+        bool,
+        typer.Option(
+            "--allow-failures", help="Exit 0 even when documents failed (they are recorded)."
+        ),
     ] = False,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for CIs (0: none).")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
