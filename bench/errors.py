@@ -19,3 +19,9 @@ def location(path: object, line: int | None = None, field: str | None = None) ->
     if field:
         out += f": {field}"
     return out
+
+
+def one_line(exc: BaseException) -> str:
+    """``Type: first line of the message``: how a caught exception is reported in one line."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__

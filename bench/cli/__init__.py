@@ -22,9 +22,12 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import gold
+    from bench.cli import gold, schema, score, systems
 
     app.add_typer(gold.app, name="gold")
+    app.command(name="score")(score.score)
+    app.add_typer(systems.app, name="systems")
+    app.add_typer(schema.app, name="schema")
 
 
 _register()

