@@ -22,12 +22,13 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import gold, schema, score, systems
+    from bench.cli import compare, gold, schema, score, systems
 
     app.add_typer(gold.app, name="gold")
     app.command(name="score")(score.score)
     app.add_typer(systems.app, name="systems")
     app.add_typer(schema.app, name="schema")
+    app.command(name="compare")(compare.compare)
 
 
 _register()
