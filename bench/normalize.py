@@ -34,9 +34,8 @@ _PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "
 _WORD = re.compile(r"\w+")
 
 
-def fold(text: str) -> str:
-    """NFKC, typographic quotes and dashes to ASCII, homoglyphs folded in mixed-script words."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
+def fold_lookalikes(text: str) -> str:
+    """Look-alike letters folded to Latin inside otherwise Latin words; length unchanged."""
 
     def latin(m: re.Match[str]) -> str:
         word = m.group(0)
@@ -45,6 +44,11 @@ def fold(text: str) -> str:
         return word.translate(_HOMOGLYPHS)
 
     return _WORD.sub(latin, text)
+
+
+def fold(text: str) -> str:
+    """NFKC, typographic quotes and dashes to ASCII, homoglyphs folded in mixed-script words."""
+    return fold_lookalikes(unicodedata.normalize("NFKC", text).translate(_PUNCT))
 
 
 @functools.cache
@@ -302,6 +306,16 @@ def time_value(
     ``anchor`` is the latest calendar date mentioned before the expression (for "six months
     later"); ``before`` is the text just before it (for "third in as many months").
     """
+    return _time_value(text, document_date, anchor, before, {})
+
+
+def _time_value(
+    text: str,
+    document_date: dt.date,
+    anchor: Anchor | None,
+    before: str,
+    memo: dict[str, str | None],
+) -> str | None:
     clean = fold(text).strip()
     # "two days after (X)" is the measure phrase: a duration (guidelines), not a date
     m = re.fullmatch(rf"(.*?{_UNIT})\s+(?:after|before)", clean, flags=re.IGNORECASE)
@@ -315,6 +329,15 @@ def time_value(
         return ruled
     # "a couple of days" is two days (it says three)
     clean = re.sub(r"\ba couple of\b", "two", clean, flags=re.IGNORECASE)
+    # The parse depends only on the expression and the document date; a document repeats
+    # its dates ("Monday", "December 11"), so one document's parses are memoised.
+    if clean not in memo:
+        memo[clean] = _parse_time(clean, document_date)
+    return memo[clean]
+
+
+def _parse_time(clean: str, document_date: dt.date) -> str | None:
+    """Recognizers-Text's TIMEX3 for an expression, resolved against the document date."""
     model, _, _ = _models()
     reference = dt.datetime.combine(document_date, dt.time())
     best = _longest(model.parse(clean, reference))
@@ -337,11 +360,11 @@ def time_values(
     """
     out: list[str | None] = [None] * len(spans)
     anchor: Anchor | None = None
+    memo: dict[str, str | None] = {}
     for i in sorted(range(len(spans)), key=lambda k: spans[k]):
         start, end = spans[i]
-        value = time_value(
-            text[start:end], document_date, anchor=anchor, before=text[max(0, start - 40) : start]
-        )
+        before = text[max(0, start - 40) : start]
+        value = _time_value(text[start:end], document_date, anchor, before, memo)
         out[i] = value
         if value is not None:
             anchor = anchor_of(value) or anchor

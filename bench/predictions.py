@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -49,16 +49,8 @@ def _record(path: Path, lineno: int, line: str) -> PredictionRecord:
         raise BenchError(f"{where}: {format_loc(err['loc'])}: {msg}") from None
 
 
-def read_predictions(
-    path: Path | str, gold_texts: Mapping[str, str]
-) -> dict[str, list[PredictedSpan]]:
-    """Read and check a predictions JSONL file against the gold documents' texts.
-
-    Returns spans by doc_id. A malformed line, an unknown or repeated doc_id, an offset
-    outside the text, an unknown label or a value of the wrong type is a BenchError naming
-    ``FILE:LINE: field``. Blank lines are skipped. Gold documents without a line are simply
-    absent from the result (the scorer counts them as predicting nothing).
-    """
+def iter_records(path: Path | str) -> Iterator[tuple[int, PredictionRecord]]:
+    """(line number, record) for each non-blank line; a malformed one is a BenchError."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -71,12 +63,50 @@ def read_predictions(
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BenchError(f"{path}:{line}: text: not UTF-8 (byte {exc.start})") from None
+    for lineno, line in enumerate(raw.split("\n"), start=1):
+        if line.strip():
+            yield lineno, _record(path, lineno, line)
+
+
+def check_spans(where: str, spans: Sequence[PredictedSpan], text: str) -> None:
+    """Offsets, layer, value type and text of a record's spans against the document text."""
+    n = len(text)
+    for i, sp in enumerate(spans):
+        if not (sp.start < sp.end <= n):
+            fld = "end" if sp.end > n or sp.end <= sp.start else "start"
+            raise BenchError(
+                f"{where}: spans[{i}].{fld}: offsets {sp.start}:{sp.end} not within "
+                f"0 <= start < end <= {n}"
+            )
+        layer = LABEL_LAYER[sp.label]
+        if sp.layer is not None and sp.layer != layer:
+            raise BenchError(
+                f"{where}: spans[{i}].layer: {sp.label!r} is a label of layer "
+                f"{layer!r}, not {sp.layer!r}"
+            )
+        problem = _value_problem(layer, sp.value)
+        if problem:
+            raise BenchError(f"{where}: spans[{i}].value: {problem}")
+        if sp.text is not None and sp.text != text[sp.start : sp.end]:
+            raise BenchError(
+                f"{where}: spans[{i}].text: {sp.text!r} != text[{sp.start}:{sp.end}] "
+                f"{text[sp.start : sp.end]!r}"
+            )
+
+
+def read_predictions(
+    path: Path | str, gold_texts: Mapping[str, str]
+) -> dict[str, list[PredictedSpan]]:
+    """Read and check a predictions JSONL file against the gold documents' texts.
+
+    Returns spans by doc_id. A malformed line, an unknown or repeated doc_id, an offset
+    outside the text, an unknown label or a value of the wrong type is a BenchError naming
+    ``FILE:LINE: field``. Blank lines are skipped. Gold documents without a line are simply
+    absent from the result (the scorer counts them as predicting nothing).
+    """
     out: dict[str, list[PredictedSpan]] = {}
     first_line: dict[str, int] = {}
-    for lineno, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip():
-            continue
-        rec = _record(path, lineno, line)
+    for lineno, rec in iter_records(path):
         where = f"{path}:{lineno}"
         if rec.doc_id in first_line:
             raise BenchError(
@@ -85,28 +115,7 @@ def read_predictions(
         text = gold_texts.get(rec.doc_id)
         if text is None:
             raise BenchError(f"{where}: doc_id: {rec.doc_id!r} is not a gold document")
-        n = len(text)
-        for i, sp in enumerate(rec.spans):
-            if not (sp.start < sp.end <= n):
-                fld = "end" if sp.end > n or sp.end <= sp.start else "start"
-                raise BenchError(
-                    f"{where}: spans[{i}].{fld}: offsets {sp.start}:{sp.end} not within "
-                    f"0 <= start < end <= {n}"
-                )
-            layer = LABEL_LAYER[sp.label]
-            if sp.layer is not None and sp.layer != layer:
-                raise BenchError(
-                    f"{where}: spans[{i}].layer: {sp.label!r} is a label of layer "
-                    f"{layer!r}, not {sp.layer!r}"
-                )
-            problem = _value_problem(layer, sp.value)
-            if problem:
-                raise BenchError(f"{where}: spans[{i}].value: {problem}")
-            if sp.text is not None and sp.text != text[sp.start : sp.end]:
-                raise BenchError(
-                    f"{where}: spans[{i}].text: {sp.text!r} != text[{sp.start}:{sp.end}] "
-                    f"{text[sp.start : sp.end]!r}"
-                )
+        check_spans(where, rec.spans, text)
         first_line[rec.doc_id] = lineno
         out[rec.doc_id] = rec.spans
     return out

@@ -8,12 +8,20 @@ every rerun. The format is documented in docs/run.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bench.corpus import dump_gold, format_loc, read_json, sha256_text
 from bench.environment import Environment
+from bench.errors import BenchError
 from bench.runner import Measurement, RunSettings, median, percentile
+from bench.schema import GoldDocument
+from bench.scoring import ScoreReport
 
 RESULT_SCHEMA_VERSION = 1
 
@@ -117,3 +125,75 @@ def make_throughput(
         peak_rss_children_mb=peak_rss[1],
         repeats_agree=m.repeats_agree,
     )
+
+
+class SystemRecord(_Model):
+    """Which system ran, as what, with which options (all the key of a comparable result)."""
+
+    label: str  # the result's name: file stem and leaderboard row
+    name: str
+    version: str
+    options: dict[str, str]
+    layers: list[str]
+    label_map: dict[str, str | None] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)  # libraries and models it used
+
+
+class GoldRecord(_Model):
+    """Which gold the metrics are against: the scoring signature and a hash of the gold files."""
+
+    signature: str
+    sha256: str
+    documents: int
+    spans: int
+
+
+class FailureRecord(_Model):
+    """A document the system failed on; it is scored as predicting nothing."""
+
+    doc_id: str
+    error: str
+
+
+class Result(_Model):
+    """``results/<label>.json``: scores, failures, timings and environment of one run."""
+
+    schema_version: Literal[1] = RESULT_SCHEMA_VERSION
+    system: SystemRecord
+    gold: GoldRecord
+    metrics: ScoreReport
+    failures: list[FailureRecord]
+    throughput: Throughput
+    environment: Environment
+    created_at: dt.datetime
+
+    def to_json(self) -> str:
+        """Indented JSON with a final newline; fields in a fixed order, timings last."""
+        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+# Fields that may differ between reruns of the same system on the same gold.
+VOLATILE_FIELDS: tuple[str, ...] = ("throughput", "environment", "created_at")
+
+
+def gold_sha256(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
+    """sha256 over the gold files in canonical form and their texts' hashes, by doc_id."""
+    h = hashlib.sha256()
+    for doc_id in sorted(gold):
+        g, text = gold[doc_id]
+        h.update(doc_id.encode("utf-8") + b"\n")
+        h.update(sha256_text(text).encode("ascii") + b"\n")
+        h.update(dump_gold(g).encode("utf-8"))
+    return h.hexdigest()
+
+
+def read_result(path: Path) -> Result:
+    """A result file, validated; problems are one-line errors naming file and field."""
+    _raw, data = read_json(path)
+    try:
+        return Result.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        tail = f" (+{more} more)" if more else ""
+        raise BenchError(f"{path}: {format_loc(err['loc'])}: {err['msg']}{tail}") from None

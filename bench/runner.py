@@ -248,9 +248,7 @@ def measure(
     finally:
         bar.close()
     first = passes[0]
-    agree = all(
-        p.records == first.records and p.failures == first.failures for p in passes[1:]
-    )
+    agree = all(p.records == first.records and p.failures == first.failures for p in passes[1:])
     return Measurement(
         records=first.records,
         failures=first.failures,

@@ -55,9 +55,7 @@ def test_passes_counted_warmup_excluded() -> None:
     assert m.repeats_agree
     assert not m.failures
     # Spans really found, and their offsets point at what they claim.
-    years = [
-        docs[i].text[s.start : s.end] for i, r in enumerate(m.records) for s in r.spans
-    ]
+    years = [docs[i].text[s.start : s.end] for i, r in enumerate(m.records) for s in r.spans]
     assert "2017" in years and "Putin" in years
 
 
@@ -161,7 +159,11 @@ def test_load_timed_and_peak_rss() -> None:
 def test_children_peak_rss_counts_a_waited_child() -> None:
     # A child that allocates ~60 MiB, then exits and is waited for.
     subprocess.run(
-        [sys.executable, "-c", "b = bytearray(60 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"],
+        [
+            sys.executable,
+            "-c",
+            "b = bytearray(60 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])",
+        ],
         check=True,
     )
     _me, kids = peak_rss_mb()

@@ -150,7 +150,7 @@ def test_listing_imports_no_heavy_library() -> None:
 def test_builtin_spacy_and_rules_are_listed_available() -> None:
     rows = {r.entry.name: r for r in list_systems()}
     assert set(BUILTINS) <= set(rows)
-    for name in ("spacy",):
+    for name in ("spacy", "rules", "predictions"):
         assert rows[name].availability.ok, rows[name].availability
         assert rows[name].entry.origin == "builtin"
     assert "PERSON" in rows["spacy"].info.labels

@@ -26,7 +26,7 @@ def _register() -> None:
 
     app.add_typer(gold.app, name="gold")
     app.command(name="score")(score.score)
-    app.add_typer(systems.app, name="systems")
+    app.command(name="systems")(systems.systems)
     app.add_typer(schema.app, name="schema")
     app.command(name="compare")(compare.compare)
 

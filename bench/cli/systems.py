@@ -7,13 +7,7 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(
-    help="List every system (built-in, plugin) with its labels, options and availability.",
-    invoke_without_command=True,
-)
 
-
-@app.callback()
 def systems(
     names: Annotated[list[str] | None, typer.Argument(help="Only these systems.")] = None,
     check: Annotated[
@@ -21,9 +15,9 @@ def systems(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """List systems; an unavailable one shows why and the pip command that installs it."""
+    """List every system with its labels and options; if unavailable, why and what to install."""
     from bench.errors import BenchError
-    from bench.systems import list_systems, shadowed_plugins
+    from bench.systems import list_systems, resolve_label_map, shadowed_plugins
 
     rows = list_systems(deep=check)
     if names:
@@ -48,6 +42,7 @@ def systems(
                     "layers": list(info.layers) if info else [],
                     "labels": list(info.labels) if info else [],
                     "options": {o.name: o.default for o in info.options} if info else {},
+                    "label_map": resolve_label_map(info, {}) if info else {},
                 }
             )
         typer.echo(json.dumps(out, indent=2))
@@ -63,7 +58,8 @@ def systems(
             typer.echo(f"    labels: {' '.join(info.labels)}")
             for o in info.options:
                 shown = "required" if o.required else f"default {o.default}"
-                typer.echo(f"    --option {o.name}=<{o.kind}>  {o.help} ({shown})")
+                kind = "|".join(o.choices) if o.choices else o.kind
+                typer.echo(f"    --option {o.name}=<{kind}>  {o.help} ({shown})")
         if not r.availability.ok:
             typer.echo(f"    unavailable: {r.availability.reason}")
             if r.availability.install:
