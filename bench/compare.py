@@ -32,7 +32,6 @@ Predictions = Mapping[str, Sequence[PredictedSpan]]
 
 METRICS: tuple[str, ...] = ("f1", "precision", "recall")
 VALUE_LAYERS: tuple[str, ...] = ("time", "number")
-PREDICTIONS_DIR = "predictions"
 # Signature fields two results must share to be compared (the rest: version, layers, CI set-up).
 MUST_MATCH: tuple[str, ...] = ("scoring", "gold", "docs", "align", "ignore")
 RowKind = Literal["overall", "layer", "value", "label"]
@@ -281,18 +280,20 @@ class LoadedResult:
 
     @property
     def predictions(self) -> Path:
-        """``<results dir>/predictions/<label>.jsonl``, where ``bench run`` writes them."""
-        return self.path.parent / PREDICTIONS_DIR / f"{self.label}.jsonl"
+        """``<results dir>/predictions/<label>.jsonl``, where ``bench run`` wrote them."""
+        from bench.run import predictions_path
+
+        return predictions_path(self.path.parent, self.label)
 
     @property
     def signature(self) -> dict[str, str]:
-        """The fields of the scoring signature the result's metrics carry."""
+        """The fields of the scoring signature in the result's gold record."""
         from bench.scoring import parse_signature
 
         try:
-            return parse_signature(self.result.metrics.signature)
+            return parse_signature(self.result.gold.signature)
         except ValueError as exc:
-            raise BenchError(f"{self.path}: metrics.signature: {exc}") from None
+            raise BenchError(f"{self.path}: gold.signature: {exc}") from None
 
 
 def load_results(path: Path) -> tuple[list[LoadedResult], bool]:
@@ -344,19 +345,19 @@ def check_comparable(base: LoadedResult, cand: LoadedResult, gold_digest: str) -
     sa, sb = base.signature, cand.signature
     if sa.get("gold") != sb.get("gold") or sa.get("docs") != sb.get("docs"):
         raise BenchError(
-            f"{cand.path}: metrics.signature: gold signatures differ: baseline {base.path} "
+            f"{cand.path}: gold.signature: gold signatures differ: baseline {base.path} "
             f"was scored on gold:{sa.get('gold')} ({sa.get('docs')} docs), the candidate on "
             f"gold:{sb.get('gold')} ({sb.get('docs')} docs); rerun both on the same gold"
         )
     for key in MUST_MATCH:
         if sa.get(key) != sb.get(key):
             raise BenchError(
-                f"{cand.path}: metrics.signature: {key}:{sb.get(key)} but baseline {base.path} "
+                f"{cand.path}: gold.signature: {key}:{sb.get(key)} but baseline {base.path} "
                 f"has {key}:{sa.get(key)}; results scored differently cannot be compared"
             )
     if sa.get("gold") != gold_digest:
         raise BenchError(
-            f"{base.path}: metrics.signature: scored on gold:{sa.get('gold')}, but the gold "
+            f"{base.path}: gold.signature: scored on gold:{sa.get('gold')}, but the gold "
             f"given here is gold:{gold_digest}; pass the --gold and --texts it was scored on"
         )
 
@@ -553,7 +554,7 @@ def fmt_rate(x: float | None) -> str:
 def verdict(row: Row) -> str:
     """What a row's mark says: a gated regression, a drop shown only, an improvement."""
     if row.regression:
-        return "REGRESSION" if row.gated else "drop (not gated)"
+        return "REGRESSION" if row.gated else "drop"
     return "improved" if row.improvement else ""
 
 

@@ -42,6 +42,10 @@ def fast(**kwargs: object) -> CompareSettings:
     return CompareSettings(trials=2000, resamples=200, **kwargs)  # type: ignore[arg-type]
 
 
+def n_labelled(gold, label: str) -> int:
+    return sum(s.label == label for g, _ in gold.values() for s in g.spans)
+
+
 def by_name(rows: list[Row]) -> dict[str, Row]:
     return {r.name: r for r in rows}
 
@@ -80,7 +84,7 @@ def test_dropped_label_is_a_significant_regression(gold, perfect) -> None:
         assert not rows[name].regression and rows[name].delta == 0.0
     gpe = rows["GPE"]
     assert gpe.kind == "label" and not gpe.gated and gpe.regression
-    assert (gpe.baseline, gpe.candidate, gpe.gold) == (1.0, 0.0, 200)
+    assert (gpe.baseline, gpe.candidate, gpe.gold) == (1.0, 0.0, n_labelled(gold, "GPE"))
 
 
 def test_a_small_change_is_not_significant(gold, perfect) -> None:
@@ -219,9 +223,12 @@ def test_exit_code_and_markdown(gold, perfect) -> None:
     assert bad.exit_code == 1
     md = render_markdown(bad)
     assert md.startswith("## bench compare: ❌ 1 of 1 system regressed\n")
-    assert "| **overall** | 660 | 1.000 | 0.821 | -0.179 |" in md
-    assert "❌ **regression**" in md and "drop (not gated)" in md
-    assert "| GPE | 200 | 1.000 | 0.000 | -1.000 | [-1.000, -1.000] | <0.001 |" in md
+    n = sum(len(g.spans) for g, _ in gold.values())
+    f1 = score(gold, cand, bootstrap=0).overall.strict.f1
+    assert f"| **overall** | {n} | 1.000 | {f1:.3f} | {f1 - 1:+.3f} |" in md
+    assert "❌ **regression**" in md and "| drop |" in md
+    gpe = n_labelled(gold, "GPE")
+    assert f"| GPE | {gpe} | 1.000 | 0.000 | -1.000 | [-1.000, -1.000] | <0.001 |" in md
     assert "option label_map.GPE: (unset) -> ''" in md
     assert "Not compared, baseline only: rules." in md
     assert md == render_markdown(bad)

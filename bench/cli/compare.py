@@ -114,13 +114,18 @@ def _print_tables(c: Comparison) -> None:
     )
 
     console = Console(highlight=False)
-    ci_head = "95% CI of Δ" if c.significance else "CI of Δ"
     for s in c.systems:
         title = f"{s.label}: {'REGRESSION' if s.failed else 'ok'}"
         table = Table(
-            title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1)
+            title=title,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1),
+            collapse_padding=True,
         )
-        heads = [score_name(c), "gold", "baseline", "candidate", "Δ", ci_head, "p", ""]
+        heads = [score_name(c), "gold", "base", "cand", "Δ", "95% CI of Δ", "p", ""]
         for i, head in enumerate(heads):
             table.add_column(head, justify="left" if i in (0, 7) else "right", no_wrap=True)
         main = [r for r in s.rows if r.kind != "label"]
@@ -138,27 +143,21 @@ def _print_tables(c: Comparison) -> None:
                 f"[bold red]{mark}[/]" if mark == "REGRESSION" else mark,
                 end_section=k == len(main) - 1,
             )
+        console.print(table)
         sp = s.speed
         mark = speed_verdict(sp)
-        table.add_section()
-        table.add_row(
-            "words/s" + (" (cached)" if sp.baseline_cached or sp.candidate_cached else ""),
-            "",
-            fmt_rate(sp.baseline),
-            fmt_rate(sp.candidate),
-            "-" if sp.change is None else f"{sp.change:+.1%}",
-            "",
-            "",
-            f"[bold red]{mark}[/]" if mark == "REGRESSION" else mark,
+        console.print(
+            f"words/s: {fmt_rate(sp.baseline)} -> {fmt_rate(sp.candidate)} "
+            f"({'-' if sp.change is None else f'{sp.change:+.1%}'})"
+            + (", cached timings" if sp.baseline_cached or sp.candidate_cached else "")
+            + (f", [bold red]{mark}[/]" if mark == "REGRESSION" else f", {mark}" if mark else ""),
+            soft_wrap=True,
         )
-        console.print(table)
         console.print(f"baseline {s.baseline}, candidate {s.candidate}", soft_wrap=True)
         for change in s.changes:
             console.print(f"changed: {change}", soft_wrap=True)
         if any(s.failures):
-            console.print(
-                f"failed documents: baseline {s.failures[0]}, candidate {s.failures[1]}"
-            )
+            console.print(f"failed documents: baseline {s.failures[0]}, candidate {s.failures[1]}")
         console.print()
     if c.only_baseline:
         console.print(f"not compared, baseline only: {', '.join(c.only_baseline)}")
