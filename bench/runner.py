@@ -3,10 +3,10 @@
 The method (documented in docs/run.md): the system is loaded and timed apart; ``warmup``
 passes over the corpus are run and discarded; ``repeats`` timed passes follow, each the wall
 time (``time.perf_counter``) of feeding every document through ``System.extract`` in batches
-of ``batch_size``, including the harness's own per-batch work, so the figure is what a user
-of ``bench run`` gets. Per-document latency comes from single-document calls (see
-:func:`measure`). A document whose extraction raises is retried alone; if it still fails it
-is recorded as a failure and the other documents carry on.
+of ``batch_size`` through :func:`bench.extraction.extract_documents` (which retries a
+failing batch one document at a time and records the documents that still fail), including
+the harness's own per-batch work, so the figure is what a user of ``bench run`` gets.
+Per-document latency comes from single-document calls (see :func:`measure`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
-
-from bench.corpus import format_loc, word_count
-from bench.schema import PredictedSpan, PredictionRecord
+from bench.corpus import word_count
+from bench.extraction import Failure, extract_documents
+from bench.schema import PredictionRecord
 from bench.systems import DocInput, System
 
 LATENCY_ALONE = "single-document calls, one untimed-for-throughput pass after the repeats"
@@ -47,14 +46,6 @@ class RunSettings:
             raise BenchError(f"--batch-size: must be at least 1, got {self.batch_size}")
 
 
-@dataclass(frozen=True)
-class Failure:
-    """A document the system could not process: its id and a one-line reason."""
-
-    doc_id: str
-    error: str
-
-
 @dataclass
 class PassOutcome:
     """One pass over the corpus: predictions per document, failures, wall time, per-doc times."""
@@ -78,51 +69,6 @@ class Measurement:
     docs: int
     words: int
     chars: int
-
-
-def one_line(exc: BaseException) -> str:
-    """``Type: message`` on one line, for failure records."""
-    msg = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
-
-
-def check_spans(doc: DocInput, spans: object) -> list[PredictedSpan]:
-    """The spans a system returned for ``doc``, validated: right type, offsets inside the text."""
-    if not isinstance(spans, list):
-        raise TypeError(f"expected a list of spans, got {type(spans).__name__}")
-    out = []
-    n = len(doc.text)
-    for i, sp in enumerate(spans):
-        if not isinstance(sp, PredictedSpan):
-            try:
-                sp = PredictedSpan.model_validate(sp)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                raise ValueError(f"span {i}: {format_loc(err['loc'])}: {err['msg']}") from None
-        if not (0 <= sp.start < sp.end <= n):
-            raise ValueError(f"span {i}: offsets {sp.start}:{sp.end} not within 0:{n}")
-        out.append(sp)
-    return out
-
-
-def extract_isolated(
-    system: System, batch: Sequence[DocInput]
-) -> list[list[PredictedSpan] | Failure]:
-    """``system.extract`` on a batch; if the batch fails, each document alone, failures kept."""
-    try:
-        got = system.extract(list(batch))
-        if not isinstance(got, list) or len(got) != len(batch):
-            size = len(got) if isinstance(got, list) else type(got).__name__
-            raise ValueError(f"extract returned {size} results for {len(batch)} documents")
-        return [check_spans(doc, spans) for doc, spans in zip(batch, got, strict=True)]
-    except Exception as exc:
-        if len(batch) == 1:
-            return [Failure(batch[0].doc_id, one_line(exc))]
-    # One bad document must not sink its batch-mates: retry them one by one.
-    out: list[list[PredictedSpan] | Failure] = []
-    for doc in batch:
-        out.extend(extract_isolated(system, [doc]))
-    return out
 
 
 class Progress:
@@ -188,24 +134,18 @@ def run_pass(
     advance: Callable[[int], None],
 ) -> PassOutcome:
     """One timed pass over ``docs`` in batches; the time includes the harness's own work."""
-    records: list[PredictionRecord] = []
-    failures: list[Failure] = []
-    doc_seconds: dict[str, float] = {}
     start = time.perf_counter()
-    for i in range(0, len(docs), batch_size):
-        batch = docs[i : i + batch_size]
-        t0 = time.perf_counter()
-        results = extract_isolated(system, batch)
-        if batch_size == 1:
-            doc_seconds[batch[0].doc_id] = time.perf_counter() - t0
-        for doc, res in zip(batch, results, strict=True):
-            if isinstance(res, Failure):
-                failures.append(res)
-                records.append(PredictionRecord(doc_id=doc.doc_id, spans=[], error=res.error))
-            else:
-                records.append(PredictionRecord(doc_id=doc.doc_id, spans=res))
-        advance(len(batch))
-    return PassOutcome(records, failures, time.perf_counter() - start, doc_seconds)
+    ex = extract_documents(system, docs, batch_size, progress=advance)
+    seconds = time.perf_counter() - start
+    errors = {f.doc_id: f.error for f in ex.failures}
+    records = [
+        PredictionRecord(doc_id=d.doc_id, spans=[], error=errors[d.doc_id])
+        if d.doc_id in errors
+        else PredictionRecord(doc_id=d.doc_id, spans=ex.predictions[d.doc_id])
+        for d in docs
+    ]
+    doc_seconds = {t.doc_ids[0]: t.seconds for t in ex.timings if len(t.doc_ids) == 1}
+    return PassOutcome(records, list(ex.failures), seconds, doc_seconds)
 
 
 def measure(
@@ -234,14 +174,19 @@ def measure(
         latencies: list[float] | None = None
         method: str | None = None
         if settings.latency and settings.batch_size == 1:
-            latencies = [median([p.doc_seconds[d.doc_id] for p in passes]) for d in docs]
+            # A document that failed has no timing of its own; it is left out.
+            latencies = [
+                median(times)
+                for d in docs
+                if (times := [p.doc_seconds[d.doc_id] for p in passes if d.doc_id in p.doc_seconds])
+            ]
             method = LATENCY_FROM_REPEATS
         elif latency_pass:
             bar.phase("latency")
             latencies = []
             for doc in docs:
                 t0 = time.perf_counter()
-                extract_isolated(system, [doc])
+                extract_documents(system, [doc], 1)
                 latencies.append(time.perf_counter() - t0)
                 bar.advance(1)
             method = LATENCY_ALONE

@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from conftest import SEEDS
+from toy_system import ToySystem
 
 from bench.corpus import load_documents, word_count
 from bench.environment import capture, package_versions, requirement_name
@@ -15,9 +17,7 @@ from bench.result import make_throughput
 from bench.runner import (
     LATENCY_ALONE,
     LATENCY_FROM_REPEATS,
-    Failure,
     RunSettings,
-    extract_isolated,
     load_timed,
     measure,
     median,
@@ -25,8 +25,6 @@ from bench.runner import (
     percentile,
 )
 from bench.systems import DocInput
-from tests.conftest import SEEDS
-from tests.toy_system import ToySystem
 
 
 def seed_docs() -> list[DocInput]:
@@ -108,27 +106,17 @@ def test_failing_document_isolated_from_its_batch() -> None:
 
 class WrongCount(ToySystem):
     def extract(self, docs):  # type: ignore[no-untyped-def]
-        return super().extract(docs)[:-1] if len(docs) > 1 else [[{"start": 0, "end": 999999}]]
+        return super().extract(docs)[:-1] if len(docs) > 1 else [[{"start": 0, "end": 5}]]
 
 
 def test_bad_output_is_a_failure_not_a_crash() -> None:
-    docs = seed_docs()[:2]
+    # Too few results for a batch, then dicts instead of spans alone: every document fails,
+    # and the run still ends with a record per document.
     sys_ = WrongCount()
     sys_.load()
-    got = extract_isolated(sys_, docs)
-    assert all(isinstance(g, Failure) for g in got)
-    assert isinstance(got[0], Failure) and "label" in got[0].error
-
-
-def test_out_of_range_offsets_rejected() -> None:
-    class Outside(ToySystem):
-        def extract(self, docs):  # type: ignore[no-untyped-def]
-            return [[{"start": 0, "end": len(d.text) + 1, "label": "GPE"}] for d in docs]
-
-    s = Outside()
-    s.load()
-    (got,) = extract_isolated(s, seed_docs()[:1])
-    assert isinstance(got, Failure) and "not within" in got.error
+    m = measure(sys_, seed_docs()[:2], RunSettings(repeats=1, warmup=0, latency=False))
+    assert len(m.failures) == 2 and all("not a PredictedSpan" in f.error for f in m.failures)
+    assert [r.error is not None for r in m.records] == [True, True]
 
 
 def test_settings_validated() -> None:
