@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import GOLD, ROOT, SEEDS
 
 from bench.cli import main
 from bench.corpus import load_gold_dir
 from bench.run import run_system, write_run
 from bench.runner import RunSettings
 from bench.systems import create_system
-from tests.conftest import GOLD, ROOT, SEEDS
 
 FAST = RunSettings(repeats=1, warmup=0, latency=False)
 
@@ -159,7 +159,7 @@ def test_speed_gate(runs, tmp_path, monkeypatch, capsys) -> None:
 
 def test_matching_by_label(runs, tmp_path, monkeypatch, capsys) -> None:
     base = copy_run(runs / "base", tmp_path / "base")
-    make_run(base, "tests.toy_system:ToySystem")
+    make_run(base, "toy_system:ToySystem")
     code, out, err = bench(monkeypatch, capsys, base, runs / "values_off", "--json")
     assert code == 1, err
     data = json.loads(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import GOLD, SEEDS
 
 from bench.compare import (
     CompareSettings,
@@ -19,7 +20,6 @@ from bench.compare import (
 from bench.errors import BenchError
 from bench.schema import LAYERS, PredictedSpan
 from bench.scoring import score
-from tests.conftest import GOLD, SEEDS
 
 
 @pytest.fixture(scope="module")
