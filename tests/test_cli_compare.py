@@ -209,3 +209,14 @@ def test_spacy_end_to_end(tmp_path, monkeypatch, capsys) -> None:
     assert "option label_map.GPE: (unset) -> ''" in md.read_text(encoding="utf-8")
     code, out, _ = bench(monkeypatch, capsys, tmp_path / "base", tmp_path / "cand", "-l", "time")
     assert code == 0 and "entity" not in out
+
+
+def test_workflow_runs_every_offline_builtin() -> None:
+    """.github/workflows/bench.yml lists every built-in that needs no server or file."""
+    from bench.systems import BUILTINS
+
+    text = (ROOT / ".github" / "workflows" / "bench.yml").read_text(encoding="utf-8")
+    listed = re.search(r"^\s*SYSTEMS: (.+)$", text, re.M)
+    assert listed is not None
+    assert sorted(listed.group(1).split()) == sorted(set(BUILTINS) - {"llm", "predictions"})
+    assert 'bench compare results "$OUT"' in text
