@@ -57,6 +57,7 @@ class CacheEntry(BaseModel):
     records: list[PredictionRecord]
     throughput: Throughput
     environment: Environment
+    versions: dict[str, str]  # what the system reported after load(), for the result
 
 
 def default_dir(out_dir: Path) -> Path:
@@ -123,7 +124,8 @@ class PredictionCache:
 
     def path(self, system: str, key: str) -> Path:
         """Where the entry for ``key`` lives."""
-        return self.root / re.sub(r"[^A-Za-z0-9_.-]", "_", system) / f"{key}.json"
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", system).lstrip(".") or "_"
+        return self.root / safe / f"{key}.json"
 
     def get(self, system: str, key: str) -> CacheEntry | None:
         """The entry for ``key``, or None when absent or unreadable (then it is rebuilt)."""

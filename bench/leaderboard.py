@@ -436,7 +436,7 @@ def _cell(x: object) -> str:
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, float):
-        return str(round(x, 6))
+        return repr(x)
     return str(x)
 
 

@@ -30,7 +30,7 @@ from bench.result import (
 from bench.runner import RunSettings, load_timed, measure, peak_rss_mb
 from bench.schema import GoldDocument, PredictionRecord
 from bench.scoring import score
-from bench.systems import DocInput, System
+from bench.systems import DocInput, System, describe
 
 PREDICTIONS_DIR = "predictions"
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
@@ -64,20 +64,18 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
-def system_record(system: System, label: str) -> SystemRecord:
-    """Name, version, options, layers, label map and library versions of a system."""
-    info = system.info
-    label_map = getattr(system, "label_map", None) or {}
-    versions = getattr(system, "versions", None) or {}
-    return SystemRecord(
-        label=label,
-        name=info.name,
-        version=info.version,
-        options=dict(sorted(system.options.items())),
-        layers=list(info.layers),
-        label_map=dict(sorted(label_map.items())),
-        versions=dict(sorted(versions.items())),
-    )
+def system_record(
+    system: System, label: str, versions: Mapping[str, str] | None = None
+) -> SystemRecord:
+    """Name, version, options, layers, label map and library versions of a system.
+
+    ``versions`` replaces what the system reports (known only after ``load()``) when the
+    predictions come from the cache and the system was never loaded.
+    """
+    d = describe(system)
+    if versions is not None:
+        d["versions"] = dict(sorted(versions.items()))
+    return SystemRecord(label=label, layers=list(system.info.layers), **d)  # type: ignore[arg-type]
 
 
 def run_system(
@@ -103,6 +101,7 @@ def run_system(
         records = entry.records
         throughput = entry.throughput.model_copy(update={"cached": True})
         environment = entry.environment
+        versions: dict[str, str] | None = entry.versions
     else:
         measured_at = now()
         try:
@@ -113,6 +112,7 @@ def run_system(
         throughput = make_throughput(m, settings, load_seconds, measured_at, peak_rss_mb())
         environment = capture(info.requires)
         records = m.records
+        versions = None
         if cache is not None and not m.failures:
             cache.put(
                 CacheEntry(
@@ -126,12 +126,13 @@ def run_system(
                     records=records,
                     throughput=throughput,
                     environment=environment,
+                    versions=dict(getattr(system, "versions", None) or {}),
                 )
             )
     predictions = {r.doc_id: r.spans for r in records if r.error is None}
     report = score(gold, predictions, layers=info.layers, bootstrap=bootstrap, seed=seed)
     result = Result(
-        system=system_record(system, label),
+        system=system_record(system, label, versions),
         gold=GoldRecord(
             signature=report.signature,
             sha256=gold_sha256(gold),

@@ -22,7 +22,7 @@ from bench.extraction import Failure, extract_documents
 from bench.schema import PredictionRecord
 from bench.systems import DocInput, System
 
-LATENCY_ALONE = "single-document calls, one untimed-for-throughput pass after the repeats"
+LATENCY_ALONE = "each document alone, in one extra pass not counted in the throughput"
 LATENCY_FROM_REPEATS = "batch_size 1: median over the timed repeats of each document's call"
 
 

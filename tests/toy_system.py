@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, SystemInfo
+from bench.systems import DocInput, Option, SystemInfo
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 NUMBER = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
@@ -30,6 +30,11 @@ class ToySystem:
         layers=("entity", "time", "number"),
         labels=("PERSON", "DATE", "CARDINAL"),
         description="regular expressions for tests",
+        options=(
+            Option("fail_on", "documents containing this string raise"),
+            Option("delay", "seconds to sleep per document", kind="float"),
+            Option("names", "comma-separated names to tag PERSON"),
+        ),
     )
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:

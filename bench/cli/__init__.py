@@ -22,11 +22,13 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import compare, gold, schema, score, systems
+    from bench.cli import compare, gold, report, run, schema, score, systems
 
     app.add_typer(gold.app, name="gold")
     app.command(name="score")(score.score)
     app.command(name="systems")(systems.systems)
+    app.command(name="run")(run.run)
+    app.command(name="report")(report.report)
     app.add_typer(schema.app, name="schema")
     app.command(name="compare")(compare.compare)
 
