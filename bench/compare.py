@@ -190,13 +190,11 @@ def _row(
     b, _, _ = unit_statistics(
         gold, preds[1], mode=mode, metric=s.metric, layers=layers, ignore=ignore
     )
-    trials = s.trials if s.significance else 0
-    sa, sb, p, _ = paired_test(a, b, statistic, method="ar", resamples=trials, seed=s.seed)
-    ci = None
-    if s.significance:
-        _, _, _, ci = paired_test(
-            a, b, statistic, method="bootstrap", resamples=s.resamples, seed=s.seed
-        )
+    # p and the interval are shown even when the gate ignores them (--no-significance).
+    sa, sb, p, _ = paired_test(a, b, statistic, method="ar", resamples=s.trials, seed=s.seed)
+    _, _, _, ci = paired_test(
+        a, b, statistic, method="bootstrap", resamples=s.resamples, seed=s.seed
+    )
     delta = None if sa is None or sb is None else sb - sa
     row = Row(
         kind=kind,
@@ -619,7 +617,7 @@ def render_markdown(c: Comparison) -> str:
             f"bootstrap, {c.resamples} resamples; gold `{c.gold}`.",
             "",
         ]
-    ci_head = "95% CI of Δ" if c.significance else "CI of Δ"
+    ci_head = "95% CI of Δ"
     for s in c.systems:
         lines += [f"### {'❌' if s.failed else '✅'} {_md_cell(s.label)}", ""]
         lines.append(f"Baseline `{s.baseline}`, candidate `{s.candidate}`.")

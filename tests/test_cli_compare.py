@@ -219,4 +219,4 @@ def test_workflow_runs_every_offline_builtin() -> None:
     listed = re.search(r"^\s*SYSTEMS: (.+)$", text, re.M)
     assert listed is not None
     assert sorted(listed.group(1).split()) == sorted(set(BUILTINS) - {"llm", "predictions"})
-    assert 'bench compare results "$OUT"' in text
+    assert 'bench compare results "$OUT" --no-significance' in text

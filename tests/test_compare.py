@@ -99,8 +99,7 @@ def test_a_small_change_is_not_significant(gold, perfect) -> None:
     assert not any(r.regression for r in rows.values())
     loose = fast(max_drop=0, significance=False)
     rows = by_name(compare_predictions(gold, perfect, cand, LAYERS, loose))
-    assert rows["overall"].regression and rows["overall"].p_value is None
-    assert rows["overall"].delta_ci is None
+    assert rows["overall"].regression and rows["overall"].p_value > 0.5  # shown, not used
 
 
 def test_max_drop_is_a_strict_bound(gold, perfect) -> None:

@@ -46,7 +46,9 @@ def compare(
     ] = None,
     no_significance: Annotated[
         bool,
-        typer.Option("--no-significance", help="Gate on the drop alone, without paired tests."),
+        typer.Option(
+            "--no-significance", help="Fail on the drop alone (p and CI are still shown)."
+        ),
     ] = False,
     alpha: Annotated[
         float, typer.Option("--alpha", help="A drop is significant when p < alpha.")
