@@ -220,3 +220,59 @@ def test_workflow_runs_every_offline_builtin() -> None:
     assert listed is not None
     assert sorted(listed.group(1).split()) == sorted(set(BUILTINS) - {"llm", "predictions"})
     assert 'bench compare results "$OUT" --no-significance' in text
+
+
+@pytest.mark.slow
+def test_ci_compare_script(tmp_path) -> None:
+    """.ci/compare.sh runs `bench run` for real and exits with `bench compare`'s code: 0 against
+    a baseline of the same rules, 1 against a better baseline (the gold itself, as 'rules')."""
+    import subprocess
+
+    from bench.predictions import write_predictions
+    from bench.schema import PredictedSpan
+
+    repo = tmp_path / "repo"
+    (repo / ".ci").mkdir(parents=True)
+    shutil.copy(ROOT / ".ci" / "compare.sh", repo / ".ci")
+    shutil.copytree(GOLD, repo / "gold")
+    shutil.copytree(SEEDS, repo / "seeds")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "BENCH_COMPARE_SYSTEMS": "rules",
+        "BENCH_COMPARE_OUT": str(tmp_path / "out"),
+        "HOME": str(tmp_path),
+    }
+
+    def script() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(repo / ".ci" / "compare.sh")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+
+    make_run(repo / "results", "rules")
+    same = script()
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "no regression in 1 system(s)" in same.stdout
+    assert (tmp_path / "out" / "compare.md").is_file()
+
+    gold = load_gold_dir(GOLD, SEEDS)
+    perfect = tmp_path / "perfect.jsonl"
+    write_predictions(
+        perfect,
+        {
+            d: [
+                PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value)
+                for s in g.spans
+            ]
+            for d, (g, _) in gold.items()
+        },
+    )
+    shutil.rmtree(repo / "results")
+    system = create_system("predictions", {"path": str(perfect)})
+    write_run(run_system(system, gold, FAST, label="rules", bootstrap=0), repo / "results")
+    worse = script()
+    assert worse.returncode == 1, worse.stdout + worse.stderr
+    assert "rules: REGRESSION" in worse.stdout and "system predictions -> rules" in worse.stdout
