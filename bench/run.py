@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.cache import CacheEntry, PredictionCache, cache_key, code_digest, documents_of
 from bench.corpus import write_atomic
 from bench.environment import capture
-from bench.errors import BenchError
+from bench.errors import BenchError, one_line
 from bench.predictions import dump_predictions
 from bench.result import (
     FailureRecord,
@@ -105,7 +105,12 @@ def run_system(
     else:
         measured_at = now()
         try:
-            load_seconds = load_timed(system)
+            try:
+                load_seconds = load_timed(system)
+            except BenchError:
+                raise
+            except Exception as exc:
+                raise BenchError(f"system {info.name!r}: load failed: {one_line(exc)}") from None
             m = measure(system, docs, settings, progress=progress)
         finally:
             system.close()

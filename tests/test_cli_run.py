@@ -109,6 +109,7 @@ def test_failed_documents_exit_1_unless_allowed(project: Path) -> None:
         (("--system", TOY, "--option", "colour=red"), "unknown option 'colour'"),
         (("--system", TOY, "--label", "../x"), "--label: '../x' is not a usable name"),
         (("--system", TOY, "--gold", "nowhere"), "nowhere: not a directory of gold files"),
+        (("--system", TOY, "-o", "fail_load=true"), "load failed: OSError: model files missing"),
         (("--all-available", "--system", TOY), "cannot be combined"),
         ((), "--system: give a system name"),
     ],
@@ -128,6 +129,21 @@ def test_report_errors(project: Path) -> None:
     (project / "results" / "x.json").write_text("{}", encoding="utf-8")
     bad = bench("report", cwd=project)
     assert bad.returncode == 2 and bad.stderr.startswith("error: results/x.json: ")
+
+
+@pytest.mark.slow
+def test_all_available_runs_every_runnable_system(project: Path) -> None:
+    res = bench(
+        "run", "--all-available", "--repeats", "1", "--warmup", "0", "--no-latency",
+        "--bootstrap", "0", "-q", cwd=project,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    from bench.cli.run import available_systems
+
+    for name in available_systems():
+        assert (project / "results" / f"{name}.json").is_file(), name
+    board = (project / "README.md").read_text(encoding="utf-8")
+    assert "| spacy |" in board and "| rules |" in board
 
 
 def test_all_available_lists_runnable_systems() -> None:

@@ -2,9 +2,9 @@
 
 It finds four-digit years (DATE, value the year), numbers written in digits (CARDINAL, value
 the number) and the names in ``NAMES`` (PERSON). Options: ``fail_on`` makes documents whose
-text contains that string raise; ``delay`` sleeps that many seconds per document, so timing
-arithmetic can be checked against a known cost; ``names`` replaces the name list
-(comma-separated).
+text contains that string raise; ``fail_load=true`` makes ``load()`` raise; ``delay`` sleeps
+that many seconds per document, so timing arithmetic can be checked against a known cost;
+``names`` replaces the name list (comma-separated).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class ToySystem:
             Option("fail_on", "documents containing this string raise"),
             Option("delay", "seconds to sleep per document", kind="float"),
             Option("names", "comma-separated names to tag PERSON"),
+            Option("fail_load", "raise in load()", kind="bool", default="false"),
         ),
     )
 
@@ -45,6 +46,8 @@ class ToySystem:
 
     def load(self) -> None:
         """Compile the name pattern."""
+        if self.options.get("fail_load") == "true":
+            raise OSError("model files missing\nsecond line")
         names = self.options.get("names")
         words = names.split(",") if names else NAMES
         self._names = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")

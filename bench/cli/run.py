@@ -85,18 +85,27 @@ def run(
     store = PredictionCache(cache_dir or default_dir(out)) if cache else None
     specs = available_systems() if all_available else [system or ""]
     failed: list[str] = []
+    broken: list[str] = []
     for spec in specs:
-        sys_ = create_system(spec, options)
-        outcome = run_system(
-            sys_,
-            gold_docs,
-            settings,
-            label=label,
-            cache=store,
-            progress=not quiet,
-            bootstrap=bootstrap,
-            seed=seed,
-        )
+        try:
+            sys_ = create_system(spec, options)
+            outcome = run_system(
+                sys_,
+                gold_docs,
+                settings,
+                label=label,
+                cache=store,
+                progress=not quiet,
+                bootstrap=bootstrap,
+                seed=seed,
+            )
+        except BenchError as exc:
+            if not all_available:
+                raise
+            # One system that cannot run must not stop the others; it still fails the command.
+            typer.echo(f"error: {exc}", err=True)
+            broken.append(spec)
+            continue
         res_path, preds_path = write_run(outcome, out)
         typer.echo(summary(outcome.result))
         typer.echo(f"  wrote {res_path} and {preds_path}")
@@ -111,6 +120,9 @@ def run(
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
             typer.echo(f"note: {note}", err=True)
+    if broken:
+        typer.echo(f"error: could not run {', '.join(broken)}", err=True)
+        raise typer.Exit(2)
     if failed and not allow_failures:
         typer.echo(
             f"error: documents failed in {', '.join(failed)}; results are written and score "
