@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 MODES: tuple[str, ...] = ("strict", "exact", "partial", "type")
@@ -177,4 +178,70 @@ def macro(per_class: Iterable[Counts]) -> MacroScore:
         recall=_mean([c.recall for c in kept]),
         f1=_mean([c.f1 for c in kept]),
         classes=len(kept),
+    )
+
+
+def _prf_arrays(counts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Columns of an (n, 5) count array: c, i, p, m, s, possible, actual, and precision,
+    recall, F1 as float arrays (NaN where undefined) computed as :class:`Counts` does."""
+    counts = np.asarray(counts, dtype=np.int64).reshape(-1, 5)
+    c, i, p, m, s = (counts[:, j] for j in range(5))
+    possible, actual = c + i + p + m, c + i + p + s
+    credit = c + 0.5 * p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(actual > 0, credit / np.maximum(actual, 1), np.nan)
+        recall = np.where(possible > 0, credit / np.maximum(possible, 1), np.nan)
+        f1 = np.where(actual + possible > 0, 2 * credit / np.maximum(actual + possible, 1), np.nan)
+    return c, i, p, m, s, possible, actual, precision, recall, f1
+
+
+def _none_for_nan(values: np.ndarray) -> list[float | None]:
+    return [None if x != x else x for x in values.tolist()]
+
+
+def score_dicts(counts: np.ndarray) -> list[dict[str, int | float | None]]:
+    """The fields of a :class:`ModeScore` per row of an (n, 5) array of counts.
+
+    The same float operations as :class:`Counts`, done on arrays, so reports with thousands
+    of documents need no Python object per count; validate the dicts in one go.
+    """
+    cols = _prf_arrays(counts)
+    ints = np.stack(cols[:7], axis=1).tolist()
+    pr, rc, f = (_none_for_nan(x) for x in cols[7:])
+    return [
+        {
+            "correct": r[0],
+            "incorrect": r[1],
+            "partial": r[2],
+            "missed": r[3],
+            "spurious": r[4],
+            "possible": r[5],
+            "actual": r[6],
+            "precision": pr[k],
+            "recall": rc[k],
+            "f1": f[k],
+        }
+        for k, r in enumerate(ints)
+    ]
+
+
+def mode_score_dicts(counts: np.ndarray) -> list[dict[str, dict[str, int | float | None]]]:
+    """The fields of a :class:`ModeScores` per item of an (n, len(MODES), 5) array."""
+    counts = np.asarray(counts, dtype=np.int64)
+    flat = score_dicts(counts.reshape(-1, 5))
+    k = len(MODES)
+    return [dict(zip(MODES, flat[j : j + k], strict=True)) for j in range(0, len(flat), k)]
+
+
+def macro_rows(counts: np.ndarray) -> MacroScore:
+    """:func:`macro` over the rows of an (n, 5) array of per-class counts."""
+    cols = _prf_arrays(counts)
+    kept = (cols[5] > 0) | (cols[6] > 0)
+
+    def mean(x: np.ndarray) -> float | None:
+        # Python's sum over the same floats in the same order as macro(): identical result.
+        return _mean(_none_for_nan(x[kept]))
+
+    return MacroScore(
+        precision=mean(cols[7]), recall=mean(cols[8]), f1=mean(cols[9]), classes=int(kept.sum())
     )

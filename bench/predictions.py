@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -68,10 +69,28 @@ def iter_records(path: Path | str) -> Iterator[tuple[int, PredictionRecord]]:
             yield lineno, _record(path, lineno, line)
 
 
+def _fine(sp: PredictedSpan, text: str) -> bool:
+    """The quick test every span of a good file passes (the checks below, inlined)."""
+    value = sp.value
+    layer = LABEL_LAYER[sp.label]
+    return (
+        sp.start < sp.end <= len(text)
+        and (sp.layer is None or sp.layer == layer)
+        and (
+            value is None
+            or (layer == "time" and type(value) is str)
+            or (layer == "number" and type(value) in (int, float) and math.isfinite(value))
+        )
+        and (sp.text is None or sp.text == text[sp.start : sp.end])
+    )
+
+
 def check_spans(where: str, spans: Sequence[PredictedSpan], text: str) -> None:
     """Offsets, layer, value type and text of a record's spans against the document text."""
+    if all(map(_fine, spans, repeat(text))):
+        return
     n = len(text)
-    for i, sp in enumerate(spans):
+    for i, sp in enumerate(spans):  # something is wrong: find and name it
         if not (sp.start < sp.end <= n):
             fld = "end" if sp.end > n or sp.end <= sp.start else "start"
             raise BenchError(

@@ -63,7 +63,7 @@ def bootstrap_sums(unit_stats: np.ndarray, resamples: int, seed: int) -> np.ndar
     if n_units == 0 or resamples == 0:
         return out
     rng = np.random.default_rng(seed)
-    block = max(1, min(resamples, 4_000_000 // n_units))
+    block = max(1, min(resamples, 1_000_000 // n_units))  # ~8 MB of weights at a time
     for lo in range(0, resamples, block):
         hi = min(resamples, lo + block)
         out[lo:hi] = _weights(rng, n_units, hi - lo) @ stats
@@ -169,7 +169,7 @@ def paired_test(
         hits = int(np.sum(deltas >= observed - 1e-12))
         return sa, sb, (hits + 1) / (len(deltas) + 1), None
     if method == "bootstrap":
-        block = max(1, min(resamples, 4_000_000 // max(n_units, 1)))
+        block = max(1, min(resamples, 1_000_000 // max(n_units, 1)))
         deltas_l = []
         for lo in range(0, resamples, block):
             w = _weights(rng, n_units, min(resamples, lo + block) - lo)
@@ -206,14 +206,15 @@ def paired_significance(
     """
     from bench.scoring import unit_statistics
 
-    stats_a, statistic, info = unit_statistics(
-        gold, predictions_a, mode=mode, metric=metric, layers=layers, unit=unit, ignore=ignore
-    )
-    stats_b, _, _ = unit_statistics(
-        gold, predictions_b, mode=mode, metric=metric, layers=layers, unit=unit, ignore=ignore
-    )
+    if method not in ("ar", "bootstrap"):
+        raise ValueError(f"unknown test {method!r} (ar or bootstrap)")
     if resamples is None:
         resamples = 10_000 if method == "ar" else 1000
+    opts = dict(mode=mode, metric=metric, layers=layers, unit=unit, ignore=ignore)
+    stats_a, statistic, info = unit_statistics(
+        gold, predictions_a, resamples=resamples, seed=seed, **opts
+    )
+    stats_b, _, _ = unit_statistics(gold, predictions_b, **opts)
     sa, sb, p, interval = paired_test(
         stats_a, stats_b, statistic, method=method, resamples=resamples, seed=seed
     )
@@ -229,5 +230,5 @@ def paired_significance(
         units=stats_a.shape[0],
         resamples=resamples,
         seed=seed,
-        signature=f"{info['signature']}|test:{method}|n:{resamples}",
+        signature=f"{info['signature']}|test:{method}",
     )

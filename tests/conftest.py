@@ -83,3 +83,12 @@ def write_gold(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def seed_docs() -> dict:
+    """The real seed documents as systems see them, by doc_id."""
+    from bench.corpus import load_documents
+    from bench.systems import DocInput
+
+    return {d.doc_id: DocInput(d.doc_id, d.text, d.document_date) for d in load_documents(SEEDS)}

@@ -83,3 +83,14 @@ def test_scores_in_unit_interval_and_f1_is_harmonic_mean(c: Counts) -> None:
     if c.precision is not None and c.recall is not None and c.precision + c.recall > 0:
         hm = 2 * c.precision * c.recall / (c.precision + c.recall)
         assert c.f1 == pytest.approx(hm)
+
+
+@given(st.lists(counts_st, min_size=1, max_size=8))
+def test_array_scores_equal_object_scores(items: list[Counts]) -> None:
+    import numpy as np
+
+    from bench.metrics import macro_rows, score_dicts
+
+    arr = np.array([[getattr(c, f) for f in COUNT_FIELDS] for c in items])
+    assert [ModeScore(**d) for d in score_dicts(arr)] == [c.score() for c in items]
+    assert macro_rows(arr) == macro(items)

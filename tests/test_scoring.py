@@ -8,6 +8,8 @@ import random
 
 import pytest
 from conftest import GOLD, SEEDS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench.corpus import load_gold_dir, sha256_text
 from bench.errors import BenchError
@@ -342,8 +344,6 @@ def test_counts_equal_nervaluate_one_to_one(seed: int) -> None:
 # ---------------------------------------------------------------------------------------
 # Properties (hypothesis)
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 H_LABELS = ("PERSON", "ORG", "GPE", "DATE", "TIME", "CARDINAL", "ORDINAL")
 H_TEXT = "x" * 40
@@ -502,3 +502,35 @@ def test_property_swapping_gold_and_predictions_swaps_precision_and_recall(gdocs
         assert (x.correct, x.incorrect, x.partial) == (y.correct, y.incorrect, y.partial)
         assert (x.missed, x.spurious) == (y.spurious, y.missed)
         assert (x.precision, x.recall) == (y.recall, y.precision)
+
+
+def test_explicit_layer_must_agree_with_label(real_gold) -> None:
+    doc = sorted(real_gold)[0]
+    ok = PredictedSpan(start=0, end=3, label="DATE", layer="time")
+    bad = PredictedSpan(start=0, end=3, label="DATE", layer="number")
+    assert score(real_gold, {doc: [ok]}, bootstrap=0, ignore=False).overall.strict.actual == 1
+    with pytest.raises(BenchError, match=r"spans\[1\].layer: 'DATE' is a label of layer 'time'"):
+        score(real_gold, {doc: [ok, bad]}, bootstrap=0)
+
+
+def test_nervaluate_is_order_dependent_where_we_are_not() -> None:
+    # The example of docs/metrics.md ("Greedy versus optimal").
+    from nervaluate.entities import Entity
+    from nervaluate.strategies import StrictEvaluation
+
+    from bench.align import align
+
+    gold = [Entity("PER", 0, 4), Entity("PER", 10, 14)]  # end-inclusive: [0,5), [10,15)
+    wide, exact = Entity("PER", 3, 11), Entity("PER", 0, 4)
+    first, _ = StrictEvaluation().evaluate(gold, [wide, exact], ["PER"])
+    second, _ = StrictEvaluation().evaluate(gold, [exact, wide], ["PER"])
+    assert (first.correct, first.incorrect, first.missed, first.spurious) == (0, 1, 1, 1)
+    assert (second.correct, second.incorrect, second.missed, second.spurious) == (1, 1, 0, 0)
+
+    def ours(entities):
+        return [PredictedSpan(start=e.start, end=e.end + 1, label="PERSON") for e in entities]
+
+    g = ours(gold)
+    for order in ([wide, exact], [exact, wide]):
+        c = align(g, ours(order), "strict").counts
+        assert (c.correct, c.incorrect, c.missed, c.spurious) == (1, 1, 0, 0)

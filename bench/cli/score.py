@@ -40,14 +40,15 @@ def score(
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
     from bench.corpus import load_gold_dir
     from bench.predictions import read_predictions
-    from bench.scoring import check_layers, score
+    from bench.scoring import check_layers, paused_gc, score
 
     check_layers(layer)
-    gold_docs = load_gold_dir(gold, texts)
-    preds = read_predictions(predictions, {d: text for d, (_, text) in gold_docs.items()})
-    report = score(
-        gold_docs, preds, layers=layer, bootstrap=bootstrap, seed=seed, ignore=ignore, unit=unit
-    )
+    with paused_gc(freeze=True):  # reading builds a model object per span: see paused_gc
+        gold_docs = load_gold_dir(gold, texts)
+        preds = read_predictions(predictions, {d: text for d, (_, text) in gold_docs.items()})
+        report = score(
+            gold_docs, preds, layers=layer, bootstrap=bootstrap, seed=seed, ignore=ignore, unit=unit
+        )
     if report.missing_predictions:
         shown = ", ".join(report.missing_predictions[:5])
         more = len(report.missing_predictions) - 5
