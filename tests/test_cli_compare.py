@@ -220,6 +220,13 @@ def test_workflow_runs_every_offline_builtin() -> None:
     assert listed is not None
     assert sorted(listed.group(1).split()) == sorted(set(BUILTINS) - {"llm", "predictions"})
     assert 'bench compare results "$OUT" --no-significance' in text
+    tomllib = pytest.importorskip("tomllib")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    installed = re.search(r"pip install -e '\.\[([a-z0-9,]+)\]'", text)
+    assert installed is not None
+    assert set(installed.group(1).split(",")) <= set(extras)
 
 
 @pytest.mark.slow
