@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bench.corpus import format_loc, write_atomic
-from bench.errors import BenchError
+from bench.errors import BenchError, shorten
 from bench.schema import LABEL_LAYER, PredictedSpan, PredictionRecord
 
 
@@ -59,6 +59,8 @@ def iter_records(path: Path | str) -> Iterator[tuple[int, PredictionRecord]]:
         raise BenchError(f"{path}: file not found") from None
     except OSError as exc:
         raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise BenchError(f"{path}: text: starts with a UTF-8 byte-order mark; save it without one")
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -108,8 +110,8 @@ def check_spans(where: str, spans: Sequence[PredictedSpan], text: str) -> None:
             raise BenchError(f"{where}: spans[{i}].value: {problem}")
         if sp.text is not None and sp.text != text[sp.start : sp.end]:
             raise BenchError(
-                f"{where}: spans[{i}].text: {sp.text!r} != text[{sp.start}:{sp.end}] "
-                f"{text[sp.start : sp.end]!r}"
+                f"{where}: spans[{i}].text: {shorten(sp.text)} != text[{sp.start}:{sp.end}] "
+                f"{shorten(text[sp.start : sp.end])}"
             )
 
 
@@ -133,10 +135,14 @@ def read_predictions(
             )
         text = gold_texts.get(rec.doc_id)
         if text is None:
-            raise BenchError(f"{where}: doc_id: {rec.doc_id!r} is not a gold document")
+            raise BenchError(f"{where}: doc_id: {shorten(rec.doc_id)} is not a gold document")
         check_spans(where, rec.spans, text)
         first_line[rec.doc_id] = lineno
         out[rec.doc_id] = rec.spans
+    if not first_line:
+        # A system that finds nothing still writes a line per document; an empty file is a
+        # run that never happened (or the wrong file), not a system that predicts nothing.
+        raise BenchError(f"{path}: no prediction lines (the file is empty)")
     return out
 
 

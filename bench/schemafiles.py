@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from bench.corpus import write_atomic
-from bench.schema import CorpusMeta, GoldDocument, PredictionRecord
+from bench.schema import CorpusMeta, CorpusRecord, GoldDocument, PredictionRecord
 
 SCHEMA_DIR = Path("docs/schema")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -22,6 +22,7 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "gold-document.schema.json": (GoldDocument, "gold/<doc_id>.json"),
     "corpus-meta.schema.json": (CorpusMeta, "seeds/corpus.json"),
     "prediction-record.schema.json": (PredictionRecord, "one line of a predictions JSONL file"),
+    "corpus-record.schema.json": (CorpusRecord, "one line of a corpus JSONL file (--corpus)"),
 }
 
 
