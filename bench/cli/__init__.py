@@ -25,7 +25,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import corpus, gold, report, run, schema, score, systems
+    from bench.cli import compare, corpus, gold, report, run, schema, score, systems
 
     app.add_typer(gold.app, name="gold")
     app.add_typer(corpus.app, name="corpus")
@@ -34,6 +34,7 @@ def _register() -> None:
     app.command(name="run")(run.run)
     app.command(name="report")(report.report)
     app.add_typer(schema.app, name="schema")
+    app.command(name="compare")(compare.compare)
 
 
 _register()
