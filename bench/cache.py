@@ -66,22 +66,45 @@ def default_dir(out_dir: Path) -> Path:
     return Path(env) if env else out_dir / ".cache"
 
 
+# Shared code whose output ends up in predictions: a change here must invalidate too.
+SHARED_MODULES = ("bench.normalize", "bench.timex", "bench.offsets", "bench.schema")
+
+
 def code_digest(system: System) -> str | None:
-    """sha256 of the source file defining the system's class, so editing a backend invalidates.
+    """sha256 of the source the predictions depend on, so editing a backend invalidates.
 
     Built-in backends keep their version string while their code changes during
-    development; hashing the source catches that. None when the source is not a file.
+    development; hashing the source of every class the system inherits from, and of the
+    shared value normalizer and offset code, catches that. None when a source is not a file.
     """
-    try:
-        src = inspect.getsourcefile(type(system))
-    except TypeError:
+    import importlib
+
+    files: list[str] = []
+    for cls in type(system).__mro__:
+        if cls.__module__ in ("builtins", "typing", "abc"):
+            continue
+        try:
+            src = inspect.getsourcefile(cls)
+        except TypeError:
+            continue
+        if src and src not in files:
+            files.append(src)
+    if not files:
         return None
-    if not src:
-        return None
+    for name in SHARED_MODULES:
+        try:
+            src = inspect.getsourcefile(importlib.import_module(name))
+        except (ImportError, TypeError):
+            continue
+        if src and src not in files:
+            files.append(src)
+    digest = hashlib.sha256()
     try:
-        return hashlib.sha256(Path(src).read_bytes()).hexdigest()
+        for src in files:
+            digest.update(Path(src).read_bytes())
     except OSError:
         return None
+    return digest.hexdigest()
 
 
 def documents_of(docs: Sequence[DocInput]) -> list[CachedDocument]:

@@ -130,3 +130,11 @@ def test_unsafe_system_name_stays_inside_the_root(tmp_path: Path) -> None:
         path = PredictionCache(tmp_path).path(name, "k")
         assert tmp_path in path.parents and ".." not in path.relative_to(tmp_path).parts
         assert path.parent != tmp_path
+
+
+def test_code_digest_covers_shared_normalizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bench.cache
+
+    with_shared = code_digest(ToySystem())
+    monkeypatch.setattr(bench.cache, "SHARED_MODULES", ("bench.timex",))
+    assert code_digest(ToySystem()) != with_shared
