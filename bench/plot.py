@@ -13,8 +13,20 @@ import io
 from bench.leaderboard import Board, layer_figures
 from bench.schema import LAYERS
 
-COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
-MARKERS = ("o", "s", "D", "^", "v", "P", "X")
+# Ten colours and nine markers: coprime lengths, so 90 systems get distinct pairs.
+COLORS = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
+MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*", "h")
 
 
 def render_png(board: Board, title: str = "") -> bytes:
