@@ -16,7 +16,7 @@ from bench.corpusrun import run_corpus
 from bench.executor import SystemSpec
 from bench.run import run_system, write_run
 from bench.runner import RunSettings
-from bench.scoring import StreamingScorer, score
+from bench.scoring import StreamingScorer
 from bench.systems import create_system
 
 TESTS = Path(__file__).resolve().parent
