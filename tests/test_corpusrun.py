@@ -106,3 +106,47 @@ def test_streamed_run_from_jsonl_with_cache_and_failures(tmp_path: Path) -> None
     assert failing.result.metrics.missing_predictions[0] == "news0000000"
     lines = (tmp_path / "f" / "predictions" / "toy.jsonl").read_text().splitlines()
     assert len(lines) == 30 and '"error"' in lines[0]
+
+
+def test_ctrl_c_keeps_earlier_files_and_a_rerun_resumes(tmp_path: Path) -> None:
+    """A real ``bench run`` interrupted with SIGINT midway, then run again."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), str(ROOT), env.get("PYTHONPATH", "")])
+    env.pop("BENCH_CACHE_DIR", None)
+    small, big, out = tmp_path / "small.jsonl", tmp_path / "big.jsonl", tmp_path / "out"
+    write_jsonl(synthetic_documents(20, seed=1), small)
+    write_jsonl(synthetic_documents(300, seed=2), big)
+    args = [sys.executable, "-m", "bench", "run", "-s", TOY, "-o", "delay=0.01", "--out",
+            str(out), "--batch-size", "10", "--bootstrap", "20", "--no-report", "-q"]  # fmt: skip
+    done = subprocess.run([*args, "--corpus", str(small)], env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    before = {p: p.read_bytes() for p in (out / "toy.json", out / "predictions" / "toy.jsonl")}
+
+    proc = subprocess.Popen(
+        [*args, "--corpus", str(big)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    batches = out / ".cache" / "toy" / "batches"
+    deadline = time.monotonic() + 60
+    while len(list(batches.glob("*.json"))) < 24 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    cached = len(list(batches.glob("*.json"))) - 2  # the small corpus's 2 batches
+    assert proc.returncode == 130, err
+    assert err.decode().count("\n") == 1 and "interrupted after" in err.decode()
+    assert 20 <= cached < 30  # midway: some batches done, not all
+    # Earlier results as they were, no temporary file anywhere.
+    assert {p: p.read_bytes() for p in before} == before
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+    again = subprocess.run([*args, "--corpus", str(big)], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"30 batches (in process), {cached} from the cache" in again.stdout
+    lines = (out / "predictions" / "toy.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 300
+    assert json.loads((out / "toy.json").read_text())["throughput"]["cached"] is True
