@@ -9,7 +9,8 @@ dataset tables have the layout ``bench gold export hf-parquet`` / ``hf-disk`` wr
 Every document passes the rules of a gold file (:func:`bench.corpus.check_gold_spans`) before
 it is yielded; the first broken one is a :class:`~bench.errors.BenchError` naming the file,
 the line (JSON Lines) or row, and the field. Only the ids seen so far are kept, to refuse a
-repeated id: memory is bounded by one batch of documents plus one short string per id.
+repeated id: memory is bounded by one batch of documents plus an 8-byte hash per id
+(:class:`IdSet`).
 """
 
 from __future__ import annotations

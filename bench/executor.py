@@ -148,9 +148,13 @@ class InProcess:
 
     def submit(self, docs: Sequence[DocInput]) -> Handle:
         """Extract ``docs`` now."""
-        if self.load_seconds is None:
+        first = self.load_seconds is None
+        if first:
             self.load_seconds = load_system(self.system, self.system.info.name)
         out = extract_batch(self.system, docs)
+        if first:
+            out.load_seconds = self.load_seconds
+            out.versions = dict(getattr(self.system, "versions", None) or {})
         return Ready(out)
 
     def close(self) -> None:

@@ -68,7 +68,9 @@ def main() -> None:
     p.add_argument("--gold", default="gold")
     p.add_argument("--texts", default="seeds")
     p.add_argument("--values", choices=["false", "true", "both"], default="both")
-    p.add_argument("--check", type=float, default=None, help="exit 1 if values=false is off by more")
+    p.add_argument(
+        "--check", type=float, default=None, help="exit 1 if values=false is off by more"
+    )
     args = p.parse_args()
 
     from bench.corpus import load_gold_dir, word_count
