@@ -60,6 +60,19 @@ class CacheEntry(BaseModel):
     versions: dict[str, str]  # what the system reported after load(), for the result
 
 
+class BatchEntry(BaseModel):
+    """One cached batch of a streamed corpus run (``bench run --corpus``): its predictions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cache_version: Literal[1] = CACHE_VERSION
+    key: str
+    system: str
+    records: list[PredictionRecord]
+    seconds: float
+    versions: dict[str, str]
+
+
 def default_dir(out_dir: Path) -> Path:
     """``$BENCH_CACHE_DIR`` when set, else ``<out_dir>/.cache`` beside the results."""
     env = os.environ.get(CACHE_ENV)
@@ -158,6 +171,24 @@ class PredictionCache:
         except (OSError, ValidationError, ValueError):
             return None
         return entry if entry.key == key else None
+
+    def batch_path(self, system: str, key: str) -> Path:
+        """Where the batch entry for ``key`` lives: ``<root>/<system>/batches/<key>.json``."""
+        return self.path(system, key).parent / "batches" / f"{key}.json"
+
+    def get_batch(self, system: str, key: str) -> BatchEntry | None:
+        """The batch entry for ``key``, or None when absent or unreadable."""
+        try:
+            entry = BatchEntry.model_validate_json(self.batch_path(system, key).read_bytes())
+        except (OSError, ValidationError, ValueError):
+            return None
+        return entry if entry.key == key else None
+
+    def put_batch(self, entry: BatchEntry) -> Path:
+        """Store a batch whose documents all succeeded (the caller checks)."""
+        path = self.batch_path(entry.system, entry.key)
+        write_atomic(path, entry.model_dump_json() + "\n")
+        return path
 
     def put(self, entry: CacheEntry) -> Path:
         """Store ``entry``; a failed run must not be cached (the caller checks)."""

@@ -9,12 +9,14 @@ dataset tables have the layout ``bench gold export hf-parquet`` / ``hf-disk`` wr
 Every document passes the rules of a gold file (:func:`bench.corpus.check_gold_spans`) before
 it is yielded; the first broken one is a :class:`~bench.errors.BenchError` naming the file,
 the line (JSON Lines) or row, and the field. Only the ids seen so far are kept, to refuse a
-repeated id: memory is bounded by one batch of documents plus one short string per id.
+repeated id: memory is bounded by one batch of documents plus an 8-byte hash per id
+(:class:`IdSet`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -268,6 +270,43 @@ def detect_kind(path: Path) -> str:
     )
 
 
+class IdSet:
+    """Document ids seen so far, kept as 64-bit hashes: about 10 bytes an id.
+
+    Recent hashes sit in a small Python set; when it holds more than an eighth of the total
+    (at least 4,096) it is merged into one sorted numpy array, so a corpus of millions of
+    documents costs megabytes, not the ~150 bytes a ``dict`` entry of a string would. A hit
+    may be a hash collision (about 1 in 10^8 at a million ids); the caller confirms it.
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._np = np
+        self._recent: set[int] = set()
+        self._sorted = np.zeros(0, dtype=np.uint64)
+
+    def __len__(self) -> int:
+        return len(self._recent) + len(self._sorted)
+
+    def add(self, doc_id: str) -> bool:
+        """Add ``doc_id``; True when its hash was there already."""
+        h = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big")
+        if h in self._recent:
+            return True
+        arr = self._sorted
+        if len(arr):
+            i = int(self._np.searchsorted(arr, self._np.uint64(h)))
+            if i < len(arr) and int(arr[i]) == h:
+                return True
+        self._recent.add(h)
+        if len(self._recent) >= max(4096, len(arr) // 8):
+            fresh = self._np.fromiter(self._recent, dtype=self._np.uint64, count=len(self._recent))
+            self._sorted = self._np.sort(self._np.concatenate([arr, fresh]))
+            self._recent = set()
+        return False
+
+
 @dataclass(frozen=True)
 class Corpus:
     """A corpus on disk, read lazily: :meth:`documents` and :meth:`batches` stream it."""
@@ -292,29 +331,38 @@ class Corpus:
             )
             yield Outcome(doc, [])
 
+    def _source(self) -> Iterator[Outcome]:
+        return self._dir_records() if self.kind == "dir" else self._parsed()
+
+    def _first_seen(self, doc_id: str, before: int) -> int | None:
+        """Where ``doc_id`` first occurs among the first ``before - 1`` records (a rescan:
+        only the ids' hashes are kept while streaming); None when it does not."""
+        for number, out in enumerate(self._source(), start=1):
+            if number >= before:
+                return None
+            doc = out.document
+            if doc is not None and doc.doc_id == doc_id:
+                line = doc.where.rpartition(":")[2]
+                return int(line) if self.kind == "jsonl" and line.isdigit() else number
+        return None
+
     def outcomes(self) -> Iterator[Outcome]:
         """Every record, valid or not, in corpus order; repeated ids are violations."""
-        if self.kind == "dir":
-            source: Iterator[Outcome] = self._dir_records()
-        else:
-            source = self._parsed()
-        # doc_id -> line (JSON Lines) or record number: all that is kept per document.
-        seen: dict[str, int] = {}
+        seen = IdSet()
         unit = "line" if self.kind == "jsonl" else "record"
         empty = True
-        for number, out in enumerate(source, start=1):
+        for number, out in enumerate(self._source(), start=1):
             empty = False
             doc = out.document
-            if doc is not None:
-                path, _, line = doc.where.rpartition(":")
-                at = int(line) if self.kind == "jsonl" and line.isdigit() else number
-                first = seen.get(doc.doc_id)
-                if first is not None:
+            if doc is not None and seen.add(doc.doc_id):
+                first = self._first_seen(doc.doc_id, number)
+                if first is not None:  # else two ids with one hash: not a repeat
+                    path, _, line = doc.where.rpartition(":")
+                    at = int(line) if self.kind == "jsonl" and line.isdigit() else None
                     problem = f"{doc.doc_id!r} repeated (first on {unit} {first})"
                     where = (path, at) if self.kind == "jsonl" else (doc.where, None)
                     yield Outcome(None, [Violation(where[0], "doc_id", problem, where[1])])
                     continue
-                seen[doc.doc_id] = at
             yield out
         if empty:
             yield Outcome(None, [Violation(str(self.path), "file", "no documents (empty corpus)")])

@@ -432,12 +432,28 @@ def dump_gold(gold: GoldDocument) -> str:
     return "\n".join(lines) + "\n"
 
 
+_UMASK: list[int] = []
+
+
+def _usual_mode(fd: int) -> None:
+    """Give a temporary file the mode ``open()`` would (mkstemp makes it 0600: a result or
+    predictions file others cannot read)."""
+    if not hasattr(os, "fchmod"):
+        return
+    if not _UMASK:
+        mask = os.umask(0)
+        os.umask(mask)
+        _UMASK.append(mask)
+    os.fchmod(fd, 0o666 & ~_UMASK[0])
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write via a temporary file in the same directory and rename: never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _usual_mode(fd)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -454,6 +470,7 @@ def open_atomic(path: Path) -> Iterator[BinaryIO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _usual_mode(fd)
         with os.fdopen(fd, "wb") as fh:
             yield fh
         os.replace(tmp, path)

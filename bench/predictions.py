@@ -150,29 +150,35 @@ def _span_key(sp: PredictedSpan) -> tuple:
     return (sp.start, sp.end, sp.label, json.dumps(sp.value), sp.layer or "", sp.text or "")
 
 
+def prediction_line(doc_id: str, spans: Sequence[PredictedSpan], error: str | None = None) -> str:
+    """One document's canonical JSON line (no newline): spans by (start, end, label, value)."""
+    out = []
+    for sp in sorted(spans, key=_span_key):
+        d: dict[str, object] = {
+            "start": sp.start,
+            "end": sp.end,
+            "label": sp.label,
+            "value": sp.value,
+        }
+        for key in ("layer", "text", "score"):
+            if getattr(sp, key) is not None:
+                d[key] = getattr(sp, key)
+        out.append(d)
+    rec: dict[str, object] = {"doc_id": doc_id, "spans": out}
+    if error is not None:
+        rec["error"] = error
+    return json.dumps(rec, ensure_ascii=False)
+
+
 def dump_predictions(
     preds: Mapping[str, Sequence[PredictedSpan]], errors: Mapping[str, str] | None = None
 ) -> str:
     """Canonical JSONL text: documents sorted by doc_id, spans by (start, end, label, value)."""
     errors = errors or {}
-    lines = []
-    for doc_id in sorted(set(preds) | set(errors)):
-        spans = []
-        for sp in sorted(preds.get(doc_id, ()), key=_span_key):
-            d: dict[str, object] = {
-                "start": sp.start,
-                "end": sp.end,
-                "label": sp.label,
-                "value": sp.value,
-            }
-            for key in ("layer", "text", "score"):
-                if getattr(sp, key) is not None:
-                    d[key] = getattr(sp, key)
-            spans.append(d)
-        rec: dict[str, object] = {"doc_id": doc_id, "spans": spans}
-        if doc_id in errors:
-            rec["error"] = errors[doc_id]
-        lines.append(json.dumps(rec, ensure_ascii=False))
+    lines = [
+        prediction_line(doc_id, preds.get(doc_id, ()), errors.get(doc_id))
+        for doc_id in sorted(set(preds) | set(errors))
+    ]
     return "".join(line + "\n" for line in lines)
 
 

@@ -34,8 +34,30 @@ def run(
     gold: Annotated[Path, typer.Option(help="Directory of gold files.")] = Path("gold"),
     texts: Annotated[Path, typer.Option(help="Directory of the documents' texts.")] = Path("seeds"),
     out: Annotated[Path, typer.Option(help="Directory for results.")] = Path("results"),
-    repeats: Annotated[int, typer.Option(help="Timed passes over the corpus.")] = 3,
-    warmup: Annotated[int, typer.Option(help="Untimed passes before the timed ones.")] = 1,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="Stream this corpus instead of --gold/--texts: a directory with gold/ and "
+            "texts/, a .jsonl or .parquet file, or a dataset saved with save_to_disk "
+            "(docs/scale.md).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="With --corpus: worker processes (or local Dask workers).")
+    ] = 1,
+    executor: Annotated[
+        str, typer.Option(help="With --corpus: where batches run: local or dask.")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="With --executor dask: scheduler address (default: a local cluster)."),
+    ] = None,
+    repeats: Annotated[
+        int | None, typer.Option(help="Timed passes over the corpus (default 3; --corpus: 1).")
+    ] = None,
+    warmup: Annotated[
+        int | None, typer.Option(help="Untimed passes before the timed ones (default 1).")
+    ] = None,
     batch_size: Annotated[
         int, typer.Option("--batch-size", help="Documents per extract call.")
     ] = 64,
@@ -80,7 +102,40 @@ def run(
         raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
     if bootstrap < 0:
         raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
-    settings = RunSettings(repeats=repeats, warmup=warmup, batch_size=batch_size, latency=latency)
+    if corpus is not None:
+        if all_available:
+            raise BenchError("--corpus: run one --system at a time")
+        if repeats not in (None, 1) or warmup not in (None, 0):
+            raise BenchError(
+                "--corpus: a streamed run makes one timed pass (no --repeats/--warmup)"
+            )
+        _run_corpus(
+            system or "",
+            parse_option_args(option or []),
+            corpus,
+            out,
+            label=label,
+            batch_size=batch_size,
+            executor=executor,
+            workers=workers,
+            address=address,
+            cache_dir=(cache_dir or default_dir(out)) if cache else None,
+            progress=not quiet,
+            bootstrap=bootstrap,
+            seed=seed,
+            allow_failures=allow_failures,
+            report=report,
+            readme=readme,
+        )
+        return
+    if workers != 1 or executor != "local" or address:
+        raise BenchError("--workers, --executor, --address: only with --corpus (try --corpus .)")
+    settings = RunSettings(
+        repeats=3 if repeats is None else repeats,
+        warmup=1 if warmup is None else warmup,
+        batch_size=batch_size,
+        latency=latency,
+    )
     options = parse_option_args(option or [])
     gold_docs = load_gold_dir(gold, texts)
     store = PredictionCache(cache_dir or default_dir(out)) if cache else None
@@ -152,6 +207,71 @@ def _run_child(args: list[str]) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     return subprocess.run([sys.executable, "-m", "bench", "run", *args], check=False).returncode
+
+
+def _run_corpus(
+    spec: str,
+    options: dict[str, str],
+    corpus: Path,
+    out: Path,
+    *,
+    label: str | None,
+    batch_size: int,
+    executor: str,
+    workers: int,
+    address: str | None,
+    cache_dir: Path | None,
+    progress: bool,
+    bootstrap: int,
+    seed: int,
+    allow_failures: bool,
+    report: bool,
+    readme: Path | None,
+) -> None:
+    from bench.cache import PredictionCache
+    from bench.corpora import open_corpus
+    from bench.corpusrun import run_corpus
+    from bench.executor import SystemSpec
+    from bench.systems import create_system
+
+    sys_ = create_system(spec, options)
+    outcome = run_corpus(
+        sys_,
+        SystemSpec(spec, tuple(sorted(options.items()))),
+        open_corpus(corpus),
+        out,
+        label=label,
+        batch_size=batch_size,
+        executor=executor,
+        workers=workers,
+        address=address,
+        cache=PredictionCache(cache_dir) if cache_dir is not None else None,
+        progress=progress,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    result = outcome.result
+    typer.echo(summary(result))
+    typer.echo(
+        f"  {outcome.batches} batches ({outcome.executor}), {outcome.reused} from the cache; "
+        f"wrote {outcome.result_path} and {outcome.predictions_path}"
+    )
+    for f in result.failures[:20]:
+        typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+    if report:
+        from bench.report import build_report
+
+        rep = build_report(out, readme=_readme(readme))
+        typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
+        for note in rep.notes:
+            typer.echo(f"note: {note}", err=True)
+    if result.failures and not allow_failures:
+        typer.echo(
+            f"error: {len(result.failures)} documents failed in {result.system.label}; results "
+            "are written and score them as predicting nothing; pass --allow-failures to accept",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def _readme(readme: Path | None) -> Path | None:
