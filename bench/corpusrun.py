@@ -109,6 +109,7 @@ def run_corpus(
     ex = make_executor(executor, system, spec, workers, address)
     in_flight = IN_FLIGHT_PER_WORKER * ex.workers
     t0 = time.perf_counter()
+    c0 = _cpu_seconds()
     try:
         with open_atomic(preds_path) as fh:
 
@@ -158,6 +159,7 @@ def run_corpus(
             while pending:
                 finish(pending.popleft())
             seconds = time.perf_counter() - t0
+            cpu_seconds = _cpu_seconds() - c0
     except KeyboardInterrupt:
         raise BenchError(
             f"interrupted after {totals.batches} batches; {preds_path} and the result were "
@@ -173,6 +175,7 @@ def run_corpus(
         records=[],
         failures=[],
         pass_seconds=[seconds],
+        pass_cpu_seconds=[cpu_seconds],
         latencies=None,
         latency_method=None,
         repeats_agree=True,
@@ -206,3 +209,12 @@ def run_corpus(
     return CorpusRunOutput(
         result, res_path, preds_path, totals.batches, totals.reused, ex.describe()
     )
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its waited-for children (workers count once they exit)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
