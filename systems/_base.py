@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from bench.errors import BenchError
 from bench.offsets import drop_nested
 from bench.schema import LABEL_LAYER, PredictedSpan, Value
-from bench.systems import BaseSystem, DocInput
+from bench.systems import BaseSystem, DocInput, Option
 
 # Parsed once at the end of load(), so lazily loaded data (unit tables, language data,
 # compiled grammars) is loaded there, timed apart, and not inside the first extraction.
@@ -19,6 +19,21 @@ WARM_UP = DocInput(
     "warm-up",
     "On Monday, December 11, 2017 at 10 am, 12 million people paid $5 (10%).",
     dt.date(2017, 12, 11),
+)
+
+
+# Options more than one backend offers, declared once so help and choices stay alike.
+TRIM_OPTION = Option(
+    "trim",
+    "drop leading prepositions and articles, trailing ones and 'and' from spans",
+    "bool",
+    "false",
+)
+CARDINALS_IN_TIMES_OPTION = Option(
+    "cardinals_in_times",
+    "CARDINAL spans inside a time span",
+    default="drop",
+    choices=("drop", "keep"),
 )
 
 
@@ -32,6 +47,14 @@ def dist_version(dist: str) -> str:
 
 class Backend(BaseSystem):
     """``BaseSystem`` plus option checks and a span maker that keeps values well-typed."""
+
+    def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
+        """The spans of each document from :meth:`_one`, one document at a time."""
+        return [self._one(doc) for doc in docs]
+
+    def _one(self, doc: DocInput) -> list[PredictedSpan]:
+        """The spans of one document: implement this or ``extract``."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither _one nor extract")
 
     def fail(self, key: str, problem: str) -> BenchError:
         """A one-line error about option ``key``."""
