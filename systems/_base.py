@@ -1,4 +1,5 @@
-"""What the library backends (recognizers, duckling, dateparser, quantulum3, llm) share."""
+"""What the built-in backends share (the library ones: recognizers, duckling, dateparser,
+quantulum3, llm; the values option and its normalizer call also rules and spacy)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+from bench import normalize
 from bench.errors import BenchError
 from bench.offsets import drop_nested
 from bench.schema import LABEL_LAYER, PredictedSpan, Value
@@ -35,6 +37,26 @@ CARDINALS_IN_TIMES_OPTION = Option(
     default="drop",
     choices=("drop", "keep"),
 )
+
+VALUES_OPTION = Option(
+    "values", "add TIMEX3 and number values with bench.normalize", kind="bool", default="true"
+)
+
+
+def normalized_values(
+    text: str, found: Sequence[tuple[int, int, str]], document_date: dt.date
+) -> list[Value]:
+    """The shared normalizer's value of each (start, end, our label) span of ``text``:
+    TIMEX3 for time labels (resolved together, in text order), numbers for number labels."""
+    values: list[Value] = [None] * len(found)
+    times = [i for i, (_, _, label) in enumerate(found) if LABEL_LAYER[label] == "time"]
+    resolved = normalize.time_values(text, [found[i][:2] for i in times], document_date)
+    for i, value in zip(times, resolved, strict=True):
+        values[i] = value
+    for i, (start, end, label) in enumerate(found):
+        if LABEL_LAYER[label] == "number":
+            values[i] = normalize.number_value(text[start:end])
+    return values
 
 
 def dist_version(dist: str) -> str:
