@@ -13,16 +13,18 @@ import json
 import operator
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from bench.errors import BenchError
+from bench.errors import BenchError, shorten
 from bench.jsonloc import array_element_lines
 from bench.schema import (
     ALL_LABELS,
@@ -33,6 +35,7 @@ from bench.schema import (
     DocumentMeta,
     GoldDocument,
     Value,
+    check_doc_id_safe,
     value_problem,
 )
 from bench.timex import is_timex_value
@@ -109,6 +112,15 @@ def read_json(path: Path) -> tuple[str, object]:
         return raw, json.loads(raw)
     except json.JSONDecodeError as exc:
         raise BenchError(f"{path}:{exc.lineno}: json: {exc.msg} (column {exc.colno})") from None
+
+
+def check_doc_id(doc_id: str, where: str = "doc_id") -> str:
+    """``doc_id`` when it is safe as a file name (no separators, not ``..``); else a one-line
+    error naming ``where``. Every id that becomes part of a path goes through here first."""
+    try:
+        return check_doc_id_safe(doc_id)
+    except ValueError as exc:
+        raise BenchError(f"{where}: {exc}") from None
 
 
 def format_loc(loc: Iterable[object]) -> str:
@@ -212,13 +224,21 @@ def _check_spans(
             continue
         piece = text[sp.start : sp.end]
         if piece != sp.text:
-            add(f"{f}.text", f"{sp.text!r} != text[{sp.start}:{sp.end}] {piece!r}", line)
+            add(
+                f"{f}.text",
+                f"{shorten(sp.text)} != text[{sp.start}:{sp.end}] {shorten(piece)}",
+                line,
+            )
         elif piece != piece.strip():
-            add(f"{f}.text", f"{piece!r} has leading or trailing whitespace", line)
+            add(f"{f}.text", f"{shorten(piece)} has leading or trailing whitespace", line)
         if sp.label not in LAYER_LABELS[sp.layer]:
             home = LABEL_LAYER.get(sp.label)
             hint = f" (it belongs to {home!r})" if home else ""
-            add(f"{f}.label", f"{sp.label!r} is not a label of layer {sp.layer!r}{hint}", line)
+            add(
+                f"{f}.label",
+                f"{shorten(sp.label)} is not a label of layer {sp.layer!r}{hint}",
+                line,
+            )
         problem = value_problem(sp.layer, sp.value)
         if problem:
             add(f"{f}.value", problem, line)
@@ -245,29 +265,54 @@ def _check_spans(
     return out
 
 
-def validate_gold_file(path: Path, texts_dir: Path) -> GoldCheck:
-    """Check every rule for one gold file; all violations are collected, none raised."""
+def check_gold_spans(
+    gold: GoldDocument,
+    text: str,
+    path: str,
+    lines: list[int | None] | None = None,
+    ignore_lines: list[int | None] | None = None,
+) -> list[Violation]:
+    """Every span and ignore-region rule of a gold document over its text (offsets, text,
+    labels, values, order, overlaps); ``lines`` give each span's line for the messages."""
+    return _check_spans(gold, text, path, lines or [], ignore_lines or [])  # type: ignore[arg-type]
+
+
+def _as_violation(exc: BenchError, default_path: str) -> Violation:
+    """A read error ``FILE[:LINE]: field: problem`` (or ``FILE: problem``) as a violation."""
+    where, _, rest = str(exc).partition(": ")
+    fld, sep, problem = rest.partition(": ")
+    if not sep:
+        fld, problem = "file", rest
+    path, _, line = where.rpartition(":")
+    if not (path and line.isdigit()):
+        path, line = where, ""
+    return Violation(path or default_path, fld, problem, int(line) if line else None)
+
+
+_UNSET: object = object()
+
+
+def registered_documents(texts_dir: Path) -> dict[str, DocumentMeta] | None:
+    """The entries of ``<texts_dir>/corpus.json`` by doc_id, or None when there is none."""
+    meta = load_corpus_meta(texts_dir)
+    return None if meta is None else {d.doc_id: d for d in meta.documents}
+
+
+def validate_gold_file(
+    path: Path,
+    texts_dir: Path,
+    registered: Mapping[str, DocumentMeta] | object | None = _UNSET,
+) -> GoldCheck:
+    """Check every rule for one gold file; all violations are collected, none raised.
+
+    ``registered`` is :func:`registered_documents` of ``texts_dir`` when the caller has read
+    it already (validating many files), else ``corpus.json`` is read here.
+    """
     spath = str(path)
     try:
         raw, data = read_json(path)
     except BenchError as exc:
-        msg = str(exc)
-        where, _, rest = msg.partition(": ")
-        fld, _, problem = rest.partition(": ")
-        line = where.rsplit(":", 1)[1] if where.count(":") else None
-        return GoldCheck(
-            path,
-            None,
-            None,
-            [
-                Violation(
-                    spath,
-                    fld or "file",
-                    problem or rest,
-                    int(line) if line and line.isdigit() else None,
-                )
-            ],
-        )
+        return GoldCheck(path, None, None, [_as_violation(exc, spath)])
     try:
         gold = GoldDocument.model_validate(data)
     except ValidationError as exc:
@@ -281,7 +326,8 @@ def validate_gold_file(path: Path, texts_dir: Path) -> GoldCheck:
             if len(loc) >= 2 and loc[0] in ("spans", "ignore") and isinstance(loc[1], int):
                 src = lines if loc[0] == "spans" else ignore_lines
                 line = src[loc[1]] if loc[1] < len(src) else None
-            out.append(Violation(spath, format_loc(loc), err["msg"], line))
+            msg = err["msg"].removeprefix("Value error, ")
+            out.append(Violation(spath, format_loc(loc), msg, line))
         return GoldCheck(path, None, None, out)
     violations: list[Violation] = []
     if gold.doc_id != path.stem:
@@ -304,9 +350,18 @@ def validate_gold_file(path: Path, texts_dir: Path) -> GoldCheck:
             )
         )
         return GoldCheck(path, gold, text, violations)
-    meta = load_corpus_meta(texts_dir)
-    if meta is not None:
-        m = next((d for d in meta.documents if d.doc_id == gold.doc_id), None)
+    if not text:
+        # Nothing to annotate, extract or score: an empty file is a mistake, not a document.
+        violations.append(Violation(str(text_path), "text", "empty document (0 characters)"))
+        return GoldCheck(path, gold, text, violations)
+    if registered is _UNSET:
+        try:
+            registered = registered_documents(texts_dir)
+        except BenchError as exc:
+            violations.append(_as_violation(exc, str(texts_dir / CORPUS_FILE)))
+            return GoldCheck(path, gold, text, violations)
+    if isinstance(registered, Mapping):
+        m = registered.get(gold.doc_id)
         if m is None:
             violations.append(
                 Violation(spath, "doc_id", f"{gold.doc_id!r} is not in {texts_dir / CORPUS_FILE}")
@@ -525,12 +580,9 @@ def _quick_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable | None:
     if not names:
         return None
     try:
-        meta = load_corpus_meta(texts_dir)
+        registered = registered_documents(texts_dir)
     except BenchError:
         return None
-    dates: dict[str, dt.date] = {}
-    for m in meta.documents if meta else ():
-        dates.setdefault(m.doc_id, m.document_date)  # the first entry, as validation reads it
     doc_ids: list[str] = []
     texts: list[str] = []
     hashes: list[str] = []
@@ -562,8 +614,12 @@ def _quick_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable | None:
             return None
         if raw_text.startswith(_BOM) or hashlib.sha256(raw_text).hexdigest() != gold.text_sha256:
             return None
-        if meta is not None and dates.get(doc_id) != gold.document_date:
+        if not text:  # an empty document
             return None
+        if registered is not None:
+            m = registered.get(doc_id)
+            if m is None or m.document_date != gold.document_date:
+                return None
         doc_regions = [(r.start, r.end) for r in gold.ignore]
         if doc_regions:
             ordered = sorted(doc_regions)
@@ -746,14 +802,47 @@ def dump_gold(gold: GoldDocument) -> str:
     return "\n".join(lines) + "\n"
 
 
+_UMASK: list[int] = []
+
+
+def _usual_mode(fd: int) -> None:
+    """Give a temporary file the mode ``open()`` would (mkstemp makes it 0600: a result or
+    predictions file others cannot read)."""
+    if not hasattr(os, "fchmod"):
+        return
+    if not _UMASK:
+        mask = os.umask(0)
+        os.umask(mask)
+        _UMASK.append(mask)
+    os.fchmod(fd, 0o666 & ~_UMASK[0])
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write via a temporary file in the same directory and rename: never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _usual_mode(fd)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def open_atomic(path: Path) -> Iterator[BinaryIO]:
+    """A binary file for writing that appears at ``path`` only when the block ends without an
+    exception (written under a temporary name, then renamed): streamed output of any size is
+    never seen half-written, and an interrupted write leaves the previous file as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        _usual_mode(fd)
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -25,3 +25,19 @@ def one_line(exc: BaseException) -> str:
     """``Type: first line of the message``: how a caught exception is reported in one line."""
     lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: user data echoed in an error can be
+    megabytes long (a huge single line), and the error must stay one short line."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value):,} chars)" if isinstance(value, str) else ""
+    return text[: limit - 1] + "…" + size
+
+
+def single_line(message: str, limit: int = 2000) -> str:
+    """``message`` on one line (newlines folded) and at most ``limit`` characters long."""
+    flat = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

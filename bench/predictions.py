@@ -26,13 +26,13 @@ from bench.corpus import (
     values_fit_layers,
     write_atomic,
 )
-from bench.errors import BenchError
+from bench.errors import BenchError, shorten
 from bench.schema import (
     LABEL_LAYER,
     LAYERS,
     PredictedSpan,
     PredictionRecord,
-    is_doc_id,
+    check_doc_id_safe,
     is_finite,
 )
 
@@ -76,6 +76,8 @@ def iter_records(path: Path | str) -> Iterator[tuple[int, PredictionRecord]]:
         raise BenchError(f"{path}: file not found") from None
     except OSError as exc:
         raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise BenchError(f"{path}: text: starts with a UTF-8 byte-order mark; save it without one")
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -125,8 +127,8 @@ def check_spans(where: str, spans: Sequence[PredictedSpan], text: str) -> None:
             raise BenchError(f"{where}: spans[{i}].value: {problem}")
         if sp.text is not None and sp.text != text[sp.start : sp.end]:
             raise BenchError(
-                f"{where}: spans[{i}].text: {sp.text!r} != text[{sp.start}:{sp.end}] "
-                f"{text[sp.start : sp.end]!r}"
+                f"{where}: spans[{i}].text: {shorten(sp.text)} != text[{sp.start}:{sp.end}] "
+                f"{shorten(text[sp.start : sp.end])}"
             )
 
 
@@ -150,10 +152,14 @@ def read_predictions(
             )
         text = gold_texts.get(rec.doc_id)
         if text is None:
-            raise BenchError(f"{where}: doc_id: {rec.doc_id!r} is not a gold document")
+            raise BenchError(f"{where}: doc_id: {shorten(rec.doc_id)} is not a gold document")
         check_spans(where, rec.spans, text)
         first_line[rec.doc_id] = lineno
         out[rec.doc_id] = rec.spans
+    if not first_line:
+        # A system that finds nothing still writes a line per document; an empty file is a
+        # run that never happened (or the wrong file), not a system that predicts nothing.
+        raise BenchError(f"{path}: no prediction lines (the file is empty)")
     return out
 
 
@@ -184,8 +190,10 @@ def _quick_columns(
     """The columns when every line passes every check; None when anything is off."""
     try:
         data = path.read_bytes()
-        data.decode("utf-8")
+        data.decode("utf-8")  # the whole file must be UTF-8, as iter_records checks
     except (OSError, UnicodeDecodeError):
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
         return None
     index = {d: k for k, d in enumerate(doc_ids)}
     docs: list[int] = []
@@ -210,12 +218,16 @@ def _quick_columns(
         ):
             return None
         k = index.get(doc_id)
-        if k is None or not is_doc_id(doc_id):
+        if k is None:
+            return None
+        try:
+            check_doc_id_safe(doc_id)
+        except ValueError:
             return None
         docs.append(k)
         counts.append(len(spans))
         items += spans
-    if len(set(docs)) != len(docs):  # a doc_id repeated
+    if not docs or len(set(docs)) != len(docs):  # an empty file; a doc_id repeated
         return None
     cols = dict_columns(
         items, ("start", "end", "label"), ("value", "layer", "text", "score"), usual=1
@@ -262,29 +274,35 @@ def _span_key(sp: PredictedSpan) -> tuple:
     return (sp.start, sp.end, sp.label, json.dumps(sp.value), sp.layer or "", sp.text or "")
 
 
+def prediction_line(doc_id: str, spans: Sequence[PredictedSpan], error: str | None = None) -> str:
+    """One document's canonical JSON line (no newline): spans by (start, end, label, value)."""
+    out = []
+    for sp in sorted(spans, key=_span_key):
+        d: dict[str, object] = {
+            "start": sp.start,
+            "end": sp.end,
+            "label": sp.label,
+            "value": sp.value,
+        }
+        for key in ("layer", "text", "score"):
+            if getattr(sp, key) is not None:
+                d[key] = getattr(sp, key)
+        out.append(d)
+    rec: dict[str, object] = {"doc_id": doc_id, "spans": out}
+    if error is not None:
+        rec["error"] = error
+    return json.dumps(rec, ensure_ascii=False)
+
+
 def dump_predictions(
     preds: Mapping[str, Sequence[PredictedSpan]], errors: Mapping[str, str] | None = None
 ) -> str:
     """Canonical JSONL text: documents sorted by doc_id, spans by (start, end, label, value)."""
     errors = errors or {}
-    lines = []
-    for doc_id in sorted(set(preds) | set(errors)):
-        spans = []
-        for sp in sorted(preds.get(doc_id, ()), key=_span_key):
-            d: dict[str, object] = {
-                "start": sp.start,
-                "end": sp.end,
-                "label": sp.label,
-                "value": sp.value,
-            }
-            for key in ("layer", "text", "score"):
-                if getattr(sp, key) is not None:
-                    d[key] = getattr(sp, key)
-            spans.append(d)
-        rec: dict[str, object] = {"doc_id": doc_id, "spans": spans}
-        if doc_id in errors:
-            rec["error"] = errors[doc_id]
-        lines.append(json.dumps(rec, ensure_ascii=False))
+    lines = [
+        prediction_line(doc_id, preds.get(doc_id, ()), errors.get(doc_id))
+        for doc_id in sorted(set(preds) | set(errors))
+    ]
     return "".join(line + "\n" for line in lines)
 
 

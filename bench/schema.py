@@ -10,12 +10,15 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     field_validator,
 )
 
+from bench.errors import shorten
 from bench.timex import is_timex_value
 
 SCHEMA_VERSION = 1
@@ -48,39 +51,47 @@ ALL_LABELS: tuple[str, ...] = tuple(LABEL_LAYER)
 _DOC_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
-def is_doc_id(doc_id: str) -> bool:
-    """True when ``doc_id`` is a safe id: letters, digits, '_', '.', '-'; not '.' or '..'."""
-    return bool(_DOC_ID.fullmatch(doc_id)) and doc_id not in (".", "..")
-
-
-def _check_doc_id(doc_id: str) -> str:
-    if not is_doc_id(doc_id):
+def check_doc_id_safe(doc_id: str) -> str:
+    """``doc_id`` when it is safe as a file name; ValueError saying why not."""
+    if not _DOC_ID.fullmatch(doc_id) or doc_id in (".", ".."):
         raise ValueError(
-            f"{doc_id!r} is not a safe id (letters, digits, '_', '.', '-'; not '.' or '..')"
+            f"{shorten(doc_id)} is not a safe id (letters, digits, '_', '.', '-'; not '.' or '..')"
         )
     return doc_id
 
 
-DocId = Annotated[str, AfterValidator(_check_doc_id)]
-Value = int | float | str | None
+DocId = Annotated[str, AfterValidator(check_doc_id_safe)]
+# Strict: JSON "5" or true is a wrong type, not the offset 5 or 1 (pydantic's lax mode would
+# convert both silently); 5.0 is refused too. Values likewise keep the type they were given.
+Offset = Annotated[int, Strict(), Field(ge=0)]
+Count = Annotated[int, Strict(), Field(ge=0)]
+
+
+def _not_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, a string or null, got a boolean")
+    return value
+
+
+Value = Annotated[int | float | str | None, BeforeValidator(_not_bool)]
 
 
 def value_problem(layer: str, value: object) -> str | None:
     """Why ``value`` is not well-formed for ``layer``, or None when it is."""
     if layer == "entity":
-        return None if value is None else f"entity spans carry no value, got {value!r}"
+        return None if value is None else f"entity spans carry no value, got {shorten(value)}"
     if layer == "time":
         if not isinstance(value, str):
-            return f"time value must be a TIMEX3 string, got {value!r}"
+            return f"time value must be a TIMEX3 string, got {shorten(value)}"
         if not is_timex_value(value):
-            return f"{value!r} is not a TIMEX3 value"
+            return f"{shorten(value)} is not a TIMEX3 value"
         return None
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"number value must be a JSON number or null, got {value!r}"
+        return f"number value must be a JSON number or null, got {shorten(value)}"
     if not is_finite(value):
-        return f"number value must be finite, got {value!r}"
+        return f"number value must be finite, got {shorten(value)}"
     return None
 
 
@@ -99,8 +110,8 @@ class _Model(BaseModel):
 class GoldSpan(_Model):
     """One annotated mention: half-open code-point offsets into the document text."""
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: Offset
+    end: Offset
     text: str
     layer: Layer
     label: str
@@ -111,8 +122,8 @@ class GoldSpan(_Model):
 class IgnoreRegion(_Model):
     """A stretch of page chrome: not annotated, and predictions inside it are dropped."""
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: Offset
+    end: Offset
     reason: str
 
 
@@ -139,8 +150,8 @@ class DocumentMeta(_Model):
     language: str = "en"
     document_date: dt.date
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-    chars: int = Field(ge=0)
-    words: int = Field(ge=0)
+    chars: Count
+    words: Count
 
 
 class CorpusMeta(_Model):
@@ -154,19 +165,19 @@ class CorpusMeta(_Model):
 class PredictedSpan(_Model):
     """A span predicted by a system; the layer follows from the label when not given."""
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: Offset
+    end: Offset
     label: str
     value: Value = None
     layer: Layer | None = None
     text: str | None = None
-    score: float | None = None
+    score: Annotated[float, Strict()] | None = None
 
     @field_validator("label")
     @classmethod
     def _known_label(cls, label: str) -> str:
         if label not in LABEL_LAYER:
-            raise ValueError(f"unknown label {label!r}")
+            raise ValueError(f"unknown label {shorten(label)}")
         return label
 
     @property
@@ -181,3 +192,35 @@ class PredictionRecord(_Model):
     doc_id: DocId
     spans: list[PredictedSpan] = Field(default_factory=list)
     error: str | None = None
+
+
+class CorpusSpan(_Model):
+    """A gold span in a corpus record: a gold span whose ``layer`` and ``text`` may be left out
+    (the layer follows from the label; the text is cut from the document, and checked when
+    given)."""
+
+    start: Offset
+    end: Offset
+    label: str
+    layer: Layer | None = None
+    text: str | None = None
+    value: Value = None
+    notes: str | None = None
+
+
+class CorpusRecord(_Model):
+    """One document of a corpus file: a line of JSON Lines, a row of Parquet or of a dataset.
+
+    The text and its gold together; the same rules as a gold file apply to the spans.
+    """
+
+    doc_id: DocId
+    text: str
+    document_date: dt.date
+    title: str | None = None
+    text_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    annotator: str | None = None
+    status: Literal["draft", "annotated", "adjudicated"] | None = None
+    notes: str | None = None
+    spans: list[CorpusSpan] = Field(default_factory=list)
+    ignore: list[IgnoreRegion] = Field(default_factory=list)

@@ -1,4 +1,4 @@
-"""JSON Schema files of bench's file formats, generated from the pydantic models in bench.schema.
+"""JSON Schema files of bench's file formats, generated from their pydantic models.
 
 ``docs/schema/*.schema.json`` are never edited by hand: ``bench schema export`` writes them and
 a test fails when a committed file differs from what the models generate.
@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from bench.corpus import write_atomic
-from bench.schema import CorpusMeta, GoldDocument, PredictionRecord
+from bench.result import Result
+from bench.schema import CorpusMeta, CorpusRecord, GoldDocument, PredictionRecord
 
 SCHEMA_DIR = Path("docs/schema")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -22,6 +23,8 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "gold-document.schema.json": (GoldDocument, "gold/<doc_id>.json"),
     "corpus-meta.schema.json": (CorpusMeta, "seeds/corpus.json"),
     "prediction-record.schema.json": (PredictionRecord, "one line of a predictions JSONL file"),
+    "corpus-record.schema.json": (CorpusRecord, "one line of a corpus JSONL file (--corpus)"),
+    "result.schema.json": (Result, "results/<label>.json, written by bench run"),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from bench.metrics import (
     Counts,
     MacroScores,
     ModeScores,
+    _prf_arrays,
     macro_rows,
     mode_score_dicts,
 )
@@ -99,7 +101,7 @@ class ValueIntervals(_Frozen):
 class Intervals(_Frozen):
     """Percentile bootstrap confidence intervals, resampling sentences or documents."""
 
-    method: Literal["percentile bootstrap"] = "percentile bootstrap"
+    method: Literal["percentile bootstrap", "percentile Poisson bootstrap"] = "percentile bootstrap"
     unit: Literal["sentence", "document"]
     units: int
     resamples: int
@@ -693,9 +695,22 @@ def _unit_matrix(t: _Tallies) -> np.ndarray:
 
 def _intervals(t: _Tallies, resamples: int, seed: int) -> Intervals:
     mat = _unit_matrix(t)
-    n_l = len(t.layers)
-    width = 2 + len(MODES)
     sums = bootstrap_sums(mat, resamples, seed)
+    return _intervals_of_sums(sums, t.layers, t.unit, mat.shape[0], seed)
+
+
+def _intervals_of_sums(
+    sums: np.ndarray,
+    layers: tuple[str, ...],
+    unit: str,
+    units: int,
+    seed: int,
+    method: str = "percentile bootstrap",
+) -> Intervals:
+    """Intervals from the column sums of :func:`_unit_matrix` in each resample."""
+    resamples = sums.shape[0]
+    n_l = len(layers)
+    width = 2 + len(MODES)
     per_layer = sums[:, : n_l * width].reshape(resamples, n_l, width)
     vals = sums[:, n_l * width :].reshape(resamples, n_l, 2)
 
@@ -707,9 +722,9 @@ def _intervals(t: _Tallies, resamples: int, seed: int) -> Intervals:
             }
         )
 
-    by_layer = {layer: mode_iv(per_layer[:, j]) for j, layer in enumerate(t.layers)}
+    by_layer = {layer: mode_iv(per_layer[:, j]) for j, layer in enumerate(layers)}
     values = {}
-    for j, layer in enumerate(t.layers):
+    for j, layer in enumerate(layers):
         if layer not in VALUE_LAYERS:
             continue
         matched, correct = vals[:, j, 0], vals[:, j, 1]
@@ -721,8 +736,9 @@ def _intervals(t: _Tallies, resamples: int, seed: int) -> Intervals:
             f1=_interval(safe_ratio(2.0 * correct, n_pred + n_gold)),
         )
     return Intervals(
-        unit=t.unit,  # type: ignore[arg-type]
-        units=mat.shape[0],
+        method=method,  # type: ignore[arg-type]
+        unit=unit,  # type: ignore[arg-type]
+        units=units,
         resamples=resamples,
         seed=seed,
         confidence=CONFIDENCE,
@@ -930,3 +946,164 @@ def unit_statistics(
         seed=seed,
     )
     return stats, statistic, {"unit": resampling_unit, "signature": str(signature)}
+
+
+# ---------------------------------------------------------------------------------------
+# Streaming: a corpus scored batch by batch
+
+
+class StreamingScorer:
+    """Scores a corpus batch by batch from additive counts, in memory independent of its size.
+
+    Every count of :func:`score` is a sum over documents, so each batch is aligned alone
+    (:func:`_collect`, unit ``document``) and only totals are kept. What cannot be a running
+    total changes (docs/scale.md, "Scoring a streamed corpus"): ``by_doc`` is left empty,
+    the macro average over documents is a running mean in corpus order, intervals come from
+    a Poisson bootstrap (document ``i`` is drawn ``Poisson(1)`` times in each resample, from
+    a generator seeded with ``(seed, i)``), and the gold digest is a hash chain in corpus
+    order. None of this depends on how the corpus is cut into batches.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[str] | None = None,
+        *,
+        bootstrap: int = 1000,
+        seed: int = 0,
+        ignore: bool = True,
+    ) -> None:
+        if bootstrap < 0:
+            raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+        self.layers = check_layers(layers)
+        self.bootstrap = bootstrap
+        self.seed = seed
+        self.ignore = ignore
+        n_l, n_m = len(self.layers), len(MODES)
+        self.documents = 0
+        self.ignored = 0
+        self.missing: list[str] = []
+        self._layer = np.zeros((n_m, n_l, 5), dtype=np.int64)
+        self._label = np.zeros((n_m, len(ALL_LABELS), 5), dtype=np.int64)
+        self._value = np.zeros((n_l, 2), dtype=np.int64)
+        # Running sums (precision, recall, F1) and defined counts per mode, and classes kept.
+        self._macro_sum = [[0.0, 0.0, 0.0] for _ in MODES]
+        self._macro_n = [[0, 0, 0] for _ in MODES]
+        self._macro_docs = [0] * n_m
+        self._boot = np.zeros((bootstrap, n_l * (2 + n_m) + n_l * 2), dtype=np.int64)
+        self._digest = hashlib.sha256()
+
+    def add(
+        self,
+        docs: Sequence[tuple[GoldDocument, str]],
+        predictions: Mapping[str, Sequence[PredictedSpan]],
+    ) -> None:
+        """Count one batch: its gold documents (in corpus order) and their predictions."""
+        gold = {g.doc_id: (g, text) for g, text in docs}
+        if len(gold) != len(docs):
+            raise BenchError("batch: doc_id: repeated within a batch")
+        with paused_gc():
+            table, cols, present = _model_tables(gold, predictions)
+            t = _collect(table, cols, present, self.layers, "document", self.ignore)
+        # _collect orders documents by id; back to corpus order, so sums run in corpus order.
+        pos = {d: k for k, d in enumerate(t.doc_ids)}
+        order = np.array([pos[g.doc_id] for g, _ in docs], dtype=np.int64)
+        self._layer += t.layer_counts.sum(axis=1)
+        self._label += t.label_counts
+        self._value += t.value_counts.sum(axis=0)
+        self.ignored += t.ignored
+        missing = set(t.missing)
+        self.missing.extend(g.doc_id for g, _ in docs if g.doc_id in missing)
+        per_doc = t.layer_counts.sum(axis=2)[:, order]  # (mode, doc, 5); one unit per doc
+        for m in range(len(MODES)):
+            cols = _prf_arrays(per_doc[m])
+            kept = (cols[5] > 0) | (cols[6] > 0)
+            self._macro_docs[m] += int(kept.sum())
+            for j in range(3):
+                for x in cols[7 + j][kept].tolist():
+                    if x == x:  # NaN: undefined for this document
+                        self._macro_sum[m][j] += x
+                        self._macro_n[m][j] += 1
+        if self.bootstrap:
+            mat = _unit_matrix(t)[order].astype(np.int64)
+            weights = np.empty((self.bootstrap, len(docs)), dtype=np.int64)
+            for k in range(len(docs)):
+                rng = np.random.default_rng([self.seed, self.documents + k])
+                weights[:, k] = rng.poisson(1.0, self.bootstrap)
+            self._boot += weights @ mat  # integers: exact, whatever the batching
+        for g, _text in docs:
+            regions = sorted((r.start, r.end) for r in g.ignore)
+            spans = sorted(
+                (s.start, s.end, s.label, json.dumps(s.value, ensure_ascii=False)) for s in g.spans
+            )
+            line = f"{g.doc_id}\t{g.text_sha256}\t{regions}\t{spans}\n"
+            self._digest.update(line.encode("utf-8"))
+        self.documents += len(docs)
+
+    @property
+    def digest(self) -> str:
+        """12 hex digits identifying the gold seen so far (a chain in corpus order)."""
+        return self._digest.hexdigest()[:12]
+
+    def signature(self) -> Signature:
+        """The signature of the report (unit ``document``, Poisson bootstrap)."""
+        return Signature(
+            gold=self.digest,
+            documents=self.documents,
+            layers=self.layers,
+            ignore=self.ignore,
+            unit="document/poisson" if self.bootstrap else "document",
+            resamples=self.bootstrap,
+            seed=self.seed,
+        )
+
+    def report(self) -> ScoreReport:
+        """The report of everything added so far."""
+        by_layer_tot = self._layer.transpose(1, 0, 2)  # (layer, mode, 5)
+        labels = [label for layer in self.layers for label in LAYER_LABELS[layer]]
+        by_label_tot = self._label.transpose(1, 0, 2)[[_LABEL_ID[x] for x in labels]]
+        values = {}
+        for j, layer in enumerate(self.layers):
+            if layer in VALUE_LAYERS:
+                c0 = _counts(by_layer_tot[j, 0])
+                vc = self._value[j]
+                values[layer] = _value_score(int(vc[0]), int(vc[1]), c0.actual, c0.possible)
+
+        def doc_macro(m: int) -> dict[str, float | int | None]:
+            s, n = self._macro_sum[m], self._macro_n[m]
+            prf = [s[j] / n[j] if n[j] else None for j in range(3)]
+            return {
+                "precision": prf[0],
+                "recall": prf[1],
+                "f1": prf[2],
+                "classes": self._macro_docs[m],
+            }
+
+        ci = None
+        if self.bootstrap:
+            ci = _intervals_of_sums(
+                self._boot.astype(np.float64),
+                self.layers,
+                "document",
+                self.documents,
+                self.seed,
+                method="percentile Poisson bootstrap",
+            )
+        data = {
+            "signature": str(self.signature()),
+            "bench_version": __version__,
+            "documents": self.documents,
+            "layers": list(self.layers),
+            "missing_predictions": self.missing,
+            "ignored_predictions": self.ignored,
+            "overall": mode_score_dicts(by_layer_tot.sum(axis=0, keepdims=True))[0],
+            "by_layer": dict(zip(self.layers, mode_score_dicts(by_layer_tot), strict=True)),
+            "by_label": dict(zip(labels, mode_score_dicts(by_label_tot), strict=True)),
+            "by_doc": {},
+            "macro": {
+                "by_label": {m: macro_rows(by_label_tot[:, k]) for k, m in enumerate(MODES)},
+                "by_doc": {m: doc_macro(k) for k, m in enumerate(MODES)},
+            },
+            "values": values,
+            "ci": ci,
+        }
+        return ScoreReport.model_validate(data)

@@ -140,3 +140,137 @@ def random_corpus(
             rng, doc_id, slots_per_doc, labels=labels, tangled=tangled
         )
     return SyntheticCorpus(gold, preds)
+
+
+# --- synthetic news: readable documents for corpus-scale benchmarks --------------------------
+
+_PEOPLE = (
+    "Anna Petrova", "John Carter", "Maria Lopez", "Ahmed Hassan", "Li Wei", "Olga Ivanova",
+    "David Miller", "Fatima Khan", "Peter Novak", "Sara Cohen", "Kenji Sato", "Elena Rossi",
+    "Mark Wilson", "Yusuf Demir", "Ingrid Berg", "Carlos Mendes",
+)  # fmt: skip
+_PLACES = (
+    "Moscow", "Damascus", "Paris", "Berlin", "Cairo", "Ankara", "Tehran", "Beijing", "London",
+    "Madrid", "Warsaw", "Vienna", "Athens", "Lisbon", "Oslo", "Prague",
+)  # fmt: skip
+_ORGS = (
+    "NATO", "UNICEF", "Reuters", "Gazprom", "Siemens", "Greenpeace", "Airbus", "OPEC",
+    "Amnesty International", "Interfax",
+)  # fmt: skip
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+# Sentences as pieces: plain text, or a slot {KIND} filled with a gold span of that kind.
+_TEMPLATES = (
+    "{PERSON} arrived in {GPE} on {DMY} for talks with {PERSON}.",
+    "{ORG} said {CARDINAL} people had left {GPE} since {MY}.",
+    "It was the {ORDINAL} visit by {PERSON} to {GPE}.",
+    "In {YEAR}, {ORG} employed {CARDINAL} workers in {GPE}.",
+    "{PERSON} told reporters in {GPE} that the talks would resume on {MDY}.",
+    "Officials from {GPE} and {GPE} met for the {ORDINAL} time.",
+    "The talks covered trade, energy and security.",
+    "Observers said the mood was calm and the tone was friendly.",
+    "{ORG} has reported on the region since {YEAR}.",
+)
+_KIND_LABEL = {
+    "PERSON": "PERSON", "GPE": "GPE", "ORG": "ORG", "DMY": "DATE", "MDY": "DATE", "MY": "DATE",
+    "YEAR": "DATE", "CARDINAL": "CARDINAL", "ORDINAL": "ORDINAL",
+}  # fmt: skip
+
+
+def _fill(rng: np.random.Generator, kind: str) -> tuple[str, object]:
+    """Surface text and gold value of one slot."""
+
+    def pick(options: tuple[str, ...]) -> str:
+        return options[int(rng.integers(len(options)))]
+
+    year = int(rng.integers(1995, 2024))
+    month = int(rng.integers(1, 13))
+    day = int(rng.integers(1, 29))
+    if kind == "PERSON":
+        return pick(_PEOPLE), None
+    if kind == "GPE":
+        return pick(_PLACES), None
+    if kind == "ORG":
+        return pick(_ORGS), None
+    if kind == "DMY":
+        return f"{day} {_MONTHS[month - 1]} {year}", f"{year:04d}-{month:02d}-{day:02d}"
+    if kind == "MDY":
+        return f"{_MONTHS[month - 1]} {day}, {year}", f"{year:04d}-{month:02d}-{day:02d}"
+    if kind == "MY":
+        return f"{_MONTHS[month - 1]} {year}", f"{year:04d}-{month:02d}"
+    if kind == "YEAR":
+        return str(year), str(year)
+    if kind == "CARDINAL":
+        n = int(rng.integers(2, 90_000))
+        return f"{n:,}", n
+    k = int(rng.integers(len(_ORDINALS)))
+    return _ORDINALS[k], k + 1
+
+
+def news_document(seed: int, index: int, sentences: int = 8) -> tuple[GoldDocument, str, str]:
+    """Document ``index`` of the synthetic news corpus ``seed``: gold, text and title.
+
+    Each document comes from its own generator (seeded with ``(seed, index)``), so any
+    document can be made alone, in any order, by any process, and is always the same.
+    """
+    rng = np.random.default_rng([seed, index])
+    parts: list[str] = []
+    spans: list[GoldSpan] = []
+    pos = 0
+    for s in range(sentences):
+        template = _TEMPLATES[int(rng.integers(len(_TEMPLATES)))]
+        if s:
+            parts.append(" ")
+            pos += 1
+        for piece in _split_template(template):
+            if piece.startswith("{"):
+                kind = piece[1:-1]
+                surface, value = _fill(rng, kind)
+                label = _KIND_LABEL[kind]
+                spans.append(
+                    GoldSpan.model_construct(
+                        start=pos,
+                        end=pos + len(surface),
+                        text=surface,
+                        layer=LABEL_LAYER[label],
+                        label=label,
+                        value=value,
+                        notes=None,
+                    )
+                )
+            else:
+                surface = piece
+            parts.append(surface)
+            pos += len(surface)
+    text = "".join(parts) + "\n"
+    date = dt.date(2015, 1, 1) + dt.timedelta(days=int(rng.integers(0, 3000)))
+    gold = GoldDocument.model_construct(
+        schema_version=1,
+        doc_id=f"news{index:07d}",
+        document_date=date,
+        text_sha256=sha256_text(text),
+        annotator="synthetic",
+        status=None,
+        notes=None,
+        spans=spans,
+        ignore=[],
+    )
+    return gold, text, f"Synthetic report {index}"
+
+
+def _split_template(template: str) -> list[str]:
+    out: list[str] = []
+    rest = template
+    while "{" in rest:
+        before, _, tail = rest.partition("{")
+        kind, _, rest = tail.partition("}")
+        if before:
+            out.append(before)
+        out.append("{" + kind + "}")
+    if rest:
+        out.append(rest)
+    return out

@@ -1,4 +1,5 @@
-"""What the library backends (recognizers, duckling, dateparser, quantulum3, llm) share."""
+"""What the built-in backends share (the library ones: recognizers, duckling, dateparser,
+quantulum3, llm; the values option and its normalizer call also rules and spacy)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+from bench import normalize
 from bench.errors import BenchError
 from bench.offsets import drop_nested
 from bench.schema import LABEL_LAYER, PredictedSpan, Value
-from bench.systems import BaseSystem, DocInput
+from bench.systems import BaseSystem, DocInput, Option
 
 # Parsed once at the end of load(), so lazily loaded data (unit tables, language data,
 # compiled grammars) is loaded there, timed apart, and not inside the first extraction.
@@ -20,6 +22,41 @@ WARM_UP = DocInput(
     "On Monday, December 11, 2017 at 10 am, 12 million people paid $5 (10%).",
     dt.date(2017, 12, 11),
 )
+
+
+# Options more than one backend offers, declared once so help and choices stay alike.
+TRIM_OPTION = Option(
+    "trim",
+    "drop leading prepositions and articles, trailing ones and 'and' from spans",
+    "bool",
+    "false",
+)
+CARDINALS_IN_TIMES_OPTION = Option(
+    "cardinals_in_times",
+    "CARDINAL spans inside a time span",
+    default="drop",
+    choices=("drop", "keep"),
+)
+
+VALUES_OPTION = Option(
+    "values", "add TIMEX3 and number values with bench.normalize", kind="bool", default="true"
+)
+
+
+def normalized_values(
+    text: str, found: Sequence[tuple[int, int, str]], document_date: dt.date
+) -> list[Value]:
+    """The shared normalizer's value of each (start, end, our label) span of ``text``:
+    TIMEX3 for time labels (resolved together, in text order), numbers for number labels."""
+    values: list[Value] = [None] * len(found)
+    times = [i for i, (_, _, label) in enumerate(found) if LABEL_LAYER[label] == "time"]
+    resolved = normalize.time_values(text, [found[i][:2] for i in times], document_date)
+    for i, value in zip(times, resolved, strict=True):
+        values[i] = value
+    for i, (start, end, label) in enumerate(found):
+        if LABEL_LAYER[label] == "number":
+            values[i] = normalize.number_value(text[start:end])
+    return values
 
 
 def dist_version(dist: str) -> str:
@@ -32,6 +69,14 @@ def dist_version(dist: str) -> str:
 
 class Backend(BaseSystem):
     """``BaseSystem`` plus option checks and a span maker that keeps values well-typed."""
+
+    def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
+        """The spans of each document from :meth:`_one`, one document at a time."""
+        return [self._one(doc) for doc in docs]
+
+    def _one(self, doc: DocInput) -> list[PredictedSpan]:
+        """The spans of one document: implement this or ``extract``."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither _one nor extract")
 
     def fail(self, key: str, problem: str) -> BenchError:
         """A one-line error about option ``key``."""

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from bench.offsets import find_in_order
 from bench.schema import PredictedSpan
 from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import timex_from_datetime
-from systems._base import WARM_UP, Backend, dist_version, doc_datetime, finish, trim_edge_words
+from systems._base import (
+    TRIM_OPTION,
+    WARM_UP,
+    Backend,
+    dist_version,
+    doc_datetime,
+    finish,
+    trim_edge_words,
+)
 
 REQUIRES = ("dateparser>=1.5",)
 IMPORTS = ("dateparser",)
@@ -48,12 +56,7 @@ class DateparserSystem(Backend):
                 default="current_period",
                 choices=("current_period", "past", "future"),
             ),
-            Option(
-                "trim",
-                "drop leading prepositions and articles, trailing ones and 'and' from spans",
-                "bool",
-                "false",
-            ),
+            TRIM_OPTION,
             Option(
                 "strategy",
                 "dateparser's search strategy",
@@ -81,11 +84,8 @@ class DateparserSystem(Backend):
         except ValueError as exc:  # "Unknown language(s): 'xx'"
             raise self.fail("languages", str(exc)) from None
 
-    def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
-        """Search each document and locate every found string in reading order."""
-        return [self._one(doc) for doc in docs]
-
     def _one(self, doc: DocInput) -> list[PredictedSpan]:
+        """Search the document and locate every found string in reading order."""
         settings: dict[str, Any] = {
             "RELATIVE_BASE": doc_datetime(doc),
             "PREFER_DATES_FROM": self._prefer,

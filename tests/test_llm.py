@@ -145,6 +145,17 @@ def answer(*mentions: tuple[str, str, object]) -> str:
 GOOD = answer(("Putin", "PERSON", None), ("December 11", "DATE", "2017-12-11"))
 
 
+def failing_on(word: str, status: int, body: str) -> Script:
+    """A script answering ``status`` and ``body`` when the user message has ``word``, else GOOD."""
+
+    def script(payload: dict[str, Any], n: int) -> tuple[int, str, float, dict[str, str]]:
+        if word in payload["messages"][-1]["content"]:
+            return status, body, 0.0, {}
+        return 200, completion(GOOD), 0.0, {}
+
+    return script
+
+
 def ok(content: str = GOOD) -> Script:
     return lambda payload, n: (200, completion(content), 0.0, {})
 
@@ -263,12 +274,7 @@ def test_500_then_success_and_timeout_then_success(serve, tmp_path: Path) -> Non
 
 
 def test_gives_up_with_exponential_backoff_others_cached(serve, tmp_path: Path) -> None:
-    def script(payload: dict, n: int):
-        if "broken" in payload["messages"][-1]["content"]:
-            return 503, "overloaded", 0.0, {}
-        return 200, completion(GOOD), 0.0, {}
-
-    server = serve(script)
+    server = serve(failing_on("broken", 503, "overloaded"))
     system, sleeps = make(server, tmp_path, retries="3", backoff="0.5")
     broken = doc("broken", "broken " + PLAIN.text)
     with pytest.raises(LLMError, match=r"broken: gave up after 4 attempts: HTTP 503"):
@@ -407,12 +413,7 @@ def test_a_failing_document_through_the_registry(serve, tmp_path: Path) -> None:
     from bench.extraction import extract_documents
     from bench.systems import create_system
 
-    def script(payload: dict, n: int):
-        if "broken" in payload["messages"][-1]["content"]:
-            return 500, "boom", 0.0, {}
-        return 200, completion(GOOD), 0.0, {}
-
-    server = serve(script)
+    server = serve(failing_on("broken", 500, "boom"))
     options = {
         "base_url": server.base_url,
         "model": "test-model",

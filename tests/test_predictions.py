@@ -273,7 +273,13 @@ def test_prediction_columns_agree_with_read_predictions(tmp_path: Path) -> None:
 
 
 def test_prediction_columns_of_unreadable_files(tmp_path: Path) -> None:
-    for name, data in [("bad.jsonl", b'{"doc_id": "a", "spans": []}\n\xff\n'), ("none", None)]:
+    for name, data in [
+        ("bad.jsonl", b'{"doc_id": "a", "spans": []}\n\xff\n'),
+        ("bom.jsonl", b'\xef\xbb\xbf{"doc_id": "a", "spans": []}\n'),
+        ("empty.jsonl", b""),
+        ("blank.jsonl", b"\n  \n"),
+        ("none", None),
+    ]:
         path = tmp_path / name
         if data is not None:
             path.write_bytes(data)

@@ -9,6 +9,8 @@ import pytest
 
 pytest.importorskip("quantulum3")
 
+from backends import run_system, seed_spans
+
 from bench.errors import BenchError
 from bench.systems import BUILTINS, DocInput, availability
 from systems.quantulum3 import Quantulum3System
@@ -17,18 +19,12 @@ DATE = dt.date(2017, 12, 11)
 
 
 def _run(docs: list[DocInput], **options: str) -> list[list]:
-    system = Quantulum3System(options)
-    system.load()
-    try:
-        return system.extract(docs)
-    finally:
-        system.close()
+    return run_system(Quantulum3System, docs, **options)
 
 
 @pytest.fixture(scope="module")
 def seeds(seed_docs: dict) -> dict:
-    docs = list(seed_docs.values())
-    return {d.doc_id: (d.text, spans) for d, spans in zip(docs, _run(docs), strict=True)}
+    return seed_spans(Quantulum3System, seed_docs)
 
 
 def _at(seeds: dict, doc: str, text: str):

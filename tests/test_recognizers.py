@@ -8,6 +8,8 @@ import pytest
 
 pytest.importorskip("recognizers_suite")
 
+from backends import nth_index, run_system, seed_spans
+
 from bench.errors import BenchError
 from bench.systems import BUILTINS, DocInput, availability
 from bench.timex import is_timex_value
@@ -17,25 +19,17 @@ DATE = dt.date(2017, 12, 11)
 
 
 def _run(docs: list[DocInput], **options: str) -> list[list]:
-    system = RecognizersSystem(options)
-    system.load()
-    try:
-        return system.extract(docs)
-    finally:
-        system.close()
+    return run_system(RecognizersSystem, docs, **options)
 
 
 @pytest.fixture(scope="module")
 def seeds(seed_docs: dict) -> dict:
-    docs = list(seed_docs.values())
-    return {d.doc_id: (d.text, spans) for d, spans in zip(docs, _run(docs), strict=True)}
+    return seed_spans(RecognizersSystem, seed_docs)
 
 
 def _find(seeds: dict, doc: str, text: str, nth: int = 0):
     body, spans = seeds[doc]
-    start = -1
-    for _ in range(nth + 1):
-        start = body.index(text, start + 1)
+    start = nth_index(body, text, nth)
     hits = [s for s in spans if s.start == start and s.end == start + len(text)]
     assert hits, f"no span at {text!r} ({start}) in {doc}"
     return hits[0]

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from bench.errors import BenchError
+from bench.errors import BenchError, single_line
 
 app = typer.Typer(
     name="bench",
@@ -18,16 +18,23 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rich's help renderer (rich.markdown, markdown_it, ...) would double
+    # the start-up time of every command (docs/scale.md, "Start-up").
+    rich_markup_mode=None,
 )
 
 
 def _register() -> None:
-    from bench.cli import gold, schema, score, systems
+    from bench.cli import compare, corpus, gold, report, run, schema, score, systems
 
     app.add_typer(gold.app, name="gold")
+    app.add_typer(corpus.app, name="corpus")
     app.command(name="score")(score.score)
     app.command(name="systems")(systems.systems)
+    app.command(name="run")(run.run)
+    app.command(name="report")(report.report)
     app.add_typer(schema.app, name="schema")
+    app.command(name="compare")(compare.compare)
 
 
 _register()
@@ -38,7 +45,7 @@ def main() -> None:
     try:
         app()
     except BenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {single_line(str(exc))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -22,16 +22,23 @@ def validate(
     texts: TextsOpt = Path("seeds"),
 ) -> None:
     """Check gold files against every rule; print each violation as FILE:LINE: field: problem."""
-    from bench.corpus import gold_paths, validate_gold_file
+    from bench.corpus import CORPUS_FILE, gold_paths, registered_documents, validate_gold_file
+    from bench.errors import BenchError
 
     files = gold_paths(paths or [Path("gold")])
     if not files:
         typer.echo("error: no gold files given or found", err=True)
         raise typer.Exit(1)
+    try:
+        registered = registered_documents(texts)  # read once, not once per file
+    except BenchError as exc:
+        typer.echo(str(exc))
+        typer.echo(f"1 violation in {texts / CORPUS_FILE}", err=True)
+        raise typer.Exit(1) from None
     bad = 0
     n_spans = 0
     for path in files:
-        check = validate_gold_file(path, texts)
+        check = validate_gold_file(path, texts, registered)
         for v in check.violations:
             typer.echo(str(v))
         bad += len(check.violations)
@@ -53,12 +60,12 @@ def show(
     """Print a document with its gold spans marked [text]{LABEL=value}, by layer colour."""
     from rich.console import Console
 
-    from bench.corpus import validate_gold_file
+    from bench.corpus import check_doc_id, validate_gold_file
     from bench.errors import BenchError
     from bench.review import render_gold
     from bench.schema import LAYERS
 
-    check = validate_gold_file(gold / f"{doc_id}.json", texts)
+    check = validate_gold_file(gold / f"{check_doc_id(doc_id)}.json", texts)
     if check.violations:
         raise BenchError(str(check.violations[0]))
     assert check.gold is not None and check.text is not None
@@ -259,6 +266,7 @@ def import_(
     ] = None,
 ) -> None:
     """Import gold from an annotation tool; every text hash and gold rule is checked first."""
+    from bench.errors import BenchError
     from bench.formats.exchange import import_gold
     from bench.systems import parse_option_args
 
@@ -273,10 +281,12 @@ def import_(
         options=parse_option_args(option or []),
     )
     if outcome.violations:
+        # Every violation on stdout, one line each; the error itself is one line, exit 2.
         for v in outcome.violations:
             typer.echo(str(v))
-        typer.echo(f"{len(outcome.violations)} violation(s); nothing written", err=True)
-        raise typer.Exit(1)
+        more = len(outcome.violations) - 1
+        tail = f" (+{more} more above)" if more else ""
+        raise BenchError(f"{outcome.violations[0]}{tail}; nothing written")
     for p in outcome.written:
         typer.echo(str(p))
     typer.echo(f"ok: {len(outcome.written)} gold file(s) written to {out}", err=True)

@@ -141,6 +141,28 @@ def complete_header(head: Mapping[str, object], text: str, texts_dir: Path) -> d
     return out
 
 
+def gold_record(
+    head: Mapping[str, object],
+    text: str,
+    spans: Iterable[GoldSpan],
+    ignore: Iterable[IgnoreRegion],
+    where: str,
+    texts_dir: Path,
+) -> GoldRecord:
+    """A record from what a file gave: header fields and title (completed by
+    :func:`complete_header`), the text, spans and ignore regions; errors name ``where``."""
+    full = complete_header({k: head.get(k) for k in (*HEADER_FIELDS, "title")}, text, texts_dir)
+    gold = build_gold(full, spans, ignore, where)
+    return GoldRecord(gold, text, str(full.get("title") or ""), where)
+
+
+def reject_options(fmt: str, options: Mapping[str, str], known: Iterable[str] = ()) -> None:
+    """A one-line error naming the options ``fmt`` does not take (those not in ``known``)."""
+    unknown = set(options) - set(known)
+    if unknown:
+        raise BenchError(f"unknown option(s) for {fmt}: {', '.join(sorted(unknown))}")
+
+
 def need(obj: Mapping[str, object], key: str, kind: type | tuple[type, ...], where: str) -> object:
     """``obj[key]`` checked to be of ``kind``; a one-line error naming ``where`` and the key."""
     if key not in obj:

@@ -19,16 +19,15 @@ from pathlib import Path
 from bench.corpus import read_json, read_text, write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
-    HEADER_FIELDS,
     IGNORE_COLOUR,
     IGNORE_LABEL,
     LAYER_COLOURS,
     GoldFormat,
     GoldRecord,
-    build_gold,
-    complete_header,
+    gold_record,
     header,
     make_span,
+    reject_options,
 )
 from bench.schema import LAYER_LABELS, LAYERS, IgnoreRegion
 
@@ -131,7 +130,7 @@ def _note(raw: str, where: str) -> dict:
     return note
 
 
-def read_ann(ann_path: Path, text: str, head: Mapping[str, object]) -> GoldRecord:
+def read_ann(ann_path: Path, text: str, head: Mapping[str, object], texts_dir: Path) -> GoldRecord:
     """One record from a ``.ann`` file and its text; ``head`` gives the header fields."""
     bounds: dict[str, tuple[int, str, int, int]] = {}
     notes: dict[str, dict] = {}
@@ -171,14 +170,12 @@ def read_ann(ann_path: Path, text: str, head: Mapping[str, object]) -> GoldRecor
         raise BenchError(
             f"{ann_path}: AnnotatorNotes refer to unknown {', '.join(sorted(missing))}"
         )
-    gold = build_gold(head, spans, ignore, str(ann_path))
-    return GoldRecord(gold, text, str(head.get("title") or ""), str(ann_path))
+    return gold_record(head, text, spans, ignore, str(ann_path), texts_dir)
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
     """Read a brat directory (every ``.ann`` with its ``.txt``) or a single ``.ann`` file."""
-    if options:
-        raise BenchError(f"unknown option(s) for brat: {', '.join(sorted(options))}")
+    reject_options("brat", options)
     directory = path if path.is_dir() else path.parent
     anns = sorted(directory.glob("*.ann")) if path.is_dir() else [path]
     manifest = _manifest(directory)
@@ -192,8 +189,7 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
             raise BenchError(
                 f"{directory / MANIFEST}: doc_id {head['doc_id']!r} != {ann_path.name}"
             )
-        head = complete_header(head, text, texts_dir)
-        out.append(read_ann(ann_path, text, {k: head.get(k) for k in (*HEADER_FIELDS, "title")}))
+        out.append(read_ann(ann_path, text, head, texts_dir))
     return out
 
 

@@ -22,10 +22,10 @@ from bench.formats.base import (
     IGNORE_LABEL,
     GoldFormat,
     GoldRecord,
-    build_gold,
-    complete_header,
+    gold_record,
     header,
     make_span,
+    reject_options,
 )
 from bench.formats.tokens import tokenize
 from bench.formats.values import parse_value, value_text
@@ -217,16 +217,12 @@ def _record(doc: _Doc, texts_dir: Path, path: Path) -> GoldRecord:
             except ValueError as exc:
                 raise BenchError(f"{where}: {_EXTRA.get(layer, col_name)}: {exc}") from None
             spans.append(make_span(text, start, end, label, where, value))
-    head = complete_header(doc.head, text, texts_dir)
-    where = f"{path}:{doc.lineno}"
-    gold = build_gold(head, spans, ignore, where)
-    return GoldRecord(gold, text, str(head.get("title") or ""), where)
+    return gold_record(doc.head, text, spans, ignore, f"{path}:{doc.lineno}", texts_dir)
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
     """Read a CoNLL file (or our export directory), aligning its tokens to the seed texts."""
-    if options:
-        raise BenchError(f"unknown option(s) for conll: {', '.join(sorted(options))}")
+    reject_options("conll", options)
     if path.is_dir():
         path = path / DATA_FILE
     return [_record(doc, texts_dir, path) for doc in _parse(path)]

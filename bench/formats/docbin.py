@@ -17,15 +17,14 @@ from typing import TYPE_CHECKING, Any
 from bench.corpus import write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
-    HEADER_FIELDS,
     IGNORE_LABEL,
     ExtrasIndex,
     GoldFormat,
     GoldRecord,
-    build_gold,
-    complete_header,
+    gold_record,
     header,
     make_span,
+    reject_options,
     span_extras,
 )
 from bench.formats.tokens import tokenize
@@ -142,16 +141,12 @@ def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
         )
         for sp in (doc.spans[IGNORE_GROUP] if IGNORE_GROUP in doc.spans else [])
     ]
-    head = complete_header({k: data.get(k) for k in HEADER_FIELDS}, text, texts_dir)
-    return GoldRecord(
-        build_gold(head, spans, ignore, where), text, str(data.get("title") or ""), where
-    )
+    return gold_record(data, text, spans, ignore, where, texts_dir)
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
     """Read a DocBin file (or our export directory)."""
-    if options:
-        raise BenchError(f"unknown option(s) for docbin: {', '.join(sorted(options))}")
+    reject_options("docbin", options)
     _import_spacy()
     from spacy.tokens import DocBin
     from spacy.vocab import Vocab

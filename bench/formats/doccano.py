@@ -16,19 +16,18 @@ from pathlib import Path
 from bench.corpus import read_text, write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
-    HEADER_FIELDS,
     IGNORE_COLOUR,
     IGNORE_LABEL,
     LAYER_COLOURS,
     ExtrasIndex,
     GoldFormat,
     GoldRecord,
-    build_gold,
-    complete_header,
+    gold_record,
     header,
     label_groups,
     make_span,
     need,
+    reject_options,
     span_extras,
 )
 from bench.formats.utf16 import Utf16Offsets
@@ -121,16 +120,12 @@ def _record(obj: object, path: Path, lineno: int, texts_dir: Path) -> GoldRecord
         spans.append(
             make_span(text, start, end, label, here, extras.values.get(key), extras.notes.get(key))
         )
-    head = complete_header({k: obj.get(k) for k in HEADER_FIELDS}, text, texts_dir)
-    return GoldRecord(
-        build_gold(head, spans, ignore, where), text, str(obj.get("title") or ""), where
-    )
+    return gold_record(obj, text, spans, ignore, where, texts_dir)
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
     """Read a doccano JSONL export (or our ``gold.jsonl``): one record per line."""
-    if options:
-        raise BenchError(f"unknown option(s) for doccano: {', '.join(sorted(options))}")
+    reject_options("doccano", options)
     if path.is_dir():
         path = path / DATA_FILE
     out = []

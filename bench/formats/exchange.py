@@ -19,6 +19,7 @@ from pathlib import Path
 from bench.corpus import (
     GoldCheck,
     Violation,
+    check_doc_id,
     dump_gold,
     gold_paths,
     load_corpus_meta,
@@ -47,7 +48,7 @@ def load_records(
     if not gold_dir.is_dir():
         raise BenchError(f"{gold_dir}: not a directory of gold files")
     if doc_ids:
-        paths = [gold_dir / f"{d}.json" for d in doc_ids]
+        paths = [gold_dir / f"{check_doc_id(d, '--doc')}.json" for d in doc_ids]
         for p in paths:
             if not p.exists():
                 raise BenchError(f"{p}: no gold file for document {p.stem!r}")
@@ -143,6 +144,8 @@ def read_records(
                 f"{rec.where}: doc_id: {doc_id!r} appears twice (first in {seen[doc_id]})"
             )
         seen[doc_id] = rec.where
+        if not rec.text:
+            raise BenchError(f"{rec.where}: text: empty document (0 characters)")
         check_text(rec, texts_dir)
     return records
 
@@ -166,9 +169,10 @@ def check_records(records: Sequence[GoldRecord], texts_dir: Path) -> list[Violat
             check = validate_gold_file(path, texts_dir)
             for v in blocking(check):
                 # Lines of the temporary file mean nothing to the user; name the source instead.
-                out.append(
-                    dataclasses.replace(v, path=f"{rec.where} ({rec.gold.doc_id})", line=None)
-                )
+                where = rec.where
+                if f"({rec.gold.doc_id})" not in where:
+                    where = f"{where} ({rec.gold.doc_id})"
+                out.append(dataclasses.replace(v, path=where, line=None))
     return out
 
 

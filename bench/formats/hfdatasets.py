@@ -16,13 +16,12 @@ from typing import Any
 
 from bench.errors import BenchError
 from bench.formats.base import (
-    HEADER_FIELDS,
     GoldFormat,
     GoldRecord,
-    build_gold,
-    complete_header,
+    gold_record,
     header,
     make_span,
+    reject_options,
 )
 from bench.formats.values import parse_value, value_text
 from bench.schema import IgnoreRegion
@@ -117,10 +116,7 @@ def from_row(data: Mapping[str, Any], where: str, texts_dir: Path) -> GoldRecord
         IgnoreRegion(start=int(r["start"]), end=int(r["end"]), reason=str(r.get("reason") or ""))
         for r in data.get("ignore") or []
     ]
-    head = complete_header({k: data.get(k) for k in HEADER_FIELDS}, text, texts_dir)
-    return GoldRecord(
-        build_gold(head, spans, ignore, where), text, str(data.get("title") or ""), where
-    )
+    return gold_record(data, text, spans, ignore, where, texts_dir)
 
 
 def write_disk(records: Sequence[GoldRecord], out_dir: Path) -> None:
@@ -131,8 +127,7 @@ def write_disk(records: Sequence[GoldRecord], out_dir: Path) -> None:
 
 def read_disk(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
     """Read a directory written by ``save_to_disk`` (a Dataset, or a DatasetDict of one split)."""
-    if options:
-        raise BenchError(f"unknown option(s) for hf-disk: {', '.join(sorted(options))}")
+    reject_options("hf-disk", options)
     datasets = _import_datasets()
     try:
         with _quiet():
@@ -156,8 +151,7 @@ def write_parquet(records: Sequence[GoldRecord], out_dir: Path) -> None:
 
 def read_parquet(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
     """Read a Parquet file (or every ``*.parquet`` of a directory) with pyarrow."""
-    if options:
-        raise BenchError(f"unknown option(s) for hf-parquet: {', '.join(sorted(options))}")
+    reject_options("hf-parquet", options)
     _import_datasets()
     import pyarrow.parquet as pq
 

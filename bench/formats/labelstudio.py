@@ -16,18 +16,17 @@ from xml.sax.saxutils import quoteattr
 from bench.corpus import read_json, write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
-    HEADER_FIELDS,
     IGNORE_COLOUR,
     IGNORE_LABEL,
     LAYER_COLOURS,
     GoldFormat,
     GoldRecord,
-    build_gold,
-    complete_header,
+    gold_record,
     header,
     label_layer,
     make_span,
     need,
+    reject_options,
 )
 from bench.formats.utf16 import Utf16Offsets
 from bench.formats.values import parse_value, value_text
@@ -201,9 +200,7 @@ def _record(t: object, path: Path, index: int, choice: str, texts_dir: Path) -> 
         except ValueError as exc:
             raise BenchError(f"{here}: {VALUE_NAME}: {exc}") from None
         spans.append(make_span(text, start, end, label, here, value, notes))
-    head = complete_header({k: data.get(k) for k in HEADER_FIELDS}, text, texts_dir)
-    gold = build_gold(head, spans, ignore, where)
-    return GoldRecord(gold, text, str(data.get("title") or ""), where)
+    return gold_record(data, text, spans, ignore, where, texts_dir)
 
 
 def _textarea(val: dict | None, where: str) -> str | None:
@@ -229,9 +226,7 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
     _, tasks = read_json(path)
     if not isinstance(tasks, list):
         raise BenchError(f"{path}: expected a JSON list of tasks")
-    unknown = set(options) - {"annotation"}
-    if unknown:
-        raise BenchError(f"unknown option(s) for labelstudio: {', '.join(sorted(unknown))}")
+    reject_options("labelstudio", options, known=("annotation",))
     choice = options.get("annotation", "latest")
     return [_record(t, path, i, choice, texts_dir) for i, t in enumerate(tasks)]
 

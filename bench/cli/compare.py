@@ -1,0 +1,176 @@
+"""``bench compare``: a candidate's results against a baseline's; exit 1 on a regression."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from bench.compare import Comparison
+
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+
+
+def compare(
+    baseline: Annotated[
+        Path, typer.Argument(help="Baseline result file, or a directory of result files.")
+    ],
+    candidate: Annotated[
+        Path, typer.Argument(help="Candidate result file, or a directory of result files.")
+    ],
+    metric: Annotated[
+        str, typer.Option("--metric", help="Score compared and gated: f1, precision or recall.")
+    ] = "f1",
+    mode: Annotated[
+        str, typer.Option("--mode", help="Match mode: strict, exact, partial or type.")
+    ] = "strict",
+    layer: Annotated[
+        list[str] | None,
+        typer.Option("--layer", "-l", help="Compare only this layer (repeatable)."),
+    ] = None,
+    max_drop: Annotated[
+        float,
+        typer.Option("--max-drop", help="Largest tolerated drop of a gated score (0.01 = 1 pt)."),
+    ] = 0.01,
+    max_slowdown: Annotated[
+        float | None,
+        typer.Option(
+            "--max-slowdown", help="Fail when words/s falls by more than this (0.2 = 20%)."
+        ),
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the Markdown summary here.")
+    ] = None,
+    no_significance: Annotated[
+        bool,
+        typer.Option(
+            "--no-significance", help="Fail on the drop alone (p and CI are still shown)."
+        ),
+    ] = False,
+    alpha: Annotated[
+        float, typer.Option("--alpha", help="A drop is significant when p < alpha.")
+    ] = 0.05,
+    gold: Annotated[Path, typer.Option("--gold", help="Directory of gold files.")] = Path("gold"),
+    texts: Annotated[
+        Path, typer.Option("--texts", help="Directory of the documents' texts.")
+    ] = Path("seeds"),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the comparison as JSON instead of tables.")
+    ] = False,
+) -> None:
+    """Compare per-layer and per-label scores with paired significance; exit 1 on a regression.
+
+    Exit codes: 0 no regression, 1 a regression, 2 bad input (e.g. results on other gold).
+    """
+    from bench.compare import CompareSettings, render_markdown
+    from bench.compare import compare as run_compare
+    from bench.corpus import write_atomic
+    from bench.errors import BenchError
+
+    settings = CompareSettings(
+        metric=metric,
+        mode=mode,
+        layers=tuple(layer) if layer else None,
+        max_drop=max_drop,
+        max_slowdown=max_slowdown,
+        significance=not no_significance,
+        alpha=alpha,
+    )
+    result = run_compare(baseline, candidate, settings, gold_dir=gold, texts_dir=texts)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        _print_tables(result)
+    md = render_markdown(result)
+    if markdown is not None:
+        write_atomic(markdown, md)
+    summary = os.environ.get(STEP_SUMMARY_ENV)
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(md + "\n")
+        except OSError as exc:
+            raise BenchError(f"{summary}: cannot append the step summary: {exc.strerror}") from None
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _print_tables(c: Comparison) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from bench.compare import (
+        fmt_ci,
+        fmt_delta,
+        fmt_p,
+        fmt_rate,
+        fmt_score,
+        gate_text,
+        score_name,
+        speed_verdict,
+        verdict,
+    )
+
+    console = Console(highlight=False)
+    for s in c.systems:
+        title = f"{s.label}: {'REGRESSION' if s.failed else 'ok'}"
+        table = Table(
+            title=title,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1),
+            collapse_padding=True,
+        )
+        heads = [score_name(c), "gold", "base", "cand", "Δ", "95% CI of Δ", "p", ""]
+        for i, head in enumerate(heads):
+            table.add_column(head, justify="left" if i in (0, 7) else "right", no_wrap=True)
+        main = [r for r in s.rows if r.kind != "label"]
+        labels = [r for r in s.rows if r.kind == "label"]
+        for k, r in enumerate([*main, *labels]):
+            mark = verdict(r)
+            table.add_row(
+                r.name,
+                str(r.gold),
+                fmt_score(r.baseline),
+                fmt_score(r.candidate),
+                fmt_delta(r.delta),
+                fmt_ci(r.delta_ci),
+                fmt_p(r.p_value),
+                f"[bold red]{mark}[/]" if mark == "REGRESSION" else mark,
+                end_section=k == len(main) - 1,
+            )
+        console.print(table)
+        sp = s.speed
+        mark = speed_verdict(sp)
+        console.print(
+            f"words/s: {fmt_rate(sp.baseline)} -> {fmt_rate(sp.candidate)} "
+            f"({'-' if sp.change is None else f'{sp.change:+.1%}'})"
+            + (", cached timings" if sp.baseline_cached or sp.candidate_cached else "")
+            + (f", [bold red]{mark}[/]" if mark == "REGRESSION" else f", {mark}" if mark else ""),
+            soft_wrap=True,
+        )
+        console.print(f"baseline {s.baseline}, candidate {s.candidate}", soft_wrap=True)
+        for change in s.changes:
+            console.print(f"changed: {change}", soft_wrap=True)
+        if any(s.failures):
+            console.print(f"failed documents: baseline {s.failures[0]}, candidate {s.failures[1]}")
+        console.print()
+    if c.only_baseline:
+        console.print(f"not compared, baseline only: {', '.join(c.only_baseline)}")
+    if c.only_candidate:
+        console.print(f"not compared, candidate only: {', '.join(c.only_candidate)}")
+    if c.systems:
+        s0 = c.systems[0]
+        console.print(f"paired over {s0.units} {s0.unit}s; gold {c.gold}")
+    console.print(gate_text(c), soft_wrap=True)
+    failed = [s.label for s in c.systems if s.failed]
+    if failed:
+        console.print(f"[bold red]regression:[/] {', '.join(failed)}")
+    else:
+        console.print(f"no regression in {len(c.systems)} system(s)")

@@ -1,0 +1,39 @@
+"""``bench report``: rebuild the leaderboard, plot, error pages and README table from results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def report(
+    results: Annotated[Path, typer.Option(help="Directory of result files.")] = Path("results"),
+    gold: Annotated[Path, typer.Option(help="Directory of gold files.")] = Path("gold"),
+    texts: Annotated[Path, typer.Option(help="Directory of the documents' texts.")] = Path("seeds"),
+    readme: Annotated[
+        Path | None,
+        typer.Option(help="README whose leaderboard block to rewrite (must have the markers)."),
+    ] = None,
+    plot: Annotated[bool, typer.Option(help="Draw f1_vs_speed.png.")] = True,
+    errors: Annotated[bool, typer.Option(help="Write errors/<label>.html.")] = True,
+) -> None:
+    """Regenerate LEADERBOARD.md, leaderboard.csv, f1_vs_speed.png, errors/ and the README table."""
+    from bench.report import build_report
+
+    default = Path("README.md")
+    path = readme if readme is not None else (default if default.exists() else None)
+    out = build_report(
+        results,
+        readme=path,
+        readme_required=readme is not None,
+        gold_dir=gold,
+        texts_dir=texts,
+        plot=plot,
+        error_pages=errors,
+    )
+    for p in out.written:
+        typer.echo(f"wrote {p}")
+    for note in out.notes:
+        typer.echo(f"note: {note}", err=True)

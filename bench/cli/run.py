@@ -1,0 +1,314 @@
+"""``bench run``: run systems over the gold corpus, write results, rebuild the leaderboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from bench.result import Result
+
+
+def run(
+    system: Annotated[
+        str | None,
+        typer.Option("--system", "-s", help="System name (see `bench systems`) or module:Class."),
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="System option key=value (repeatable)."),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(help="Name of the result (file stem, leaderboard row); default: the system."),
+    ] = None,
+    all_available: Annotated[
+        bool,
+        typer.Option(
+            "--all-available",
+            help="Run every installed system that needs no required option, with defaults.",
+        ),
+    ] = False,
+    gold: Annotated[Path, typer.Option(help="Directory of gold files.")] = Path("gold"),
+    texts: Annotated[Path, typer.Option(help="Directory of the documents' texts.")] = Path("seeds"),
+    out: Annotated[Path, typer.Option(help="Directory for results.")] = Path("results"),
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="Stream this corpus instead of --gold/--texts: a directory with gold/ and "
+            "texts/, a .jsonl or .parquet file, or a dataset saved with save_to_disk "
+            "(docs/scale.md).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="With --corpus: worker processes (or local Dask workers).")
+    ] = 1,
+    executor: Annotated[
+        str, typer.Option(help="With --corpus: where batches run: local or dask.")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="With --executor dask: scheduler address (default: a local cluster)."),
+    ] = None,
+    repeats: Annotated[
+        int | None, typer.Option(help="Timed passes over the corpus (default 3; --corpus: 1).")
+    ] = None,
+    warmup: Annotated[
+        int | None, typer.Option(help="Untimed passes before the timed ones (default 1).")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Documents per extract call.")
+    ] = 64,
+    latency: Annotated[
+        bool, typer.Option(help="Measure per-document latency (one extra pass if batched).")
+    ] = True,
+    cache: Annotated[
+        bool, typer.Option(help="Reuse cached predictions of the same system, options, texts.")
+    ] = True,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Cache directory; default $BENCH_CACHE_DIR or <out>/.cache."),
+    ] = None,
+    allow_failures: Annotated[
+        bool,
+        typer.Option(
+            "--allow-failures", help="Exit 0 even when documents failed (they are recorded)."
+        ),
+    ] = False,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for CIs (0: none).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    report: Annotated[
+        bool, typer.Option(help="Rebuild the leaderboard, plot and error pages afterwards.")
+    ] = True,
+    readme: Annotated[
+        Path | None,
+        typer.Option(help="README whose leaderboard block to rewrite; default README.md if any."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a system over the corpus: time it, score it, write results/<label>.json."""
+    from bench.cache import PredictionCache, default_dir
+    from bench.corpus import load_gold_dir
+    from bench.errors import BenchError
+    from bench.run import run_system, write_run
+    from bench.runner import RunSettings
+    from bench.systems import create_system, parse_option_args
+
+    if all_available and (system or option or label):
+        raise BenchError("--all-available: cannot be combined with --system, --option or --label")
+    if not all_available and not system:
+        raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
+    if bootstrap < 0:
+        raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+    if corpus is not None:
+        if all_available:
+            raise BenchError("--corpus: run one --system at a time")
+        if repeats not in (None, 1) or warmup not in (None, 0):
+            raise BenchError(
+                "--corpus: a streamed run makes one timed pass (no --repeats/--warmup)"
+            )
+        _run_corpus(
+            system or "",
+            parse_option_args(option or []),
+            corpus,
+            out,
+            label=label,
+            batch_size=batch_size,
+            executor=executor,
+            workers=workers,
+            address=address,
+            cache_dir=(cache_dir or default_dir(out)) if cache else None,
+            progress=not quiet,
+            bootstrap=bootstrap,
+            seed=seed,
+            allow_failures=allow_failures,
+            report=report,
+            readme=readme,
+        )
+        return
+    if workers != 1 or executor != "local" or address:
+        raise BenchError("--workers, --executor, --address: only with --corpus (try --corpus .)")
+    settings = RunSettings(
+        repeats=3 if repeats is None else repeats,
+        warmup=1 if warmup is None else warmup,
+        batch_size=batch_size,
+        latency=latency,
+    )
+    options = parse_option_args(option or [])
+    gold_docs = load_gold_dir(gold, texts)
+    store = PredictionCache(cache_dir or default_dir(out)) if cache else None
+    failed: list[str] = []
+    broken: list[str] = []
+    if all_available:
+        # Each system in a process of its own: peak memory is a per-process high-water mark,
+        # and one system's leftovers must not slow down or crash the next.
+        common = [
+            "--gold", str(gold), "--texts", str(texts), "--out", str(out),
+            "--repeats", str(repeats), "--warmup", str(warmup), "--batch-size", str(batch_size),
+            "--latency" if latency else "--no-latency", "--cache" if cache else "--no-cache",
+            "--bootstrap", str(bootstrap), "--seed", str(seed), "--no-report",
+        ]  # fmt: skip
+        if cache_dir is not None:
+            common += ["--cache-dir", str(cache_dir)]
+        if quiet:
+            common.append("--quiet")
+        for name in available_systems():
+            code = _run_child(["--system", name, *common])
+            if code == 1:
+                failed.append(name)
+            elif code != 0:
+                broken.append(name)
+    else:
+        sys_ = create_system(system or "", options)
+        outcome = run_system(
+            sys_,
+            gold_docs,
+            settings,
+            label=label,
+            cache=store,
+            progress=not quiet,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+        res_path, preds_path = write_run(outcome, out)
+        typer.echo(summary(outcome.result))
+        typer.echo(f"  wrote {res_path} and {preds_path}")
+        for f in outcome.result.failures:
+            typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+        if outcome.result.failures:
+            failed.append(f"{outcome.result.system.label} ({len(outcome.result.failures)})")
+    if report:
+        from bench.report import build_report
+
+        rep = build_report(out, readme=_readme(readme), gold_dir=gold, texts_dir=texts)
+        typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
+        for note in rep.notes:
+            typer.echo(f"note: {note}", err=True)
+    if broken:
+        typer.echo(f"error: could not run {', '.join(broken)}", err=True)
+        raise typer.Exit(2)
+    if failed and not allow_failures:
+        typer.echo(
+            f"error: documents failed in {', '.join(failed)}; results are written and score "
+            "them as predicting nothing; pass --allow-failures to accept",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+def _run_child(args: list[str]) -> int:
+    """``bench run ARGS`` in a new Python process, its output passed through; its exit code."""
+    import subprocess
+    import sys
+
+    # Flush our own lines first so the child's output follows them in order.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return subprocess.run([sys.executable, "-m", "bench", "run", *args], check=False).returncode
+
+
+def _run_corpus(
+    spec: str,
+    options: dict[str, str],
+    corpus: Path,
+    out: Path,
+    *,
+    label: str | None,
+    batch_size: int,
+    executor: str,
+    workers: int,
+    address: str | None,
+    cache_dir: Path | None,
+    progress: bool,
+    bootstrap: int,
+    seed: int,
+    allow_failures: bool,
+    report: bool,
+    readme: Path | None,
+) -> None:
+    from bench.cache import PredictionCache
+    from bench.corpora import open_corpus
+    from bench.corpusrun import run_corpus
+    from bench.executor import SystemSpec
+    from bench.systems import create_system
+
+    sys_ = create_system(spec, options)
+    outcome = run_corpus(
+        sys_,
+        SystemSpec(spec, tuple(sorted(options.items()))),
+        open_corpus(corpus),
+        out,
+        label=label,
+        batch_size=batch_size,
+        executor=executor,
+        workers=workers,
+        address=address,
+        cache=PredictionCache(cache_dir) if cache_dir is not None else None,
+        progress=progress,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    result = outcome.result
+    typer.echo(summary(result))
+    typer.echo(
+        f"  {outcome.batches} batches ({outcome.executor}), {outcome.reused} from the cache; "
+        f"wrote {outcome.result_path} and {outcome.predictions_path}"
+    )
+    for f in result.failures[:20]:
+        typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+    if report:
+        from bench.report import build_report
+
+        rep = build_report(out, readme=_readme(readme))
+        typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
+        for note in rep.notes:
+            typer.echo(f"note: {note}", err=True)
+    if result.failures and not allow_failures:
+        typer.echo(
+            f"error: {len(result.failures)} documents failed in {result.system.label}; results "
+            "are written and score them as predicting nothing; pass --allow-failures to accept",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+def _readme(readme: Path | None) -> Path | None:
+    if readme is not None:
+        return readme
+    default = Path("README.md")
+    return default if default.exists() else None
+
+
+def available_systems() -> list[str]:
+    """Names of registered systems that are installed and run without a required option."""
+    from bench.systems import list_systems
+
+    names = []
+    for listing in list_systems():
+        info = listing.info
+        name = listing.entry.name
+        if info is None or not listing.availability.ok:
+            reason = listing.availability.reason or "not importable"
+            typer.echo(f"skip {name}: {reason}", err=True)
+            continue
+        needs = [o.name for o in info.options if o.required and o.default is None]
+        if needs:
+            typer.echo(f"skip {name}: needs --option {', '.join(needs)}", err=True)
+            continue
+        names.append(name)
+    return names
+
+
+def summary(result: Result) -> str:
+    """One line: label, strict F1 per layer, words/s and whether the timing is fresh."""
+    parts = []
+    for layer, scores in result.metrics.by_layer.items():
+        f1 = scores.strict.f1
+        parts.append(f"{layer} F1 {'—' if f1 is None else f'{100 * f1:.1f}'}")
+    t = result.throughput
+    speed = f"{t.words_per_second.median:,.0f} words/s (median of {t.repeats})"
+    if t.cached:
+        speed += f", cached: timings measured {t.measured_at:%Y-%m-%d %H:%M} UTC"
+    return f"{result.system.label}: {'; '.join(parts)}; {speed}"

@@ -1,0 +1,170 @@
+"""``bench run`` and ``bench report`` through the real console entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import GOLD, ROOT, SEEDS
+
+from bench.leaderboard import README_END, README_START
+
+TESTS = Path(__file__).resolve().parent
+TOY = "toy_system:ToySystem"
+FAST = ("--repeats", "1", "--warmup", "0", "--bootstrap", "100")
+
+
+def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), str(ROOT), env.get("PYTHONPATH", "")])
+    env.pop("BENCH_CACHE_DIR", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args], cwd=cwd, capture_output=True, text=True, env=env
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A working directory with the seed corpus, its gold and a README with markers."""
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    shutil.copytree(GOLD, tmp_path / "gold", ignore=shutil.ignore_patterns("passes"))
+    (tmp_path / "README.md").write_text(
+        f"# project\n{README_START}\n{README_END}\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def stable(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if k not in ("throughput", "environment", "created_at")}
+
+
+def test_run_writes_result_predictions_and_leaderboard(project: Path) -> None:
+    res = bench("run", "--system", TOY, *FAST, cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("toy: entity F1 ")
+    assert "words/s (median of 1)" in res.stdout and "cached" not in res.stdout
+    out = project / "results"
+    for name in ("toy.json", "predictions/toy.jsonl", "LEADERBOARD.md", "leaderboard.csv"):
+        assert (out / name).is_file(), name
+    assert (out / "errors" / "toy.html").is_file()
+    assert "| toy |" in (project / "README.md").read_text(encoding="utf-8")
+    data = json.loads((out / "toy.json").read_text(encoding="utf-8"))
+    assert data["throughput"]["repeats"] == 1 and data["throughput"]["cached"] is False
+
+    # Again: predictions from the cache, and the result says so.
+    again = bench("run", "--system", TOY, *FAST, cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert "cached: timings measured" in again.stdout
+    cached = json.loads((out / "toy.json").read_text(encoding="utf-8"))
+    assert cached["throughput"]["cached"] is True
+    assert cached["throughput"]["measured_at"] == data["throughput"]["measured_at"]
+    assert stable(out / "toy.json") == {k: data[k] for k in stable(out / "toy.json")}
+
+    # --no-cache measures afresh; everything but the timings is byte-identical.
+    before = (out / "toy.json").read_text(encoding="utf-8")
+    fresh = bench("run", "--system", TOY, *FAST, "--no-cache", cwd=project)
+    assert fresh.returncode == 0 and "cached" not in fresh.stdout
+    after = (out / "toy.json").read_text(encoding="utf-8")
+    assert before[: before.index('"throughput"')] == after[: after.index('"throughput"')]
+
+
+def test_options_label_and_report(project: Path) -> None:
+    res = bench(
+        "run", "-s", TOY, "-o", "names=Putin", "--label", "toy-putin", *FAST, "--quiet",
+        "--no-report", cwd=project,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""  # --quiet: no progress bar
+    assert (project / "results" / "toy-putin.json").is_file()
+    assert not (project / "results" / "LEADERBOARD.md").exists()
+    rep = bench("report", cwd=project)
+    assert rep.returncode == 0, rep.stderr
+    assert "wrote results/LEADERBOARD.md" in rep.stdout
+    assert "| toy-putin |" in (project / "README.md").read_text(encoding="utf-8")
+
+
+def test_failed_documents_exit_1_unless_allowed(project: Path) -> None:
+    res = bench("run", "-s", TOY, "-o", "fail_on=Hmeimim", *FAST, cwd=project)
+    assert res.returncode == 1
+    assert "failed: " in res.stderr and "RuntimeError: cannot handle 'Hmeimim'" in res.stderr
+    assert "pass --allow-failures" in res.stderr and "Traceback" not in res.stderr
+    data = json.loads((project / "results" / "toy.json").read_text(encoding="utf-8"))
+    assert data["failures"]  # recorded all the same
+    ok = bench("run", "-s", TOY, "-o", "fail_on=Hmeimim", *FAST, "--allow-failures", cwd=project)
+    assert ok.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--system", "no-such-system"), "unknown system 'no-such-system'"),
+        (("--system", TOY, "--repeats", "0"), "--repeats: must be at least 1"),
+        (("--system", TOY, "--option", "names"), "expected key=value"),
+        (("--system", TOY, "--option", "colour=red"), "unknown option 'colour'"),
+        (("--system", TOY, "--label", "../x"), "--label: '../x' is not a usable name"),
+        (("--system", TOY, "--gold", "nowhere"), "nowhere: not a directory of gold files"),
+        (("--system", TOY, "-o", "fail_load=true"), "load failed: OSError: model files missing"),
+        (("--all-available", "--system", TOY), "cannot be combined"),
+        ((), "--system: give a system name"),
+    ],
+)
+def test_user_errors_are_one_line(project: Path, args: tuple[str, ...], message: str) -> None:
+    res = bench("run", *args, cwd=project)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.startswith("error: ") and message in res.stderr
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert not (project / "results" / "toy.json").exists()
+
+
+def test_report_errors(project: Path) -> None:
+    res = bench("report", "--results", "nothing", cwd=project)
+    assert res.returncode == 2 and "nothing: not a directory of results" in res.stderr
+    (project / "results").mkdir()
+    (project / "results" / "x.json").write_text("{}", encoding="utf-8")
+    bad = bench("report", cwd=project)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: results/x.json: ")
+
+
+@pytest.mark.slow
+def test_all_available_runs_every_runnable_system(project: Path) -> None:
+    res = bench(
+        "run", "--all-available", "--repeats", "1", "--warmup", "0", "--no-latency",
+        "--bootstrap", "0", "-q", cwd=project,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    from bench.cli.run import available_systems
+
+    for name in available_systems():
+        assert (project / "results" / f"{name}.json").is_file(), name
+    board = (project / "README.md").read_text(encoding="utf-8")
+    assert "| spacy |" in board and "| rules |" in board
+
+
+def test_all_available_lists_runnable_systems() -> None:
+    from bench.cli.run import available_systems
+
+    names = available_systems()
+    assert "rules" in names and "spacy" in names
+    assert "predictions" not in names  # needs --option path=...
+
+
+def test_spacy_default_run(project: Path) -> None:
+    """The main job: a default spaCy run on the seeds, in seconds."""
+    pytest.importorskip("spacy")
+    res = bench("run", "--system", "spacy", "--repeats", "1", "--warmup", "0", cwd=project)
+    assert res.returncode == 0, res.stderr
+    data = json.loads((project / "results" / "spacy.json").read_text(encoding="utf-8"))
+    assert data["system"]["versions"]["spacy"].startswith("3.")
+    assert data["metrics"]["by_layer"]["entity"]["strict"]["f1"] > 0.5
+    t = data["throughput"]
+    assert t["words"] == sum(len((SEEDS / f"{d}.txt").read_text("utf-8").split())
+                             for d in data["metrics"]["by_doc"])  # fmt: skip
+    assert t["words_per_second"]["median"] > 0 and t["load_seconds"] > 0
+    assert t["latency"]["docs"] == 5 and t["peak_rss_mb"] > 50
+    assert data["environment"]["packages"]["spacy"].startswith("3.")

@@ -1,0 +1,135 @@
+"""The leaderboard: comparable results together, others kept apart, CSV and README block."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from conftest import GOLD, SEEDS
+from toy_system import ToySystem
+
+from bench.cache import PredictionCache
+from bench.corpus import load_gold_dir
+from bench.errors import BenchError
+from bench.leaderboard import (
+    README_END,
+    README_START,
+    boards,
+    comparability_key,
+    csv_columns,
+    load_entries,
+    readme_table,
+    render_csv,
+    render_markdown,
+    replace_block,
+)
+from bench.run import run_system, write_run
+from bench.runner import RunSettings
+from bench.scoring import gold_digest
+
+FAST = RunSettings(repeats=1, warmup=0, batch_size=5, latency=False)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A results directory: three runs on the seed gold (one cached, one with a failure) and
+    one on a four-document subset, which must not be compared with them."""
+    out = tmp_path_factory.mktemp("results")
+    gold = load_gold_dir(GOLD, SEEDS)
+    subset = dict(sorted(gold.items())[:4])
+    cache = PredictionCache(out / ".cache")
+    run_system(ToySystem(), gold, FAST, cache=cache, bootstrap=100)  # fills the cache
+    write_run(run_system(ToySystem(), gold, FAST, cache=cache, bootstrap=100), out)
+    names = ToySystem({"names": "Putin,Assad,Syria,Russia,Russian"})
+    write_run(run_system(names, gold, FAST, label="toy-names", bootstrap=100), out)
+    failing = ToySystem({"fail_on": "Hmeimim"})
+    write_run(run_system(failing, gold, FAST, label="toy-fails", bootstrap=100), out)
+    write_run(run_system(ToySystem(), subset, FAST, label="toy-subset", bootstrap=100), out)
+    return out, gold_digest(gold), gold_digest(subset)
+
+
+def test_boards_keep_other_gold_apart(results) -> None:
+    out, full, subset = results
+    entries = load_entries(out)
+    assert [e.label for e in entries] == ["toy", "toy-fails", "toy-names", "toy-subset"]
+    bs = boards(entries, current_gold=full)
+    assert [b.gold for b in bs] == [full, subset]
+    assert [e.label for e in bs[0].entries] == ["toy", "toy-fails", "toy-names"]
+    # With the subset as current gold, its board comes first.
+    assert boards(entries, current_gold=subset)[0].gold == subset
+    # Comparability ignores the bench version and the layers, nothing else.
+    keys = {comparability_key(e.result) for e in entries}
+    assert len(keys) == 2 and all("bench:" not in k and "layers:" not in k for k in keys)
+
+
+def test_markdown(results) -> None:
+    out, full, subset = results
+    md = render_markdown(boards(load_entries(out), full))
+    assert "2 incomparable groups" in md
+    assert md.index(full) < md.index(subset)
+    assert "## Board 1" in md and "## Board 2" in md
+    for heading in ("### Overview", "### entity", "### time", "### number", "### Speed"):
+        assert md.count(heading) == 2
+    assert "| toy † |" in md  # cached
+    assert "| toy-fails ‡" in md and "documents failed" in md
+    assert "predictions from the cache" in md
+    # The toy system's strict entity F1, as the engine computed it, is in the table.
+    r = next(e for e in load_entries(out) if e.label == "toy-names").result
+    f1 = r.metrics.by_layer["entity"].strict.f1
+    iv = r.metrics.ci.by_layer["entity"].strict.f1
+    assert f"{100 * f1:.1f} [{100 * iv.low:.1f}, {100 * iv.high:.1f}]" in md
+
+
+def test_csv_one_row_per_result_with_its_board(results) -> None:
+    out, full, _ = results
+    entries = load_entries(out)
+    text = render_csv(boards(entries, full))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == csv_columns()
+    assert [(r["board"], r["label"]) for r in rows] == [
+        ("1", "toy"),
+        ("1", "toy-fails"),
+        ("1", "toy-names"),
+        ("2", "toy-subset"),
+    ]
+    by_label = {e.label: e.result for e in entries}
+    for row in rows:
+        r = by_label[row["label"]]
+        assert float(row["entity_strict_f1"]) == pytest.approx(
+            r.metrics.by_layer["entity"].strict.f1, abs=1e-6
+        )
+        assert float(row["time_value_acc"]) == pytest.approx(r.metrics.values["time"].accuracy)
+        assert float(row["words_per_s"]) == r.throughput.words_per_second.median
+        assert row["cached"] == ("true" if r.throughput.cached else "false")
+        assert int(row["failures"]) == len(r.failures)
+        assert row["gold"] in row["signature"]
+
+
+def test_readme_block(results) -> None:
+    out, full, _ = results
+    bs = boards(load_entries(out), full)
+    block = readme_table(bs, "results/LEADERBOARD.md")
+    assert "1 result(s) on other gold" in block and "toy-subset" not in block
+    text = f"intro\n{README_START}\nstale\n{README_END}\noutro\n"
+    new = replace_block(text, block, "README.md")
+    assert new.startswith("intro\n" + README_START + "\n") and new.endswith(
+        README_END + "\noutro\n"
+    )
+    assert "stale" not in new and block in new
+    assert replace_block(new, block, "README.md") == new  # idempotent
+    with pytest.raises(BenchError, match=r"README\.md: no <!-- leaderboard:start -->"):
+        replace_block("no markers", block, "README.md")
+
+
+def test_empty_and_duplicate(tmp_path: Path, results) -> None:
+    assert "No results yet" in render_markdown([])
+    assert "No results yet" in readme_table([], "x")
+    with pytest.raises(BenchError, match="not a directory"):
+        load_entries(tmp_path / "missing")
+    out, _, _ = results
+    (tmp_path / "copy.json").write_bytes((out / "toy.json").read_bytes())
+    (tmp_path / "toy.json").write_bytes((out / "toy.json").read_bytes())
+    with pytest.raises(BenchError, match="already used by"):
+        load_entries(tmp_path)
