@@ -7,6 +7,7 @@ so ``bench gold validate`` and ``bench score`` can never disagree about what is 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -18,9 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
 from pydantic import ValidationError
 from pydantic_core import from_json
 
@@ -39,6 +39,9 @@ from bench.schema import (
     value_problem,
 )
 from bench.timex import is_timex_value
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CORPUS_FILE = "corpus.json"
 DOCUMENT_DATE = dt.date(2017, 12, 11)
@@ -417,7 +420,7 @@ def load_gold_dir(gold_dir: Path, texts_dir: Path) -> dict[str, tuple[GoldDocume
 
 _LABEL_ID = {label: i for i, label in enumerate(ALL_LABELS)}
 _LAYER_ID = {layer: i for i, layer in enumerate(LAYERS)}
-LABEL_LAYER_ID = np.array([_LAYER_ID[LABEL_LAYER[label]] for label in ALL_LABELS], dtype=np.int64)
+_LABEL_LAYER_INDEX = tuple(_LAYER_ID[LABEL_LAYER[label]] for label in ALL_LABELS)
 _MODEL_FIELDS = operator.itemgetter("start", "end", "label", "value", "layer")
 _MODEL_FIELDS_4 = operator.itemgetter("start", "end", "label", "value")
 _ATTRS = operator.attrgetter("start", "end", "label", "value", "layer")
@@ -426,8 +429,26 @@ _MISSING = object()
 _BOM = b"\xef\xbb\xbf"
 
 
+# numpy is imported where the columns are made, not with the module: the gold commands
+# that read and write files need none of it and start faster without it.
+
+
+@functools.cache
+def _label_layer_array() -> np.ndarray:
+    import numpy as np
+
+    return np.array(_LABEL_LAYER_INDEX, dtype=np.int64)
+
+
+def label_layers(label: np.ndarray) -> np.ndarray:
+    """The layer (index into LAYERS) of each label (index into ALL_LABELS)."""
+    return _label_layer_array()[label]
+
+
 def label_ids(labels: list[object]) -> np.ndarray:
     """Index of each label in ALL_LABELS, -1 for anything else (a TypeError if unhashable)."""
+    import numpy as np
+
     # bytes() of small ints is the cheapest way from a map to an array.
     ids = np.frombuffer(bytes(map(_LABEL_ID.get, labels, repeat(255))), dtype=np.uint8)
     return np.where(ids == 255, -1, ids.astype(np.int64))
@@ -453,6 +474,8 @@ class SpanColumns:
     ) -> SpanColumns:
         """Columns of span objects, ``groups[k]`` being document k's (with ``layers``, also
         their own ``layer`` fields); an unknown label is a BenchError naming ``what``."""
+        import numpy as np
+
         # One pass over the objects (each visit is a cache miss), reading the instance dicts
         # of the pydantic models directly, into one flat list sliced into columns.
         k = 5 if layers else 4
@@ -642,6 +665,8 @@ def _quick_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable | None:
 
 def _sorted_table(table: GoldTable, counts: list[int]) -> GoldTable:
     """The table with documents in doc_id order (files come in file-name order)."""
+    import numpy as np
+
     order = sorted(range(len(table.doc_ids)), key=table.doc_ids.__getitem__)
     starts = np.concatenate([[0], np.cumsum(counts)])
     idx = np.concatenate([np.arange(starts[k], starts[k + 1]) for k in order]).astype(np.int64)
@@ -671,6 +696,8 @@ def _quick_gold_spans(
 ) -> SpanColumns | None:
     """Columns of the gold spans of all files when every span passes every rule of
     ``GoldSpan`` and ``_check_spans`` (checked as strictly or more); None otherwise."""
+    import numpy as np
+
     cols = dict_columns(
         items, ("start", "end", "text", "layer", "label"), ("value", "notes"), usual=1
     )
@@ -694,7 +721,7 @@ def _quick_gold_spans(
             return None
     except (OverflowError, TypeError):  # an offset beyond int64; an unhashable label
         return None
-    layer = LABEL_LAYER_ID[label]
+    layer = label_layers(label)
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
     text_len = np.array([len(t) for t in texts], dtype=np.int64)
     if n and not (
@@ -723,6 +750,8 @@ def _sorted_without_overlaps(
     doc: np.ndarray, start: np.ndarray, end: np.ndarray, layer: np.ndarray, text_len: np.ndarray
 ) -> bool:
     """Spans sorted by (start, end) within each document, and no two of one layer overlapping."""
+    import numpy as np
+
     if len(doc) < 2:
         return True
     same_doc = doc[1:] == doc[:-1]
@@ -748,6 +777,8 @@ _VALUE_TYPE = {type(None): 0, int: 1, float: 2, str: 3}
 def values_fit_layers(values: list[object], layer: np.ndarray, *, gold: bool) -> bool:
     """Every value well-formed for its layer (:func:`bench.schema.value_problem` for gold;
     for predictions any string passes in the time layer, and null anywhere)."""
+    import numpy as np
+
     kind = np.frombuffer(bytes(map(_VALUE_TYPE.get, map(type, values), repeat(9))), np.int8)
     entity, time, number = (layer == _LAYER_ID[x] for x in LAYERS)
     if np.any(entity & (kind != 0)):

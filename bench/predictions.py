@@ -17,11 +17,11 @@ from pydantic import ValidationError
 from pydantic_core import from_json
 
 from bench.corpus import (
-    LABEL_LAYER_ID,
     SpanColumns,
     dict_columns,
     format_loc,
     label_ids,
+    label_layers,
     only_types,
     values_fit_layers,
     write_atomic,
@@ -251,7 +251,7 @@ def _quick_columns(
     if n:
         if label.min() < 0:
             return None
-        layer = LABEL_LAYER_ID[label]
+        layer = label_layers(label)
         if not (
             np.all((start >= 0) & (start < end) & (end <= text_len[doc]))
             and values_fit_layers(values, layer, gold=False)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bench import __version__
 from bench.align import max_weight_matching, mode_credit, overlap_pairs
-from bench.corpus import LABEL_LAYER_ID, GoldTable, SpanColumns, load_gold_table
+from bench.corpus import GoldTable, SpanColumns, label_layers, load_gold_table
 from bench.errors import BenchError
 from bench.metrics import (
     MODES,
@@ -306,7 +306,7 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
         start=cols.start,
         end=cols.end,
         label=cols.label,
-        layer=LABEL_LAYER_ID[cols.label],
+        layer=label_layers(cols.label),
         v_none=kind == 0,
         v_num=v_num,
         v_str=v_str,
@@ -494,7 +494,7 @@ def _model_tables(
     groups = [predictions.get(d, ()) for d in doc_ids]
     cols = SpanColumns.from_spans(groups, "predictions", layers=True)
     text_len = np.array([len(t) for t in table.texts], dtype=np.int64)
-    layer = LABEL_LAYER_ID[cols.label]
+    layer = label_layers(cols.label)
     bad = ~((cols.start >= 0) & (cols.start < cols.end) & (cols.end <= text_len[cols.doc]))
     wrong_layer = np.zeros(len(cols), dtype=bool)
     if cols.layers is not None:
