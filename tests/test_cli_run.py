@@ -134,8 +134,8 @@ def test_report_errors(project: Path) -> None:
 @pytest.mark.slow
 def test_all_available_runs_every_runnable_system(project: Path) -> None:
     res = bench(
-        "run", "--all-available", "--repeats", "1", "--warmup", "0", "--no-latency",
-        "--bootstrap", "0", "-q", cwd=project,
+        # No --repeats/--warmup: the defaults must reach each child process as numbers.
+        "run", "--all-available", "--no-latency", "--bootstrap", "0", "-q", cwd=project,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     from bench.cli.run import available_systems

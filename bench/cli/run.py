@@ -146,7 +146,8 @@ def run(
         # and one system's leftovers must not slow down or crash the next.
         common = [
             "--gold", str(gold), "--texts", str(texts), "--out", str(out),
-            "--repeats", str(repeats), "--warmup", str(warmup), "--batch-size", str(batch_size),
+            "--repeats", str(settings.repeats), "--warmup", str(settings.warmup),
+            "--batch-size", str(batch_size),
             "--latency" if latency else "--no-latency", "--cache" if cache else "--no-cache",
             "--bootstrap", str(bootstrap), "--seed", str(seed), "--no-report",
         ]  # fmt: skip
