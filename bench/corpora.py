@@ -218,17 +218,9 @@ def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
         import datasets
     except ImportError:
         raise BenchError(f"{path}: reading a dataset needs datasets: {_INSTALL}") from None
-    from bench.formats.hfdatasets import _quiet
+    from bench.formats.hfdatasets import load_split
 
-    try:
-        with _quiet():
-            ds = datasets.load_from_disk(str(path))
-    except FileNotFoundError as exc:
-        raise BenchError(f"{path}: not a dataset saved with save_to_disk: {exc}") from None
-    if isinstance(ds, datasets.DatasetDict):
-        if len(ds) != 1:
-            raise BenchError(f"{path}: a DatasetDict with splits {', '.join(ds)}; give one split")
-        ds = next(iter(ds.values()))
+    ds = load_split(path, datasets)
 
     def batches() -> Iterator[list[dict[str, Any]]]:
         # Dataset.iter slices the memory-mapped Arrow table: one batch in Python at a time.

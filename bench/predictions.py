@@ -23,6 +23,7 @@ from bench.corpus import (
     label_ids,
     label_layers,
     only_types,
+    read_text,
     values_fit_layers,
     write_atomic,
 )
@@ -70,19 +71,7 @@ def _record(path: Path, lineno: int, line: str) -> PredictionRecord:
 def iter_records(path: Path | str) -> Iterator[tuple[int, PredictionRecord]]:
     """(line number, record) for each non-blank line; a malformed one is a BenchError."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BenchError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise BenchError(f"{path}: text: starts with a UTF-8 byte-order mark; save it without one")
-    try:
-        raw = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise BenchError(f"{path}:{line}: text: not UTF-8 (byte {exc.start})") from None
+    raw = read_text(path)  # same errors as texts: missing, BOM, not UTF-8
     for lineno, line in enumerate(raw.split("\n"), start=1):
         if line.strip():
             yield lineno, _record(path, lineno, line)

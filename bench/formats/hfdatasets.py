@@ -125,10 +125,8 @@ def write_disk(records: Sequence[GoldRecord], out_dir: Path) -> None:
         dataset(records).save_to_disk(str(out_dir))
 
 
-def read_disk(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
-    """Read a directory written by ``save_to_disk`` (a Dataset, or a DatasetDict of one split)."""
-    reject_options("hf-disk", options)
-    datasets = _import_datasets()
+def load_split(path: Path, datasets: Any) -> Any:
+    """The Dataset that ``save_to_disk`` wrote at ``path`` (or the one split of a DatasetDict)."""
     try:
         with _quiet():
             ds = datasets.load_from_disk(str(path))
@@ -140,6 +138,13 @@ def read_disk(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[G
                 f"{path}: a DatasetDict with splits {', '.join(ds)}; give one split's directory"
             )
         ds = next(iter(ds.values()))
+    return ds
+
+
+def read_disk(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
+    """Read a directory written by ``save_to_disk`` (a Dataset, or a DatasetDict of one split)."""
+    reject_options("hf-disk", options)
+    ds = load_split(path, _import_datasets())
     return [from_row(r, f"{path}: row {i}", texts_dir) for i, r in enumerate(ds)]
 
 
