@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from bench.corpus import write_atomic
-from bench.result import Result
+from bench.corpus.gold import write_atomic
+from bench.run.result import Result
 from bench.schema import CorpusMeta, CorpusRecord, GoldDocument, PredictionRecord
 
 SCHEMA_DIR = Path("docs/schema")

@@ -1,4 +1,4 @@
-"""Speed of ``bench.scoring`` against nervaluate on the same random inputs (issue 5, item 9).
+"""Speed of ``bench.scoring.engine`` against nervaluate on the same random inputs (issue 5, item 9).
 
     python benchmarks/bench_scoring.py memory   # spans in memory -> full report
     python benchmarks/bench_scoring.py files    # files on disk -> report, process start included
@@ -6,7 +6,7 @@
     python benchmarks/bench_scoring.py stages   # where the time of `bench score` goes
     python benchmarks/bench_scoring.py all
 
-Inputs come from ``bench.synthetic`` in the one-to-one regime (every prediction overlaps at
+Inputs come from ``bench.corpus.synthetic`` in the one-to-one regime (every prediction overlaps at
 most one gold span and vice versa), where both tools must give identical counts; each run
 checks that they do. Times are the best of ``--repeat`` runs (wall clock; nervaluate, much
 slower, runs ``--repeat // 3`` times, at least once).
@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from bench import scoring
-from bench.corpus import dump_gold, write_atomic
-from bench.predictions import write_predictions
+from bench.corpus.gold import dump_gold, write_atomic
+from bench.corpus.predictions import write_predictions
 from bench.schema import ALL_LABELS
-from bench.scoring import score
-from bench.synthetic import random_corpus, random_document
+from bench.scoring.engine import score
+from bench.corpus.synthetic import random_corpus, random_document
 
 HERE = Path(__file__).resolve().parent
 NERVALUATE_MODES = {"strict": "strict", "exact": "exact", "partial": "partial", "type": "ent_type"}
@@ -174,8 +174,8 @@ start = time.process_time()  # the interpreter's start
 from pathlib import Path
 import bench.cli
 from bench import scoring
-from bench.corpus import load_gold_dir, load_gold_table
-from bench.predictions import read_prediction_columns, read_predictions
+from bench.corpus.gold import load_gold_dir, load_gold_table
+from bench.corpus.predictions import read_prediction_columns, read_predictions
 imports = time.process_time()
 gold, texts, pred = (Path(x) for x in sys.argv[1:4])
 t = [time.process_time()]

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from bench import normalize
 from bench.errors import BenchError
 from bench.offsets import drop_nested
+from bench.protocol import BaseSystem, DocInput, Option
 from bench.schema import LABEL_LAYER, PredictedSpan, Value
-from bench.systems import BaseSystem, DocInput, Option
 
 # Parsed once at the end of load(), so lazily loaded data (unit tables, language data,
 # compiled grammars) is loaded there, timed apart, and not inside the first extraction.

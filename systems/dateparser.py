@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from bench.offsets import find_in_order
+from bench.protocol import DocInput, Option, SystemInfo
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import timex_from_datetime
 from systems._base import (
     TRIM_OPTION,

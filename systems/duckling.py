@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bench.protocol import DocInput, Option, SystemInfo
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import duration_timex, timex_from_datetime
 from systems._base import (
     CARDINALS_IN_TIMES_OPTION,

@@ -21,11 +21,11 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bench.corpus import write_atomic
+from bench.corpus.gold import write_atomic
 from bench.errors import BenchError
 from bench.offsets import find_all
+from bench.protocol import DocInput, Option, SystemInfo
 from bench.schema import LABEL_LAYER, LAYER_LABELS, LAYERS, PredictedSpan
-from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import is_timex_value
 from systems._base import Backend, as_number, drop_nested_in_layer
 

@@ -11,10 +11,10 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.corpus.predictions import check_spans, iter_records
 from bench.errors import BenchError
-from bench.predictions import check_spans, iter_records
+from bench.protocol import BaseSystem, DocInput, Option, SystemInfo
 from bench.schema import ALL_LABELS, LAYERS, PredictedSpan, PredictionRecord
-from bench.systems import BaseSystem, DocInput, Option, SystemInfo
 
 
 class PredictionsSystem(BaseSystem):
@@ -38,7 +38,7 @@ class PredictionsSystem(BaseSystem):
     )
 
     def load(self) -> None:
-        """Read and validate every line (bench.predictions); record the file's sha256."""
+        """Read and validate every line (bench.corpus.predictions); record the file's sha256."""
         path: Path = self.params["path"]
         self.records: dict[str, tuple[int, PredictionRecord]] = {}
         for lineno, record in iter_records(path):

@@ -7,8 +7,8 @@ import warnings
 from typing import Any, ClassVar
 
 from bench.offsets import find_all
+from bench.protocol import DocInput, Option, SystemInfo
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import duration_timex
 from systems._base import WARM_UP, Backend, as_number, dist_version, finish
 

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 
 from bench.normalize import resolve_timex
 from bench.offsets import find_all
+from bench.protocol import DocInput, Option, SystemInfo
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import is_timex_value
 from systems._base import (
     CARDINALS_IN_TIMES_OPTION,

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 
 from bench import normalize
+from bench.protocol import BaseSystem, DocInput, SystemInfo
 from bench.schema import PredictedSpan, Value
-from bench.systems import BaseSystem, DocInput, SystemInfo
 from systems._base import VALUES_OPTION, normalized_values
 
 _MONTH = (

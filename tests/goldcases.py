@@ -6,8 +6,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from bench.corpus import dump_gold, sha256_text
-from bench.intake import add_document
+from bench.annotate.add import add_document
+from bench.corpus.gold import dump_gold, sha256_text
 from bench.schema import GoldDocument
 
 ROOT = Path(__file__).resolve().parents[1]

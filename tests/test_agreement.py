@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import GOLD, SEEDS
 
-from bench.agreement import agree, load_passes, report_markdown
-from bench.corpus import load_gold_dir
+from bench.annotate.agreement import agree, load_passes, report_markdown
+from bench.corpus.gold import load_gold_dir
 
 
 def _gold():

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from bench.align import align, max_weight_matching, mode_credit, overlap_pairs
-from bench.metrics import MODES, Counts
+from bench.scoring.align import align, max_weight_matching, mode_credit, overlap_pairs
+from bench.scoring.metrics import MODES, Counts
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from bench.errors import BenchError
+from bench.protocol import Option, SystemInfo
 from bench.schema import PredictedSpan
-from bench.systems import Option, SystemInfo
 from systems._base import (
     Backend,
     as_number,
@@ -113,8 +113,8 @@ def test_backend_modules_import_no_library() -> None:
 
 @pytest.mark.parametrize("name", ["recognizers", "duckling", "dateparser", "quantulum3"])
 def test_through_the_registry(name: str, seed_docs: dict) -> None:
-    from bench.extraction import extract_documents
-    from bench.systems import BUILTINS, availability, create_system, describe, load_class, resolve
+    from bench.protocol import BUILTINS, availability, create_system, describe, load_class, resolve
+    from bench.run.extract import extract_documents
 
     info = load_class(resolve(name)).info
     if not availability(info).ok:

@@ -55,8 +55,8 @@ def snapshot(root: Path) -> dict[str, str]:
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
     """A copy of the real corpus (seeds/, gold/) and predictions for it (pred.jsonl)."""
-    from bench.corpus import load_gold_dir
-    from bench.predictions import write_predictions
+    from bench.corpus.gold import load_gold_dir
+    from bench.corpus.predictions import write_predictions
     from bench.schema import PredictedSpan
 
     root = tmp_path / "work"
@@ -101,14 +101,14 @@ def _gold(work: Path) -> dict:
 
 
 def _write_gold(work: Path, data: dict) -> None:
-    from bench.corpus import dump_gold
+    from bench.corpus.gold import dump_gold
     from bench.schema import GoldDocument
 
     (work / GOLD_FILE).write_text(dump_gold(GoldDocument.model_construct(**data)), "utf-8")
 
 
 def _span_line(work: Path, i: int) -> int:
-    from bench.jsonloc import array_element_lines
+    from bench.corpus.jsonloc import array_element_lines
 
     return array_element_lines((work / GOLD_FILE).read_text("utf-8"), "spans")[i]
 
@@ -234,7 +234,7 @@ def g_not_an_object(work: Path) -> list[str]:
 
 def g_empty_document(work: Path) -> list[str]:
     """A registered document whose text is empty: nothing to annotate or extract."""
-    from bench.corpus import dump_gold, sha256_text
+    from bench.corpus.gold import dump_gold, sha256_text
     from bench.schema import CorpusMeta, GoldDocument
 
     meta_path = work / "seeds/corpus.json"
@@ -506,7 +506,7 @@ IMPORT = "in.jsonl"
 @pytest.fixture
 def exported(work: Path) -> Path:
     """``in.jsonl``: the gold of DOC exported as doccano JSON Lines (one line)."""
-    from bench.formats.exchange import export_gold
+    from bench.corpus.formats.exchange import export_gold
 
     export_gold("doccano", work / "gold", work / "seeds", work / "x", [DOC])
     shutil.move(work / "x" / "gold.jsonl", work / IMPORT)

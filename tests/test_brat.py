@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, emoji_gold, make_corpus
 
+from bench.corpus.formats.base import GoldRecord
+from bench.corpus.formats.brat import ann, annotation_conf, fragments
+from bench.corpus.formats.exchange import export_gold, read_records
 from bench.errors import BenchError
-from bench.formats.base import GoldRecord
-from bench.formats.brat import ann, annotation_conf, fragments
-from bench.formats.exchange import export_gold, read_records
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_multi_line_ignore_region_round_trips(corpus) -> None:
     """Seed 003 has an ignore region over several paragraphs: it leaves as fragments."""
     texts, gold_dir = corpus
     text = (texts / "003_2068b77634c10f4a.txt").read_text("utf-8")
-    from bench.corpus import validate_gold_file
+    from bench.corpus.gold import validate_gold_file
 
     gold = validate_gold_file(gold_dir / "003_2068b77634c10f4a.json", texts).gold
     assert gold is not None

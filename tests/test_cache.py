@@ -10,10 +10,10 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.cache import CACHE_ENV, PredictionCache, cache_key, code_digest, default_dir
-from bench.corpus import load_gold_dir
-from bench.run import documents, run_system
-from bench.runner import RunSettings
+from bench.corpus.gold import load_gold_dir
+from bench.run.cache import CACHE_ENV, PredictionCache, cache_key, code_digest, default_dir
+from bench.run.pipeline import documents, run_system
+from bench.run.timing import RunSettings
 
 FAST = RunSettings(repeats=1, warmup=0, batch_size=2, latency=False)
 
@@ -133,8 +133,8 @@ def test_unsafe_system_name_stays_inside_the_root(tmp_path: Path) -> None:
 
 
 def test_code_digest_covers_shared_normalizer(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bench.cache
+    import bench.run.cache
 
     with_shared = code_digest(ToySystem())
-    monkeypatch.setattr(bench.cache, "SHARED_MODULES", ("bench.timex",))
+    monkeypatch.setattr(bench.run.cache, "SHARED_MODULES", ("bench.timex",))
     assert code_digest(ToySystem()) != with_shared

@@ -13,10 +13,10 @@ import pytest
 from conftest import GOLD, ROOT, SEEDS
 
 from bench.cli import main
-from bench.corpus import load_gold_dir
-from bench.run import run_system, write_run
-from bench.runner import RunSettings
-from bench.systems import create_system
+from bench.corpus.gold import load_gold_dir
+from bench.protocol import create_system
+from bench.run.pipeline import run_system, write_run
+from bench.run.timing import RunSettings
 
 FAST = RunSettings(repeats=1, warmup=0, latency=False)
 
@@ -213,7 +213,7 @@ def test_spacy_end_to_end(tmp_path, monkeypatch, capsys) -> None:
 
 def test_workflow_runs_every_offline_builtin() -> None:
     """.github/workflows/bench.yml lists every built-in that needs no server or file."""
-    from bench.systems import BUILTINS
+    from bench.protocol import BUILTINS
 
     text = (ROOT / ".github" / "workflows" / "bench.yml").read_text(encoding="utf-8")
     listed = re.search(r"^\s*SYSTEMS: (.+)$", text, re.M)
@@ -235,7 +235,7 @@ def test_ci_compare_script(tmp_path) -> None:
     a baseline of the same rules, 1 against a better baseline (the gold itself, as 'rules')."""
     import subprocess
 
-    from bench.predictions import write_predictions
+    from bench.corpus.predictions import write_predictions
     from bench.schema import PredictedSpan
 
     repo = tmp_path / "repo"

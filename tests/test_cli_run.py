@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, ROOT, SEEDS
 
-from bench.leaderboard import README_END, README_START
+from bench.report.leaderboard import README_END, README_START
 
 TESTS = Path(__file__).resolve().parent
 TOY = "toy_system:ToySystem"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, ROOT, SEEDS
 
-from bench.predictions import write_predictions
+from bench.corpus.predictions import write_predictions
 from bench.schema import PredictedSpan
 
 
@@ -26,7 +26,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def pred_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from bench.corpus import load_gold_dir
+    from bench.corpus.gold import load_gold_dir
 
     gold = load_gold_dir(GOLD, SEEDS)
     preds = {}

@@ -1,4 +1,4 @@
-"""``bench.compare`` at the score level: predictions made from the real gold with edits."""
+"""``bench.report.compare`` at the score level: predictions made from the real gold with edits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import random
 import pytest
 from conftest import GOLD, SEEDS
 
-from bench.compare import (
+from bench.errors import BenchError
+from bench.report.compare import (
     CompareSettings,
     Comparison,
     Row,
@@ -17,14 +18,13 @@ from bench.compare import (
     fmt_p,
     render_markdown,
 )
-from bench.errors import BenchError
 from bench.schema import LAYERS, PredictedSpan
-from bench.scoring import score
+from bench.scoring.engine import score
 
 
 @pytest.fixture(scope="module")
 def gold():
-    from bench.corpus import load_gold_dir
+    from bench.corpus.gold import load_gold_dir
 
     return load_gold_dir(GOLD, SEEDS)
 

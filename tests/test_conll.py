@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, make_corpus
 
+from bench.corpus.formats.conll import COLUMNS
+from bench.corpus.formats.exchange import export_gold, read_records
 from bench.errors import BenchError
-from bench.formats.conll import COLUMNS
-from bench.formats.exchange import export_gold, read_records
 
 
 @pytest.fixture(scope="module")

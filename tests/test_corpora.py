@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, ROOT, SEEDS
 
-from bench.corpora import (
+from bench.corpus.gold import load_gold_dir, validate_gold_file
+from bench.corpus.stream import (
     CorpusDocument,
     open_corpus,
     record,
@@ -18,7 +19,6 @@ from bench.corpora import (
     write_corpus,
     write_jsonl,
 )
-from bench.corpus import load_gold_dir, validate_gold_file
 from bench.errors import BenchError
 
 
@@ -57,7 +57,7 @@ def test_repository_is_a_directory_corpus() -> None:
 def test_every_source_gives_the_real_gold_back(suffix: str, tmp_path: Path) -> None:
     originals = list(open_corpus(ROOT).documents())
     if suffix == "hf-disk":
-        from bench.formats.exchange import export_gold
+        from bench.corpus.formats.exchange import export_gold
 
         export_gold("hf-disk", GOLD, SEEDS, tmp_path / "ds")
         path = tmp_path / "ds"
@@ -79,7 +79,7 @@ def test_synthetic_corpus_round_trips_and_passes_every_gold_rule(
     back = list(open_corpus(path, batch_size=64).documents())  # checked on the way in
     assert [key(d) for d in back] == [key(d) for d in made]
     # ...and as gold files, by the validator of `bench gold validate`.
-    from bench.corpus import dump_gold
+    from bench.corpus.gold import dump_gold
 
     texts, gold = tmp_path / "texts", tmp_path / "gold"
     for d in made[:20]:

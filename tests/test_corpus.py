@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import DOC, GOLD, SEEDS
 
-from bench.corpus import (
+from bench.corpus.gold import (
     GoldTable,
     dump_gold,
     load_documents,
@@ -377,7 +377,7 @@ def test_gold_table_agrees_with_load_gold_dir_on_random_damage(tmp_path: Path) -
 
 
 def test_gold_table_sorts_documents_by_id(tmp_path: Path) -> None:
-    from bench.synthetic import random_corpus
+    from bench.corpus.synthetic import random_corpus
 
     corpus = random_corpus(3, 20, seed=1)
     texts, gold_dir = tmp_path / "texts", tmp_path / "gold"

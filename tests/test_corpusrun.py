@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, ROOT, SEEDS
 
-from bench.cache import PredictionCache
-from bench.corpora import open_corpus, synthetic_documents, write_jsonl
-from bench.corpus import load_gold_dir
-from bench.corpusrun import run_corpus
-from bench.executor import SystemSpec
-from bench.run import run_system, write_run
-from bench.runner import RunSettings
-from bench.scoring import StreamingScorer
-from bench.systems import create_system
+from bench.corpus.gold import load_gold_dir
+from bench.corpus.stream import open_corpus, synthetic_documents, write_jsonl
+from bench.protocol import create_system
+from bench.run.cache import PredictionCache
+from bench.run.executor import SystemSpec
+from bench.run.pipeline import run_system, write_run
+from bench.run.streamed import run_corpus
+from bench.run.timing import RunSettings
+from bench.scoring.engine import StreamingScorer
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:

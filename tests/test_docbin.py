@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, EMOJI_TEXT, make_corpus
 
+from bench.corpus.formats.exchange import export_gold, read_records
 from bench.errors import BenchError
-from bench.formats.exchange import export_gold, read_records
 
 spacy = pytest.importorskip("spacy")
 

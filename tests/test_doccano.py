@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, EMOJI_TEXT, emoji_gold, make_corpus
 
-from bench.corpus import sha256_text
+from bench.corpus.formats.base import GoldRecord
+from bench.corpus.formats.doccano import line
+from bench.corpus.formats.exchange import read_records
+from bench.corpus.gold import sha256_text
 from bench.errors import BenchError
-from bench.formats.base import GoldRecord
-from bench.formats.doccano import line
-from bench.formats.exchange import read_records
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.corpus import load_gold_dir, sha256_text
-from bench.errorpage import classify, confusions, render_page, render_text, same_value
-from bench.run import run_system
-from bench.runner import RunSettings
+from bench.corpus.gold import load_gold_dir, sha256_text
+from bench.report.errorpage import classify, confusions, render_page, render_text, same_value
+from bench.run.pipeline import run_system
+from bench.run.timing import RunSettings
 from bench.schema import GoldDocument, GoldSpan, IgnoreRegion, PredictedSpan
-from bench.scoring import score
+from bench.scoring.engine import score
 
 TEXT = 'On <b>Monday</b> "Putin" & Assad met 3 times in Moscow; 12 jets flew. Menu'
 

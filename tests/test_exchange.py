@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, EMOJI_TEXT, make_corpus
 
-from bench.corpus import dump_gold, load_gold_dir
+from bench.corpus.formats import FORMATS, get_format
+from bench.corpus.formats.exchange import export_gold, import_gold, load_records, read_records
+from bench.corpus.gold import dump_gold, load_gold_dir
 from bench.errors import BenchError
-from bench.formats import FORMATS, get_format
-from bench.formats.exchange import export_gold, import_gold, load_records, read_records
 from bench.schema import GoldDocument
 
 ROOT = Path(__file__).resolve().parents[1]

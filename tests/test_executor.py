@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.corpora import open_corpus, synthetic_documents, write_jsonl
-from bench.corpusrun import CorpusRunOutput, run_corpus
+from bench.corpus.stream import open_corpus, synthetic_documents, write_jsonl
 from bench.errors import BenchError
-from bench.executor import SystemSpec, make_executor
-from bench.systems import create_system
+from bench.protocol import create_system
+from bench.run.executor import SystemSpec, make_executor
+from bench.run.streamed import CorpusRunOutput, run_corpus
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
@@ -74,7 +74,9 @@ def test_dask_local_cluster_gives_what_one_process_gives(corpus: Path, tmp_path:
         )
         with distributed.Client(cluster) as client:
             # Both workers took part: the work really went to the cluster.
-            ran = client.run(lambda: len(importlib.import_module("bench.executor")._WORKER_SYSTEMS))
+            ran = client.run(
+                lambda: len(importlib.import_module("bench.run.executor")._WORKER_SYSTEMS)
+            )
     assert remote.executor == "dask, 2 workers"
     assert stable(one) == stable(remote)
     assert remote.result.failures[0].doc_id == "news0000003"

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import pytest
 from conftest import SEEDS
 
-from bench.corpus import load_documents
-from bench.extraction import extract_documents
+from bench.corpus.gold import load_documents
+from bench.protocol import BaseSystem, DocInput, SystemInfo
+from bench.run.extract import extract_documents
 from bench.schema import PredictedSpan
-from bench.systems import BaseSystem, DocInput, SystemInfo
 
 
 @pytest.fixture(scope="module")

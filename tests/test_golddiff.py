@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bench.annotate.diff import diff_gold, diff_paths, render
 from bench.cli import app
 from bench.errors import BenchError
-from bench.golddiff import diff_gold, diff_paths, render
 from bench.schema import GoldDocument
 
 ROOT = Path(__file__).resolve().parents[1]

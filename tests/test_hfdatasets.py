@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, make_corpus
 
-from bench.formats.exchange import export_gold
+from bench.corpus.formats.exchange import export_gold
 
 datasets = pytest.importorskip("datasets")
 

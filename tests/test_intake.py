@@ -12,12 +12,12 @@ import pytest
 from goldcases import make_corpus
 from typer.testing import CliRunner
 
+from bench.annotate.add import add_document, draft_spans, new_doc_id
 from bench.cli import app
-from bench.corpus import load_documents, sha256_text, validate_gold_file
+from bench.corpus.gold import load_documents, sha256_text, validate_gold_file
 from bench.errors import BenchError
-from bench.intake import add_document, draft_spans, new_doc_id
+from bench.protocol import DocInput, SystemInfo, create_system
 from bench.schema import GoldDocument, PredictedSpan
-from bench.systems import DocInput, SystemInfo, create_system
 
 DATE = dt.date(2017, 12, 11)
 ARTICLE = "Moscow, 12 Dec.\r\nSome 465 people met 2 ministers on Monday.\r\n"
@@ -156,7 +156,7 @@ def test_add_rejects_bom_and_empty_text(corpus, tmp_path: Path) -> None:
 
 def test_failed_write_leaves_no_files(corpus, article: Path, monkeypatch) -> None:
     texts, gold = corpus
-    import bench.intake as intake
+    import bench.annotate.add as intake
 
     real = intake.write_atomic
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, EMOJI_TEXT, emoji_gold, make_corpus
 
+from bench.corpus.formats.base import GoldRecord
+from bench.corpus.formats.exchange import export_gold, read_records
+from bench.corpus.formats.labelstudio import labeling_config, task
 from bench.errors import BenchError
-from bench.formats.base import GoldRecord
-from bench.formats.exchange import export_gold, read_records
-from bench.formats.labelstudio import labeling_config, task
 from bench.schema import ALL_LABELS
 
 

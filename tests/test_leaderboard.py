@@ -10,10 +10,9 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.cache import PredictionCache
-from bench.corpus import load_gold_dir
+from bench.corpus.gold import load_gold_dir
 from bench.errors import BenchError
-from bench.leaderboard import (
+from bench.report.leaderboard import (
     README_END,
     README_START,
     boards,
@@ -25,9 +24,10 @@ from bench.leaderboard import (
     render_markdown,
     replace_block,
 )
-from bench.run import run_system, write_run
-from bench.runner import RunSettings
-from bench.scoring import gold_digest
+from bench.run.cache import PredictionCache
+from bench.run.pipeline import run_system, write_run
+from bench.run.timing import RunSettings
+from bench.scoring.engine import gold_digest
 
 FAST = RunSettings(repeats=1, warmup=0, batch_size=5, latency=False)
 

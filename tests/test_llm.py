@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bench.errors import BenchError
-from bench.systems import DocInput
+from bench.protocol import DocInput
 from systems.llm import LLMError, LlmSystem, parse_answer
 
 DATE = dt.date(2017, 12, 11)
@@ -410,8 +410,8 @@ def test_number_values_and_bad_options(serve, tmp_path: Path) -> None:
 
 
 def test_a_failing_document_through_the_registry(serve, tmp_path: Path) -> None:
-    from bench.extraction import extract_documents
-    from bench.systems import create_system
+    from bench.protocol import create_system
+    from bench.run.extract import extract_documents
 
     server = serve(failing_on("broken", 500, "boom"))
     options = {

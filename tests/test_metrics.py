@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.metrics import COUNT_FIELDS, Counts, ModeScore, macro, prf, total
+from bench.scoring.metrics import COUNT_FIELDS, Counts, ModeScore, macro, prf, total
 
 
 def test_scores_by_hand() -> None:
@@ -89,7 +89,7 @@ def test_scores_in_unit_interval_and_f1_is_harmonic_mean(c: Counts) -> None:
 def test_array_scores_equal_object_scores(items: list[Counts]) -> None:
     import numpy as np
 
-    from bench.metrics import macro_rows, score_dicts
+    from bench.scoring.metrics import macro_rows, score_dicts
 
     arr = np.array([[getattr(c, f) for f in COUNT_FIELDS] for c in items])
     assert [ModeScore(**d) for d in score_dicts(arr)] == [c.score() for c in items]

@@ -8,11 +8,11 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.corpus import load_gold_dir
-from bench.leaderboard import Board, Entry
-from bench.plot import render_png
-from bench.run import run_system
-from bench.runner import RunSettings
+from bench.corpus.gold import load_gold_dir
+from bench.report.leaderboard import Board, Entry
+from bench.report.plot import render_png
+from bench.run.pipeline import run_system
+from bench.run.timing import RunSettings
 
 pytest.importorskip("matplotlib")
 

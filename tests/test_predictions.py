@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, SEEDS
 
-from bench.corpus import SpanColumns, load_gold_dir
-from bench.errors import BenchError
-from bench.predictions import (
+from bench.corpus.gold import SpanColumns, load_gold_dir
+from bench.corpus.predictions import (
     dump_predictions,
     read_prediction_columns,
     read_predictions,
     write_predictions,
 )
+from bench.errors import BenchError
 from bench.schema import PredictedSpan
 
 TEXTS = {"a": "Putin visited Syria on Monday.", "b": "Twelve soldiers left."}

@@ -9,12 +9,12 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.corpus import load_gold_dir
+from bench.corpus.gold import load_gold_dir
 from bench.errors import BenchError
-from bench.leaderboard import README_END, README_START
-from bench.report import build_report
-from bench.run import run_system, write_run
-from bench.runner import RunSettings
+from bench.report.leaderboard import README_END, README_START
+from bench.report.rebuild import build_report
+from bench.run.pipeline import run_system, write_run
+from bench.run.timing import RunSettings
 
 FAST = RunSettings(repeats=1, warmup=0, latency=False)
 
@@ -105,8 +105,8 @@ def test_committed_readme_block_is_what_report_writes() -> None:
     """The README's leaderboard is the command's output for the committed results, untouched."""
     from conftest import ROOT
 
-    from bench.leaderboard import boards, load_entries, readme_table
-    from bench.scoring import gold_digest
+    from bench.report.leaderboard import boards, load_entries, readme_table
+    from bench.scoring.engine import gold_digest
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text[text.index(README_START) + len(README_START) + 1 : text.index(README_END)]

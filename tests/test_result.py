@@ -9,13 +9,13 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.corpus import load_gold_dir
+from bench.corpus.gold import load_gold_dir
+from bench.corpus.predictions import read_predictions
 from bench.errors import BenchError
-from bench.predictions import read_predictions
-from bench.result import VOLATILE_FIELDS, Result, gold_sha256, read_result
-from bench.run import check_label, run_system, write_run
-from bench.runner import RunSettings
-from bench.scoring import score
+from bench.run.pipeline import check_label, run_system, write_run
+from bench.run.result import VOLATILE_FIELDS, Result, gold_sha256, read_result
+from bench.run.timing import RunSettings
+from bench.scoring.engine import score
 
 FAST = RunSettings(repeats=2, warmup=1, batch_size=2)
 

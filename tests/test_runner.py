@@ -10,11 +10,12 @@ import pytest
 from conftest import SEEDS
 from toy_system import ToySystem
 
-from bench.corpus import load_documents, word_count
-from bench.environment import capture, package_versions, requirement_name
+from bench.corpus.gold import load_documents, word_count
 from bench.errors import BenchError
-from bench.result import make_throughput
-from bench.runner import (
+from bench.protocol import DocInput
+from bench.run.environment import capture, package_versions, requirement_name
+from bench.run.result import make_throughput
+from bench.run.timing import (
     LATENCY_ALONE,
     LATENCY_FROM_REPEATS,
     RunSettings,
@@ -24,7 +25,6 @@ from bench.runner import (
     peak_rss_mb,
     percentile,
 )
-from bench.systems import DocInput
 
 
 def seed_docs() -> list[DocInput]:

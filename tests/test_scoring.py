@@ -12,13 +12,13 @@ from conftest import GOLD, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.corpus import dump_gold, load_gold_dir, sha256_text, write_atomic
+from bench.corpus.gold import dump_gold, load_gold_dir, sha256_text, write_atomic
+from bench.corpus.predictions import read_predictions, write_predictions
+from bench.corpus.synthetic import random_corpus
 from bench.errors import BenchError
-from bench.metrics import COUNT_FIELDS, MODES
-from bench.predictions import read_predictions, write_predictions
 from bench.schema import LAYER_LABELS, GoldDocument, GoldSpan, IgnoreRegion, PredictedSpan
-from bench.scoring import parse_signature, score, score_files
-from bench.synthetic import random_corpus
+from bench.scoring.engine import parse_signature, score, score_files
+from bench.scoring.metrics import COUNT_FIELDS, MODES
 
 TEN_KEYS = [*COUNT_FIELDS, "possible", "actual", "precision", "recall", "f1"]
 
@@ -309,8 +309,8 @@ def test_counts_equal_nervaluate_one_to_one(seed: int) -> None:
         StrictEvaluation,
     )
 
+    from bench.corpus.synthetic import random_corpus
     from bench.schema import ALL_LABELS
-    from bench.synthetic import random_corpus
 
     corpus = random_corpus(1500, 6, seed=seed)
     ours = score(corpus.gold, corpus.predictions, bootstrap=0)
@@ -521,7 +521,7 @@ def test_nervaluate_is_order_dependent_where_we_are_not() -> None:
     from nervaluate.entities import Entity
     from nervaluate.strategies import StrictEvaluation
 
-    from bench.align import align
+    from bench.scoring.align import align
 
     gold = [Entity("PER", 0, 4), Entity("PER", 10, 14)]  # end-inclusive: [0,5), [10,15)
     wide, exact = Entity("PER", 3, 11), Entity("PER", 0, 4)

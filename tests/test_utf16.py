@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.formats.utf16 import Utf16Offsets
+from bench.corpus.formats.utf16 import Utf16Offsets
 
 TEXT = st.text(
     alphabet=st.sampled_from(["a", " ", "é", "\u00a0", "😀", "🇷", "𝒳", "\n", "中"]), max_size=40

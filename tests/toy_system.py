@@ -13,8 +13,8 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 
+from bench.protocol import DocInput, Option, SystemInfo
 from bench.schema import PredictedSpan
-from bench.systems import DocInput, Option, SystemInfo
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 NUMBER = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")

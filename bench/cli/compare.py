@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from bench.compare import Comparison
+    from bench.report.compare import Comparison
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
@@ -65,10 +65,10 @@ def compare(
 
     Exit codes: 0 no regression, 1 a regression, 2 bad input (e.g. results on other gold).
     """
-    from bench.compare import CompareSettings, render_markdown
-    from bench.compare import compare as run_compare
-    from bench.corpus import write_atomic
+    from bench.corpus.gold import write_atomic
     from bench.errors import BenchError
+    from bench.report.compare import CompareSettings, render_markdown
+    from bench.report.compare import compare as run_compare
 
     settings = CompareSettings(
         metric=metric,
@@ -103,7 +103,7 @@ def _print_tables(c: Comparison) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from bench.compare import (
+    from bench.report.compare import (
         fmt_ci,
         fmt_delta,
         fmt_p,

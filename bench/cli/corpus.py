@@ -24,7 +24,7 @@ def validate(
     ] = 100,
 ) -> None:
     """Check every document of a corpus, read as a stream; print each violation on one line."""
-    from bench.corpora import open_corpus
+    from bench.corpus.stream import open_corpus
 
     corpus = open_corpus(path)
     docs = spans = bad = 0
@@ -51,7 +51,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same corpus.")] = 0,
 ) -> None:
     """Write a synthetic news corpus with complete gold (for scale benchmarks), streamed."""
-    from bench.corpora import synthetic_documents, write_corpus
+    from bench.corpus.stream import synthetic_documents, write_corpus
     from bench.errors import BenchError
 
     if docs < 1:

@@ -22,7 +22,7 @@ def validate(
     texts: TextsOpt = Path("seeds"),
 ) -> None:
     """Check gold files against every rule; print each violation as FILE:LINE: field: problem."""
-    from bench.corpus import CORPUS_FILE, gold_paths, registered_documents, validate_gold_file
+    from bench.corpus.gold import CORPUS_FILE, gold_paths, registered_documents, validate_gold_file
     from bench.errors import BenchError
 
     files = gold_paths(paths or [Path("gold")])
@@ -60,9 +60,9 @@ def show(
     """Print a document with its gold spans marked [text]{LABEL=value}, by layer colour."""
     from rich.console import Console
 
-    from bench.corpus import check_doc_id, validate_gold_file
+    from bench.annotate.review import render_gold
+    from bench.corpus.gold import check_doc_id, validate_gold_file
     from bench.errors import BenchError
-    from bench.review import render_gold
     from bench.schema import LAYERS
 
     check = validate_gold_file(gold / f"{check_doc_id(doc_id)}.json", texts)
@@ -89,9 +89,9 @@ def stats(
     ] = None,
 ) -> None:
     """Count gold spans per layer, label and document (markdown table)."""
-    from bench.corpus import load_gold_dir, write_atomic
+    from bench.annotate.review import replace_between, stats_markdown
+    from bench.corpus.gold import load_gold_dir, write_atomic
     from bench.errors import BenchError
-    from bench.review import replace_between, stats_markdown
 
     docs = load_gold_dir(gold, texts)
     table = stats_markdown(g for g, _ in docs.values())
@@ -114,9 +114,9 @@ def agree(
     ] = None,
 ) -> None:
     """Agreement of two annotations: span F1, value agreement, token kappa, disagreements."""
-    from bench.agreement import agree as compute
-    from bench.agreement import disagreements_markdown, figures_markdown
-    from bench.corpus import load_gold_dir
+    from bench.annotate.agreement import agree as compute
+    from bench.annotate.agreement import disagreements_markdown, figures_markdown
+    from bench.corpus.gold import load_gold_dir
 
     a = load_gold_dir(dir_a, texts)
     b = load_gold_dir(dir_b, texts)
@@ -136,8 +136,8 @@ def agreement_report(
     out: Annotated[Path, typer.Option(help="Markdown file to write.")] = Path("gold/AGREEMENT.md"),
 ) -> None:
     """Write gold/AGREEMENT.md: agreement between all passes and with the adjudicated gold."""
-    from bench.agreement import load_passes, report_markdown
-    from bench.corpus import load_gold_dir, write_atomic
+    from bench.annotate.agreement import load_passes, report_markdown
+    from bench.corpus.gold import load_gold_dir, write_atomic
     from bench.errors import BenchError
 
     found = load_passes(passes, texts) if passes.is_dir() else {}
@@ -175,9 +175,9 @@ def add(
     """Add a document: copy its text into seeds/, register it, write a draft gold file."""
     import datetime as dt
 
+    from bench.annotate.add import add_document
     from bench.errors import BenchError
-    from bench.intake import add_document
-    from bench.systems import create_system, parse_option_args
+    from bench.protocol import create_system, parse_option_args
 
     try:
         document_date = dt.date.fromisoformat(date)
@@ -217,7 +217,7 @@ def add(
 @app.command()
 def formats() -> None:
     """List the annotation-tool formats of `bench gold export` / `bench gold import`."""
-    from bench.formats import FORMATS, get_format
+    from bench.corpus.formats import FORMATS, get_format
 
     for name in FORMATS:
         fmt = get_format(name)
@@ -238,7 +238,7 @@ def export_(
     ] = None,
 ) -> None:
     """Export gold for an annotation tool: Label Studio, doccano, brat, CoNLL, DocBin, HF."""
-    from bench.formats.exchange import export_gold
+    from bench.corpus.formats.exchange import export_gold
 
     files = export_gold(fmt, gold, texts, out, doc)
     for path in files:
@@ -266,9 +266,9 @@ def import_(
     ] = None,
 ) -> None:
     """Import gold from an annotation tool; every text hash and gold rule is checked first."""
+    from bench.corpus.formats.exchange import import_gold
     from bench.errors import BenchError
-    from bench.formats.exchange import import_gold
-    from bench.systems import parse_option_args
+    from bench.protocol import parse_option_args
 
     outcome = import_gold(
         fmt,
@@ -301,7 +301,7 @@ def diff(
     ] = False,
 ) -> None:
     """Show spans added, removed, relabeled and revalued between two versions of gold."""
-    from bench.golddiff import diff_paths, render
+    from bench.annotate.diff import diff_paths, render
 
     text = render(diff_paths(old, new))
     typer.echo(text or "no differences", nl=not text)

@@ -20,7 +20,7 @@ def report(
     errors: Annotated[bool, typer.Option(help="Write errors/<label>.html.")] = True,
 ) -> None:
     """Regenerate LEADERBOARD.md, leaderboard.csv, f1_vs_speed.png, errors/ and the README table."""
-    from bench.report import build_report
+    from bench.report.rebuild import build_report
 
     default = Path("README.md")
     path = readme if readme is not None else (default if default.exists() else None)

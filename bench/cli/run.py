@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from bench.result import Result
+    from bench.run.result import Result
 
 
 def run(
@@ -89,12 +89,12 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a system over the corpus: time it, score it, write results/<label>.json."""
-    from bench.cache import PredictionCache, default_dir
-    from bench.corpus import load_gold_dir
+    from bench.corpus.gold import load_gold_dir
     from bench.errors import BenchError
-    from bench.run import run_system, write_run
-    from bench.runner import RunSettings
-    from bench.systems import create_system, parse_option_args
+    from bench.protocol import create_system, parse_option_args
+    from bench.run.cache import PredictionCache, default_dir
+    from bench.run.pipeline import run_system, write_run
+    from bench.run.timing import RunSettings
 
     if all_available and (system or option or label):
         raise BenchError("--all-available: cannot be combined with --system, --option or --label")
@@ -181,7 +181,7 @@ def run(
         if outcome.result.failures:
             failed.append(f"{outcome.result.system.label} ({len(outcome.result.failures)})")
     if report:
-        from bench.report import build_report
+        from bench.report.rebuild import build_report
 
         rep = build_report(out, readme=_readme(readme), gold_dir=gold, texts_dir=texts)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
@@ -229,11 +229,11 @@ def _run_corpus(
     report: bool,
     readme: Path | None,
 ) -> None:
-    from bench.cache import PredictionCache
-    from bench.corpora import open_corpus
-    from bench.corpusrun import run_corpus
-    from bench.executor import SystemSpec
-    from bench.systems import create_system
+    from bench.corpus.stream import open_corpus
+    from bench.protocol import create_system
+    from bench.run.cache import PredictionCache
+    from bench.run.executor import SystemSpec
+    from bench.run.streamed import run_corpus
 
     sys_ = create_system(spec, options)
     outcome = run_corpus(
@@ -260,7 +260,7 @@ def _run_corpus(
     for f in result.failures[:20]:
         typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
     if report:
-        from bench.report import build_report
+        from bench.report.rebuild import build_report
 
         rep = build_report(out, readme=_readme(readme))
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
@@ -284,7 +284,7 @@ def _readme(readme: Path | None) -> Path | None:
 
 def available_systems() -> list[str]:
     """Names of registered systems that are installed and run without a required option."""
-    from bench.systems import list_systems
+    from bench.protocol import list_systems
 
     names = []
     for listing in list_systems():

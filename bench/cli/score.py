@@ -10,7 +10,7 @@ import typer
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from bench.scoring import ScoreReport
+    from bench.scoring.engine import ScoreReport
 
 
 def score(
@@ -38,7 +38,7 @@ def score(
     ] = True,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
-    from bench.scoring import score_files
+    from bench.scoring.engine import score_files
 
     report = score_files(
         gold,

@@ -2,7 +2,7 @@
 
 import re
 
-from bench.systems import BaseSystem, Option, SystemInfo
+from bench.protocol import BaseSystem, Option, SystemInfo
 
 
 class YearSystem(BaseSystem):

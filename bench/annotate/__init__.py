@@ -1,0 +1,1 @@
+"""Annotating gold: adding documents, agreement between annotators, gold diffs, review views."""

@@ -1,0 +1,1 @@
+"""Texts and gold in and out: the gold rules, columns, streamed and synthetic corpora, formats."""

@@ -1,0 +1,489 @@
+"""Corpora of any size, read as a stream of documents with their gold, never loaded whole.
+
+Four sources (``docs/scale.md``, "Corpora"): a directory with ``gold/`` and ``texts/`` (or
+``seeds/``), as this repository has; a JSON Lines file of :class:`~bench.schema.CorpusRecord`;
+a Parquet file of the same records (read in record batches with pyarrow); and a Hugging Face
+dataset saved with ``save_to_disk`` (memory-mapped, iterated in batches). The Parquet and
+dataset tables have the layout ``bench gold export hf-parquet`` / ``hf-disk`` writes.
+
+Every document passes the rules of a gold file (:func:`bench.corpus.gold.check_gold_spans`) before
+it is yielded; the first broken one is a :class:`~bench.errors.BenchError` naming the file,
+the line (JSON Lines) or row, and the field. Only the ids seen so far are kept, to refuse a
+repeated id: memory is bounded by one batch of documents plus an 8-byte hash per id
+(:class:`IdSet`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bench.corpus.gold import (
+    Violation,
+    check_gold_spans,
+    format_loc,
+    registered_documents,
+    sha256_text,
+    validate_gold_file,
+)
+from bench.errors import BenchError, shorten
+from bench.protocol import DocInput
+from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
+
+KINDS: tuple[str, ...] = ("dir", "jsonl", "parquet", "hf-disk")
+DEFAULT_BATCH = 256
+_BOM = b"\xef\xbb\xbf"
+_INSTALL = "pip install 'bench[data]'"
+_HF_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")  # save_to_disk writes them
+
+
+@dataclass(frozen=True)
+class CorpusDocument:
+    """A document of a corpus: its gold (id, date, text hash, spans, ignore regions), its exact
+    text, a title, and where it was read from (``FILE:LINE`` or ``FILE: row N``)."""
+
+    gold: GoldDocument
+    text: str
+    title: str = ""
+    where: str = ""
+
+    @property
+    def doc_id(self) -> str:
+        """The document's id."""
+        return self.gold.doc_id
+
+    @property
+    def document_date(self) -> dt.date:
+        """The date relative expressions resolve against."""
+        return self.gold.document_date
+
+    def input(self) -> DocInput:
+        """What a system sees of this document."""
+        return DocInput(self.gold.doc_id, self.text, self.gold.document_date)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One record read: the document, or the violations that keep it out (never both)."""
+
+    document: CorpusDocument | None
+    violations: list[Violation]
+
+
+# --- one record -------------------------------------------------------------------------------
+
+
+def _pydantic_violations(exc: ValidationError, path: str, line: int | None) -> list[Violation]:
+    return [
+        Violation(path, format_loc(e["loc"]), e["msg"].removeprefix("Value error, "), line)
+        for e in exc.errors()
+    ]
+
+
+def check_record(
+    data: object, path: str, line: int | None = None, title: str = ""
+) -> tuple[CorpusDocument | None, list[Violation]]:
+    """Validate one record (a parsed JSON object or a table row) against every gold rule.
+
+    ``path`` and ``line`` are what violations name: ``FILE`` and the line for JSON Lines,
+    ``FILE row N`` and None for tables.
+    """
+    try:
+        rec = CorpusRecord.model_validate(data)
+    except ValidationError as exc:
+        return None, _pydantic_violations(exc, path, line)
+    text = rec.text
+    if not text:
+        return None, [Violation(path, "text", "empty document (0 characters)", line)]
+    digest = sha256_text(text)
+    if rec.text_sha256 is not None and rec.text_sha256 != digest:
+        problem = f"{rec.text_sha256[:12]}… is not the sha256 of the record's text ({digest[:12]}…)"
+        return None, [Violation(path, "text_sha256", problem, line)]
+    spans = []
+    for i, sp in enumerate(rec.spans):
+        layer = sp.layer or LABEL_LAYER.get(sp.label)
+        if layer is None:
+            problem = f"unknown label {shorten(sp.label)}"
+            return None, [Violation(path, f"spans[{i}].label", problem, line)]
+        piece = sp.text if sp.text is not None else text[sp.start : sp.end]
+        spans.append(
+            GoldSpan.model_construct(
+                start=sp.start,
+                end=sp.end,
+                text=piece,
+                layer=layer,
+                label=sp.label,
+                value=sp.value,
+                notes=sp.notes,
+            )
+        )
+    gold = GoldDocument.model_construct(
+        schema_version=1,
+        doc_id=rec.doc_id,
+        document_date=rec.document_date,
+        text_sha256=digest,
+        annotator=rec.annotator,
+        status=rec.status,
+        notes=rec.notes,
+        spans=spans,
+        ignore=rec.ignore,
+    )
+    n = len(rec.spans)
+    violations = check_gold_spans(gold, text, path, [line] * n, [line] * len(rec.ignore))
+    if violations:
+        return None, violations
+    where = f"{path}:{line}" if line is not None else path
+    return CorpusDocument(gold, text, rec.title or title, where), []
+
+
+# --- sources: each yields (path, line, parsed record or violation) ----------------------------
+
+Raw = tuple[str, int | None, object]  # (path, line, record dict | Violation)
+
+
+def _jsonl_records(path: Path) -> Iterator[Raw]:
+    spath = str(path)
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    with fh:
+        # Binary lines split at b"\n" only: U+2028 inside a JSON string is not a line break.
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(_BOM):
+                problem = "starts with a UTF-8 byte-order mark; save it without one"
+                yield spath, None, Violation(spath, "text", problem)
+                return
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problem = f"not UTF-8 (byte {exc.start})"
+                yield spath, lineno, Violation(spath, "text", problem, lineno)
+                continue
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problem = f"{exc.msg} (column {exc.colno})"
+                yield spath, lineno, Violation(spath, "json", problem, lineno)
+                continue
+            yield spath, lineno, data
+
+
+def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path) -> Iterator[Raw]:
+    """Rows of an Arrow table in the ``hf-*`` layout: values are text, parsed per layer."""
+    from bench.corpus.formats.values import parse_value
+
+    row = 0
+    for batch in batches:
+        for data in batch:
+            where = f"{path} row {row}"
+            row += 1
+            for k, sp in enumerate(data.get("spans") or []):
+                value = sp.get("value") if isinstance(sp, dict) else None
+                if isinstance(value, str):
+                    layer = sp.get("layer") or LABEL_LAYER.get(str(sp.get("label")))
+                    try:
+                        sp["value"] = parse_value(str(layer), value)
+                    except ValueError as exc:
+                        data = Violation(where, f"spans[{k}].value", str(exc))
+                        break
+            yield where, None, data
+
+
+def _parquet_records(path: Path, batch_size: int) -> Iterator[Raw]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise BenchError(f"{path}: reading Parquet needs pyarrow: {_INSTALL}") from None
+    try:
+        pfile = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        raise BenchError(f"{path}: not a Parquet file: {exc}") from None
+    batches = (b.to_pylist() for b in pfile.iter_batches(batch_size=batch_size))
+    yield from _table_rows(batches, path)
+
+
+def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
+    try:
+        import datasets
+    except ImportError:
+        raise BenchError(f"{path}: reading a dataset needs datasets: {_INSTALL}") from None
+    from bench.corpus.formats.hfdatasets import load_split
+
+    ds = load_split(path, datasets)
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        # Dataset.iter slices the memory-mapped Arrow table: one batch in Python at a time.
+        for cols in ds.iter(batch_size=batch_size):
+            names = list(cols)
+            yield [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+
+    yield from _table_rows(batches(), path)
+
+
+# --- a corpus ---------------------------------------------------------------------------------
+
+
+def _texts_dir(root: Path) -> Path:
+    for name in ("texts", "seeds"):
+        if (root / name).is_dir():
+            return root / name
+    raise BenchError(f"{root}: no texts/ (or seeds/) directory beside gold/")
+
+
+def detect_kind(path: Path) -> str:
+    """Which of :data:`KINDS` ``path`` is; a one-line error when it is none of them."""
+    if path.is_dir():
+        if (path / "gold").is_dir():
+            return "dir"
+        if any((path / f).exists() for f in _HF_MARKERS):
+            return "hf-disk"
+    elif path.is_file():
+        suffix = path.name.lower().rsplit(".", 1)[-1]
+        if suffix in ("jsonl", "ndjson"):
+            return "jsonl"
+        if suffix in ("parquet", "pq"):
+            return "parquet"
+    elif not path.exists():
+        raise BenchError(f"{path}: not found")
+    raise BenchError(
+        f"{path}: not a corpus: give a directory with gold/ and texts/ (or seeds/), a .jsonl or "
+        ".parquet file, or a dataset directory saved with save_to_disk"
+    )
+
+
+class IdSet:
+    """Document ids seen so far, kept as 64-bit hashes: about 10 bytes an id.
+
+    Recent hashes sit in a small Python set; when it holds more than an eighth of the total
+    (at least 4,096) it is merged into one sorted numpy array, so a corpus of millions of
+    documents costs megabytes, not the ~150 bytes a ``dict`` entry of a string would. A hit
+    may be a hash collision (about 1 in 10^8 at a million ids); the caller confirms it.
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._np = np
+        self._recent: set[int] = set()
+        self._sorted = np.zeros(0, dtype=np.uint64)
+
+    def __len__(self) -> int:
+        return len(self._recent) + len(self._sorted)
+
+    def add(self, doc_id: str) -> bool:
+        """Add ``doc_id``; True when its hash was there already."""
+        h = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big")
+        if h in self._recent:
+            return True
+        arr = self._sorted
+        if len(arr):
+            i = int(self._np.searchsorted(arr, self._np.uint64(h)))
+            if i < len(arr) and int(arr[i]) == h:
+                return True
+        self._recent.add(h)
+        if len(self._recent) >= max(4096, len(arr) // 8):
+            fresh = self._np.fromiter(self._recent, dtype=self._np.uint64, count=len(self._recent))
+            self._sorted = self._np.sort(self._np.concatenate([arr, fresh]))
+            self._recent = set()
+        return False
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A corpus on disk, read lazily: :meth:`documents` and :meth:`batches` stream it."""
+
+    path: Path
+    kind: str
+    batch_size: int = DEFAULT_BATCH  # rows read at a time from Parquet and datasets
+
+    def _dir_records(self) -> Iterator[Outcome]:
+        texts = _texts_dir(self.path)
+        registered = registered_documents(texts)
+        titles = {k: v.title for k, v in registered.items()} if registered else {}
+        # One name per document is kept (sorted, so the order is the same everywhere).
+        names = sorted(e.name for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
+        for name in names:
+            check = validate_gold_file(self.path / "gold" / name, texts, registered)
+            if check.violations or check.gold is None or check.text is None:
+                yield Outcome(None, check.violations)
+                continue
+            doc = CorpusDocument(
+                check.gold, check.text, titles.get(check.gold.doc_id, ""), str(check.path)
+            )
+            yield Outcome(doc, [])
+
+    def _source(self) -> Iterator[Outcome]:
+        return self._dir_records() if self.kind == "dir" else self._parsed()
+
+    def _first_seen(self, doc_id: str, before: int) -> int | None:
+        """Where ``doc_id`` first occurs among the first ``before - 1`` records (a rescan:
+        only the ids' hashes are kept while streaming); None when it does not."""
+        for number, out in enumerate(self._source(), start=1):
+            if number >= before:
+                return None
+            doc = out.document
+            if doc is not None and doc.doc_id == doc_id:
+                line = doc.where.rpartition(":")[2]
+                return int(line) if self.kind == "jsonl" and line.isdigit() else number
+        return None
+
+    def outcomes(self) -> Iterator[Outcome]:
+        """Every record, valid or not, in corpus order; repeated ids are violations."""
+        seen = IdSet()
+        unit = "line" if self.kind == "jsonl" else "record"
+        empty = True
+        for number, out in enumerate(self._source(), start=1):
+            empty = False
+            doc = out.document
+            if doc is not None and seen.add(doc.doc_id):
+                first = self._first_seen(doc.doc_id, number)
+                if first is not None:  # else two ids with one hash: not a repeat
+                    path, _, line = doc.where.rpartition(":")
+                    at = int(line) if self.kind == "jsonl" and line.isdigit() else None
+                    problem = f"{doc.doc_id!r} repeated (first on {unit} {first})"
+                    where = (path, at) if self.kind == "jsonl" else (doc.where, None)
+                    yield Outcome(None, [Violation(where[0], "doc_id", problem, where[1])])
+                    continue
+            yield out
+        if empty:
+            yield Outcome(None, [Violation(str(self.path), "file", "no documents (empty corpus)")])
+
+    def _parsed(self) -> Iterator[Outcome]:
+        if self.kind == "jsonl":
+            raws: Iterator[Raw] = _jsonl_records(self.path)
+        elif self.kind == "parquet":
+            raws = _parquet_records(self.path, self.batch_size)
+        elif self.kind == "hf-disk":
+            raws = _hf_records(self.path, self.batch_size)
+        else:
+            raise BenchError(f"{self.path}: unknown corpus kind {self.kind!r}")
+        for path, line, data in raws:
+            if isinstance(data, Violation):
+                yield Outcome(None, [data])
+                continue
+            doc, violations = check_record(data, path, line)
+            yield Outcome(doc, violations)
+
+    def documents(self) -> Iterator[CorpusDocument]:
+        """The documents in corpus order; the first violation is a BenchError."""
+        for out in self.outcomes():
+            if out.violations:
+                more = len(out.violations) - 1
+                tail = f" (+{more} more; run `bench corpus validate {self.path}`)" if more else ""
+                raise BenchError(f"{out.violations[0]}{tail}")
+            assert out.document is not None
+            yield out.document
+
+    def batches(self, size: int) -> Iterator[list[CorpusDocument]]:
+        """The documents in lists of ``size`` (the last may be shorter)."""
+        if size < 1:
+            raise BenchError(f"--batch-size: must be at least 1, got {size}")
+        batch: list[CorpusDocument] = []
+        for doc in self.documents():
+            batch.append(doc)
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def count(self) -> int | None:
+        """The number of records when it is known without reading them, else None."""
+        if self.kind == "dir":
+            return sum(1 for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
+        if self.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(self.path).metadata.num_rows)
+        return None
+
+
+def open_corpus(path: Path | str, batch_size: int = DEFAULT_BATCH) -> Corpus:
+    """The corpus at ``path``, its kind detected from what is there (see :data:`KINDS`)."""
+    path = Path(path)
+    return Corpus(path, detect_kind(path), batch_size)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def record(doc: CorpusDocument) -> dict[str, object]:
+    """A document as a JSON Lines record (values keep their JSON type)."""
+    out: dict[str, object] = {
+        "doc_id": doc.doc_id,
+        "document_date": doc.document_date.isoformat(),
+        "title": doc.title or None,
+        "text": doc.text,
+        "spans": [
+            {k: v for k, v in s.model_dump(mode="json").items() if k != "notes" or v is not None}
+            for s in doc.gold.spans
+        ],
+        "ignore": [r.model_dump(mode="json") for r in doc.gold.ignore],
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def write_jsonl(docs: Iterable[CorpusDocument], path: Path) -> int:
+    """Stream documents into a JSON Lines corpus file, atomically; returns how many."""
+    from bench.corpus.gold import open_atomic
+
+    n = 0
+    with open_atomic(path) as fh:
+        for doc in docs:
+            fh.write(json.dumps(record(doc), ensure_ascii=False).encode("utf-8") + b"\n")
+            n += 1
+    return n
+
+
+def write_parquet(docs: Iterable[CorpusDocument], path: Path, batch_size: int = 1024) -> int:
+    """Stream documents into a Parquet corpus file (the ``hf-parquet`` table), atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from bench.corpus.formats.base import GoldRecord
+    from bench.corpus.formats.hfdatasets import features, row
+    from bench.corpus.gold import open_atomic
+
+    schema = features().arrow_schema
+    n = 0
+    with open_atomic(path) as fh, pq.ParquetWriter(fh, schema) as writer:
+        batch: list[dict[str, object]] = []
+        for doc in docs:
+            batch.append(row(GoldRecord(doc.gold, doc.text, doc.title)))
+            n += 1
+            if len(batch) == batch_size:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch = []
+        if batch or n == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+    return n
+
+
+def synthetic_documents(n_docs: int, seed: int = 0, start: int = 0) -> Iterator[CorpusDocument]:
+    """``n_docs`` documents of the synthetic news corpus ``seed``, made one at a time."""
+    from bench.corpus.synthetic import news_document
+
+    for i in range(start, start + n_docs):
+        gold, text, title = news_document(seed, i)
+        yield CorpusDocument(gold, text, title, f"synthetic:{seed}:{i}")
+
+
+def write_corpus(docs: Iterable[CorpusDocument], path: Path) -> int:
+    """Stream documents into ``path``: JSON Lines (``.jsonl``) or Parquet (``.parquet``)."""
+    suffix = path.name.lower().rsplit(".", 1)[-1]
+    if suffix in ("jsonl", "ndjson"):
+        return write_jsonl(docs, path)
+    if suffix in ("parquet", "pq"):
+        return write_parquet(docs, path)
+    raise BenchError(f"{path}: write a corpus as .jsonl or .parquet")

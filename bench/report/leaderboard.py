@@ -1,0 +1,504 @@
+"""The leaderboard: every result file in a directory as Markdown, CSV and the README's table.
+
+Results are comparable only when their scores were computed the same way on the same gold:
+the scoring signature minus the bench version and the layer list (a dates-only system is
+compared with spaCy on the time layer). Results with different keys are never mixed in
+one table: each key gets its own section, the README shows one board and says how many
+results it leaves out. Columns are defined in docs/run.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.errors import BenchError
+from bench.run.result import Result, read_result
+from bench.run.timing import median
+from bench.schema import LAYERS
+
+README_START = "<!-- leaderboard:start -->"
+README_END = "<!-- leaderboard:end -->"
+MODES_SHOWN = ("strict", "partial")
+VALUE_LAYERS = ("time", "number")
+# Signature fields that do not make two results incomparable.
+NOT_COMPARED = ("bench", "layers")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One result file and its parsed content."""
+
+    path: Path
+    result: Result
+
+    @property
+    def label(self) -> str:
+        """The row name: the result's label."""
+        return self.result.system.label
+
+
+@dataclass(frozen=True)
+class Board:
+    """Results that can be compared: same gold, same scoring settings."""
+
+    key: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def gold(self) -> str:
+        """The gold digest of this board's signature."""
+        return signature_fields(self.key).get("gold", "?")
+
+
+def signature_fields(signature: str) -> dict[str, str]:
+    """``a:1|b:2`` as a dict (a field without ``:`` keeps an empty value)."""
+    out = {}
+    for part in signature.split("|"):
+        key, _, val = part.partition(":")
+        out[key] = val
+    return out
+
+
+def comparability_key(result: Result) -> str:
+    """The part of the scoring signature two results must share to sit in one table."""
+    fields = signature_fields(result.metrics.signature)
+    return "|".join(f"{k}:{v}" for k, v in fields.items() if k not in NOT_COMPARED)
+
+
+def load_entries(results_dir: Path) -> list[Entry]:
+    """Every ``*.json`` result in ``results_dir`` (not its sub-directories), sorted by label."""
+    if not results_dir.is_dir():
+        raise BenchError(f"{results_dir}: not a directory of results")
+    entries = [Entry(p, read_result(p)) for p in sorted(results_dir.glob("*.json"))]
+    seen: dict[str, Path] = {}
+    for e in entries:
+        if e.label in seen:
+            raise BenchError(f"{e.path}: system.label: {e.label!r} already used by {seen[e.label]}")
+        seen[e.label] = e.path
+    return sorted(entries, key=lambda e: e.label)
+
+
+def boards(entries: Iterable[Entry], current_gold: str | None = None) -> list[Board]:
+    """Group results by comparability; the board on ``current_gold`` (a digest) comes first,
+    then larger boards, then by key."""
+    groups: dict[str, list[Entry]] = {}
+    for e in entries:
+        groups.setdefault(comparability_key(e.result), []).append(e)
+    out = [Board(k, tuple(v)) for k, v in groups.items()]
+    return sorted(out, key=lambda b: (b.gold != current_gold, -len(b.entries), b.key))
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}"
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f" [{100 * low:.1f}, {100 * high:.1f}]"
+
+
+def _num(x: float | None, digits: int = 0) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def layer_figures(result: Result, layer: str, mode: str) -> dict[str, float | None] | None:
+    """P, R, F1 and their interval bounds of one layer and mode; None if it was not scored."""
+    m = result.metrics
+    scores = m.by_layer.get(layer)
+    if scores is None:
+        return None
+    s = getattr(scores, mode)
+    out: dict[str, float | None] = {"p": s.precision, "r": s.recall, "f1": s.f1}
+    ci = m.ci.by_layer.get(layer) if m.ci else None
+    for short, name in (("p", "precision"), ("r", "recall"), ("f1", "f1")):
+        iv = getattr(getattr(ci, mode), name) if ci else None
+        out[f"{short}_low"] = iv.low if iv else None
+        out[f"{short}_high"] = iv.high if iv else None
+    return out
+
+
+def value_figures(result: Result, layer: str) -> dict[str, float | None] | None:
+    """Value accuracy of a layer (over aligned pairs) with its interval; None if not scored."""
+    m = result.metrics
+    v = m.values.get(layer)
+    if v is None:
+        return None
+    iv = m.ci.values.get(layer) if m.ci else None
+    return {
+        "acc": v.accuracy,
+        "acc_low": iv.accuracy.low if iv else None,
+        "acc_high": iv.accuracy.high if iv else None,
+        "matched": float(v.matched),
+    }
+
+
+def _f1_cell(result: Result, layer: str, mode: str = "strict") -> str:
+    f = layer_figures(result, layer, mode)
+    if f is None:
+        return "—"
+    return _pct(f["f1"]) + _ci(f["f1_low"], f["f1_high"])
+
+
+def _value_cell(result: Result, layer: str) -> str:
+    f = value_figures(result, layer)
+    if f is None:
+        return "—"
+    return _pct(f["acc"]) + _ci(f["acc_low"], f["acc_high"])
+
+
+def _name_cell(e: Entry) -> str:
+    r = e.result
+    marks = ""
+    if r.throughput.cached:
+        marks += " †"
+    if r.failures:
+        marks += f" ‡{len(r.failures)}"
+    return f"{_md(e.label)}{marks}"
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]], right_from: int = 1) -> str:
+    lines = ["| " + " | ".join(head) + " |"]
+    lines.append(
+        "|" + "|".join(":---" if i < right_from else "---:" for i in range(len(head))) + "|"
+    )
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def overview_table(board: Board) -> str:
+    """One row per system: strict F1 per layer, value accuracy, speed, load time, memory."""
+    head = [
+        "system",
+        *(f"{layer} F1" for layer in LAYERS),
+        *(f"{layer} value acc." for layer in VALUE_LAYERS),
+        "words/s",
+        "load s",
+        "peak MiB",
+    ]
+    rows = []
+    for e in _by_mean_f1(board.entries):
+        r = e.result
+        t = r.throughput
+        rows.append(
+            [
+                _name_cell(e),
+                *(_f1_cell(r, layer) for layer in LAYERS),
+                *(_value_cell(r, layer) for layer in VALUE_LAYERS),
+                _num(t.words_per_second.median),
+                _num(t.load_seconds, 2),
+                _num(t.peak_rss_mb),
+            ]
+        )
+    return _table(head, rows)
+
+
+def _mean_f1(result: Result) -> float:
+    f1s = [
+        f["f1"] or 0.0
+        for layer in LAYERS
+        if (f := layer_figures(result, layer, "strict")) is not None
+    ]
+    return sum(f1s) / len(f1s) if f1s else 0.0
+
+
+def _by_mean_f1(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (-_mean_f1(e.result), e.label))
+
+
+def layer_table(board: Board, layer: str) -> str | None:
+    """P/R/F1 strict and partial with F1 intervals (and value accuracy) of one layer."""
+    head = ["system"]
+    for mode in MODES_SHOWN:
+        head += [f"{mode} P", f"{mode} R", f"{mode} F1 [95% CI]"]
+    if layer in VALUE_LAYERS:
+        head += ["value acc. [95% CI]", "pairs"]
+    scored = [e for e in board.entries if layer_figures(e.result, layer, "strict") is not None]
+    if not scored:
+        return None
+
+    def f1_of(e: Entry) -> float:
+        f = layer_figures(e.result, layer, "strict")
+        return (f or {}).get("f1") or 0.0
+
+    rows = []
+    for e in sorted(scored, key=lambda e: (-f1_of(e), e.label)):
+        row = [_name_cell(e)]
+        for mode in MODES_SHOWN:
+            f = layer_figures(e.result, layer, mode) or {}
+            row += [_pct(f.get("p")), _pct(f.get("r")), _f1_cell(e.result, layer, mode)]
+        if layer in VALUE_LAYERS:
+            v = value_figures(e.result, layer)
+            row += [_value_cell(e.result, layer), _num(v["matched"] if v else None)]
+        rows.append(row)
+    return _table(head, rows)
+
+
+def speed_table(board: Board) -> str:
+    """Throughput (median and range over the repeats), latency, load time, memory."""
+    head = [
+        "system",
+        "docs/s",
+        "words/s (min–max)",
+        "chars/s",
+        "latency p50 / p95 / max ms",
+        "load s",
+        "peak MiB",
+        "repeats × batch",
+        "measured",
+    ]
+    rows = []
+    for e in sorted(
+        board.entries, key=lambda e: (-e.result.throughput.words_per_second.median, e.label)
+    ):
+        t = e.result.throughput
+        w = t.words_per_second
+        lat = t.latency
+        rows.append(
+            [
+                _name_cell(e),
+                _num(t.docs_per_second.median, 1),
+                f"{_num(w.median)} ({_num(w.min)}–{_num(w.max)})",
+                _num(t.chars_per_second.median),
+                "—"
+                if lat is None
+                else f"{_num(lat.p50_ms, 1)} / {_num(lat.p95_ms, 1)} / {_num(lat.max_ms, 1)}",
+                _num(t.load_seconds, 2),
+                _num(t.peak_rss_mb),
+                f"{t.repeats} × {t.batch_size}",
+                t.measured_at.strftime("%Y-%m-%d %H:%M") + (" (cached)" if t.cached else ""),
+            ]
+        )
+    return _table(head, rows)
+
+
+def machines(board: Board) -> list[str]:
+    """One line per distinct machine the board's timings come from, with its systems."""
+    by_machine: dict[str, list[str]] = {}
+    for e in board.entries:
+        env = e.result.environment
+        cpu = env.cpu_model or "unknown CPU"
+        desc = (
+            f"{cpu}, {env.usable_cpus or env.logical_cpus or '?'} usable cores, Python {env.python}"
+        )
+        by_machine.setdefault(desc, []).append(e.label)
+    return [f"{desc}: {', '.join(labels)}" for desc, labels in sorted(by_machine.items())]
+
+
+def _notes(board: Board) -> list[str]:
+    notes = []
+    if any(e.result.throughput.cached for e in board.entries):
+        notes.append(
+            "† predictions from the cache: the timings are those measured when the "
+            "predictions were made (see the *measured* column), not a fresh measurement."
+        )
+    failed = [e for e in board.entries if e.result.failures]
+    if failed:
+        parts = ", ".join(f"{e.label} ({len(e.result.failures)})" for e in failed)
+        notes.append(f"‡n: n documents failed and are scored as predicting nothing: {parts}.")
+    return notes
+
+
+def _board_header(board: Board) -> list[str]:
+    fields = signature_fields(board.key)
+    docs = fields.get("docs", "?")
+    return [
+        f"Gold `{board.gold}` ({docs} documents); scoring signature `{board.key}`.",
+        "",
+        "F1 and value accuracy in %, strict match unless marked; 95% bootstrap intervals "
+        f"in brackets; the resampling unit is the {fields.get('ci', '?')}.",
+    ]
+
+
+def render_markdown(all_boards: Sequence[Board]) -> str:
+    """``LEADERBOARD.md``: per board an overview, a table per layer, and a speed table."""
+    out = [
+        "# Leaderboard",
+        "",
+        "Generated by `bench report` from the result files in this directory; do not edit.",
+        "Definitions: [docs/metrics.md](../docs/metrics.md) and [docs/run.md](../docs/run.md).",
+        "",
+    ]
+    if not all_boards:
+        out += ["No results yet: run `bench run --system NAME`.", ""]
+    if len(all_boards) > 1:
+        out += [
+            f"**{len(all_boards)} incomparable groups of results** (different gold or scoring "
+            "settings); each has its own tables below and they must not be compared.",
+            "",
+        ]
+    for i, board in enumerate(all_boards, 1):
+        title = f"## Board {i}" if len(all_boards) > 1 else "## Results"
+        out += [title, "", *_board_header(board), "", "### Overview", "", overview_table(board)]
+        for layer in LAYERS:
+            table = layer_table(board, layer)
+            if table:
+                out += ["", f"### {layer}", "", table]
+        out += ["", "### Speed", "", speed_table(board), ""]
+        out += ["Machines: " + "; ".join(machines(board)) + ".", ""]
+        notes = _notes(board)
+        if notes:
+            out += [*notes, ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def readme_table(all_boards: Sequence[Board], leaderboard_link: str) -> str:
+    """The README's block: the first board's overview and a pointer to the full leaderboard."""
+    if not all_boards:
+        return "No results yet: run `bench run --system NAME`, then `bench report`.\n"
+    board = all_boards[0]
+    lines = [
+        *_board_header(board),
+        "",
+        overview_table(board),
+        "",
+    ]
+    lines += [*_notes(board)]
+    others = sum(len(b.entries) for b in all_boards[1:])
+    if others:
+        lines += [
+            f"{others} result(s) on other gold or scoring settings are not shown here; "
+            f"see [the leaderboard]({leaderboard_link}).",
+        ]
+    else:
+        lines += [
+            f"Per-layer P/R/F1, partial match and speed: [the leaderboard]({leaderboard_link})."
+        ]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def replace_block(text: str, block: str, where: str) -> str:
+    """``text`` with the part between the leaderboard markers replaced by ``block``."""
+    start = text.find(README_START)
+    end = text.find(README_END)
+    if start < 0 or end < 0 or end < start:
+        raise BenchError(
+            f"{where}: no {README_START} ... {README_END} markers to write the leaderboard between"
+        )
+    head = text[: start + len(README_START)]
+    return head + "\n" + block + text[end:]
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def csv_columns() -> list[str]:
+    """The CSV header, in order."""
+    cols = ["board", "label", "system", "version", "options", "gold", "signature"]
+    for layer in LAYERS:
+        for mode in MODES_SHOWN:
+            for metric in ("p", "r", "f1"):
+                cols += [f"{layer}_{mode}_{metric}"]
+                cols += [f"{layer}_{mode}_{metric}_low", f"{layer}_{mode}_{metric}_high"]
+    for layer in VALUE_LAYERS:
+        cols += [f"{layer}_value_acc", f"{layer}_value_acc_low", f"{layer}_value_acc_high"]
+    cols += [
+        "docs_per_s",
+        "docs_per_s_min",
+        "docs_per_s_max",
+        "words_per_s",
+        "words_per_s_min",
+        "words_per_s_max",
+        "chars_per_s",
+        "cpu_s_per_pass",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "latency_max_ms",
+        "load_s",
+        "peak_rss_mb",
+        "peak_rss_children_mb",
+        "repeats",
+        "warmup",
+        "batch_size",
+        "cached",
+        "measured_at",
+        "failures",
+        "cpu_model",
+        "usable_cpus",
+    ]
+    return cols
+
+
+def _cell(x: object) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, float):
+        return repr(x)
+    return str(x)
+
+
+def csv_row(board_no: int, e: Entry) -> dict[str, str]:
+    """One CSV row of a result."""
+    r = e.result
+    t = r.throughput
+    row: dict[str, object] = {
+        "board": board_no,
+        "label": e.label,
+        "system": r.system.name,
+        "version": r.system.version,
+        "options": json.dumps(r.system.options, sort_keys=True, ensure_ascii=False),
+        "gold": signature_fields(r.metrics.signature).get("gold"),
+        "signature": r.metrics.signature,
+    }
+    for layer in LAYERS:
+        for mode in MODES_SHOWN:
+            f = layer_figures(r, layer, mode) or {}
+            for k, v in f.items():
+                row[f"{layer}_{mode}_{k}"] = v
+    for layer in VALUE_LAYERS:
+        v = value_figures(r, layer) or {}
+        for k in ("acc", "acc_low", "acc_high"):
+            row[f"{layer}_value_{k}"] = v.get(k)
+    lat = t.latency
+    row |= {
+        "docs_per_s": t.docs_per_second.median,
+        "docs_per_s_min": t.docs_per_second.min,
+        "docs_per_s_max": t.docs_per_second.max,
+        "words_per_s": t.words_per_second.median,
+        "words_per_s_min": t.words_per_second.min,
+        "words_per_s_max": t.words_per_second.max,
+        "chars_per_s": t.chars_per_second.median,
+        "cpu_s_per_pass": median(t.pass_cpu_seconds) if t.pass_cpu_seconds else None,
+        "latency_p50_ms": lat.p50_ms if lat else None,
+        "latency_p95_ms": lat.p95_ms if lat else None,
+        "latency_max_ms": lat.max_ms if lat else None,
+        "load_s": t.load_seconds,
+        "peak_rss_mb": t.peak_rss_mb,
+        "peak_rss_children_mb": t.peak_rss_children_mb,
+        "repeats": t.repeats,
+        "warmup": t.warmup,
+        "batch_size": t.batch_size,
+        "cached": t.cached,
+        "measured_at": t.measured_at.isoformat(),
+        "failures": len(r.failures),
+        "cpu_model": r.environment.cpu_model,
+        "usable_cpus": r.environment.usable_cpus,
+    }
+    cols = csv_columns()
+    return {c: _cell(row.get(c)) for c in cols}
+
+
+def render_csv(all_boards: Sequence[Board]) -> str:
+    """``leaderboard.csv``: one row per result; the ``board`` column keeps groups apart."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=csv_columns(), lineterminator="\n")
+    writer.writeheader()
+    for i, board in enumerate(all_boards, 1):
+        for e in board.entries:
+            writer.writerow(csv_row(i, e))
+    return buf.getvalue()

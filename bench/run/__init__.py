@@ -1,0 +1,1 @@
+"""Running systems: load, extract, time, cache, executors, environment, the results directory."""

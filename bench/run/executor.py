@@ -1,0 +1,271 @@
+"""Where batches of documents are extracted: this process, worker processes, or a Dask cluster.
+
+Each executor takes a batch (a list of :class:`~bench.protocol.DocInput`) and returns a handle
+whose ``result()`` is the batch's :class:`BatchOutcome`; the caller keeps the handles in
+submission order, so output order never depends on which worker finished first. Workers
+(processes or Dask workers) build and load the system once, on their first batch, from its
+:class:`SystemSpec` (a name or ``module:Class`` and options: small and picklable), and keep
+it for the batches that follow. Failure isolation is :func:`bench.run.extract.extract_documents`
+inside the worker: a failing document is a record with an error, not a lost batch.
+Choices and measurements: docs/scale.md, "Parallel and distributed runs".
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bench.errors import BenchError, one_line
+from bench.protocol import DocInput, System, create_system
+from bench.run.extract import extract_documents
+from bench.schema import PredictionRecord
+
+EXECUTORS: tuple[str, ...] = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class SystemSpec:
+    """How to build a system anywhere: its name (or ``module:Class``) and options."""
+
+    spec: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    def create(self) -> System:
+        """A new, unloaded system."""
+        return create_system(self.spec, dict(self.options))
+
+
+@dataclass
+class BatchOutcome:
+    """One batch extracted: a record per document (in batch order) and how long it took."""
+
+    records: list[PredictionRecord]
+    seconds: float  # wall time of the extract calls of this batch, in the worker
+    load_seconds: float | None = None  # set on the batch whose worker loaded the system
+    versions: dict[str, str] = field(default_factory=dict)  # what the system reports
+
+    @property
+    def failed(self) -> bool:
+        """True when some document of the batch failed."""
+        return any(r.error is not None for r in self.records)
+
+
+def extract_batch(system: System, docs: Sequence[DocInput]) -> BatchOutcome:
+    """Extract one batch with a loaded system, as a single ``extract`` call (retried per
+    document when it raises), and time it."""
+    t0 = time.perf_counter()
+    ex = extract_documents(system, docs, max(1, len(docs)))
+    seconds = time.perf_counter() - t0
+    errors = {f.doc_id: f.error for f in ex.failures}
+    records = [
+        PredictionRecord(doc_id=d.doc_id, spans=[], error=errors[d.doc_id])
+        if d.doc_id in errors
+        else PredictionRecord(doc_id=d.doc_id, spans=ex.predictions[d.doc_id])
+        for d in docs
+    ]
+    return BatchOutcome(records, seconds)
+
+
+def load_system(system: System, name: str) -> float:
+    """Load ``system``; return the seconds it took. A failure is a one-line BenchError."""
+    t0 = time.perf_counter()
+    try:
+        system.load()
+    except BenchError:
+        raise
+    except Exception as exc:
+        raise BenchError(f"system {name!r}: load failed: {one_line(exc)}") from None
+    return time.perf_counter() - t0
+
+
+# --- in a worker process ----------------------------------------------------------------------
+
+_WORKER_SYSTEMS: dict[SystemSpec, tuple[System, threading.Lock]] = {}
+_WORKER_LOCK = threading.Lock()
+
+
+def _close_worker_systems() -> None:
+    for system, _ in _WORKER_SYSTEMS.values():
+        try:
+            system.close()
+        except Exception:  # closing at exit: nothing left to report to
+            pass
+
+
+def worker_extract(spec: SystemSpec, docs: Sequence[DocInput]) -> BatchOutcome:
+    """Extract a batch in a worker, building and loading the system on its first batch."""
+    load_seconds = None
+    versions: dict[str, str] = {}
+    with _WORKER_LOCK:
+        held = _WORKER_SYSTEMS.get(spec)
+        if held is None:
+            system = spec.create()
+            load_seconds = load_system(system, system.info.name)
+            versions = dict(getattr(system, "versions", None) or {})
+            if not _WORKER_SYSTEMS:
+                atexit.register(_close_worker_systems)
+            held = _WORKER_SYSTEMS[spec] = (system, threading.Lock())
+    system, lock = held
+    with lock:  # a Dask worker may run tasks on several threads; systems need not be safe
+        out = extract_batch(system, docs)
+    out.load_seconds = load_seconds
+    out.versions = versions
+    return out
+
+
+# --- executors --------------------------------------------------------------------------------
+
+
+class Handle(Protocol):
+    """What ``submit`` returns: a future-like object."""
+
+    def result(self) -> BatchOutcome: ...
+
+
+@dataclass
+class Ready:
+    """A handle whose outcome is already known (extracted in process, or from the cache)."""
+
+    outcome: BatchOutcome
+
+    def result(self) -> BatchOutcome:
+        """The outcome."""
+        return self.outcome
+
+
+class InProcess:
+    """Extraction in this process, one batch at a time, loading the system on first use."""
+
+    workers = 1
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.load_seconds: float | None = None
+
+    def submit(self, docs: Sequence[DocInput]) -> Handle:
+        """Extract ``docs`` now."""
+        first = self.load_seconds is None
+        if first:
+            self.load_seconds = load_system(self.system, self.system.info.name)
+        out = extract_batch(self.system, docs)
+        if first:
+            out.load_seconds = self.load_seconds
+            out.versions = dict(getattr(self.system, "versions", None) or {})
+        return Ready(out)
+
+    def close(self) -> None:
+        """Close the system if it was loaded."""
+        if self.load_seconds is not None:
+            self.system.close()
+
+    def describe(self) -> str:
+        """How the work is done, for the result."""
+        return "in process"
+
+
+class Processes:
+    """``workers`` processes (``concurrent.futures.ProcessPoolExecutor``, spawned), each
+    loading the system once."""
+
+    def __init__(self, spec: SystemSpec, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.spec = spec
+        self.workers = workers
+        # spawn, not fork: a forked child inherits locks held by the parent's threads.
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, docs: Sequence[DocInput]) -> Handle:
+        """Queue ``docs`` on the pool."""
+        return _Future(self._pool.submit(worker_extract, self.spec, list(docs)))
+
+    def close(self) -> None:
+        """Stop the workers (queued batches are cancelled)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def describe(self) -> str:
+        """How the work is done, for the result."""
+        return f"{self.workers} processes"
+
+
+class DaskCluster:
+    """Tasks over batches on a Dask distributed cluster: the one at ``address``, or a local
+    cluster of ``workers`` single-threaded processes started (and stopped) here."""
+
+    def __init__(self, spec: SystemSpec, workers: int, address: str | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise BenchError(
+                "--executor dask: needs dask.distributed: pip install 'bench[dask]'"
+            ) from None
+        self.spec = spec
+        self._cluster: Any = None
+        try:
+            if address:
+                self._client = Client(address, timeout="10s")
+            else:
+                self._cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=40,  # logging.ERROR
+                )
+                self._client = Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            raise BenchError(f"--address {address}: cannot connect: {one_line(exc)}") from None
+        self.workers = len(self._client.scheduler_info().get("workers", {})) or workers
+
+    def submit(self, docs: Sequence[DocInput]) -> Handle:
+        """Send ``docs`` to the cluster as one task."""
+        fut = self._client.submit(worker_extract, self.spec, list(docs), pure=False)
+        return _Future(fut)
+
+    def close(self) -> None:
+        """Disconnect; stop the local cluster if this executor started it."""
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def describe(self) -> str:
+        """How the work is done, for the result."""
+        return f"dask, {self.workers} workers"
+
+
+@dataclass
+class _Future:
+    future: Any
+
+    def result(self) -> BatchOutcome:
+        try:
+            return self.future.result()  # type: ignore[no-any-return]
+        except BenchError:
+            raise
+        except Exception as exc:  # a worker died, or the cluster went away
+            raise BenchError(f"worker failed: {one_line(exc)}") from None
+
+
+Executor = InProcess | Processes | DaskCluster
+
+
+def make_executor(
+    kind: str, system: System, spec: SystemSpec, workers: int, address: str | None
+) -> Executor:
+    """The executor ``--executor KIND --workers N [--address A]`` asks for."""
+    if workers < 1:
+        raise BenchError(f"--workers: must be at least 1, got {workers}")
+    if kind not in EXECUTORS:
+        raise BenchError(f"--executor: unknown executor {kind!r} ({', '.join(EXECUTORS)})")
+    if address and kind != "dask":
+        raise BenchError("--address: only with --executor dask")
+    if kind == "dask":
+        return DaskCluster(spec, workers, address)
+    if workers == 1:
+        return InProcess(system)
+    return Processes(spec, workers)

@@ -1,0 +1,204 @@
+"""The result file ``results/<label>.json``: one system's scores, timings and environment.
+
+Everything but ``throughput``, ``environment`` and ``created_at`` is a function of the system
+(name, version, options), the gold and the predictions, and is written byte-identically on
+every rerun. The format is documented in docs/run.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bench.corpus.gold import dump_gold, format_loc, read_json, sha256_text
+from bench.errors import BenchError
+from bench.run.environment import Environment
+from bench.run.timing import Measurement, RunSettings, median, percentile
+from bench.schema import GoldDocument
+from bench.scoring.engine import ScoreReport
+
+RESULT_SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Spread(_Model):
+    """Median and range of one figure over the timed repeats."""
+
+    median: float
+    min: float
+    max: float
+
+
+class Latency(_Model):
+    """Per-document latency over the documents, in milliseconds (nearest-rank percentiles)."""
+
+    method: str
+    docs: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+
+class Throughput(_Model):
+    """How fast the system ran, how it was measured, and whether this run measured it."""
+
+    cached: bool = Field(
+        description="True when the predictions came from the cache: these timings are the "
+        "ones measured when the predictions were made, at measured_at, not by this run."
+    )
+    measured_at: dt.datetime
+    repeats: int
+    warmup: int
+    batch_size: int
+    docs: int
+    words: int
+    chars: int
+    load_seconds: float
+    pass_seconds: list[float]
+    seconds: Spread
+    pass_cpu_seconds: list[float] = Field(
+        description="CPU time of this process (all its threads, not child processes) in each "
+        "timed pass: unlike wall time, little affected by other work on the machine."
+    )
+    docs_per_second: Spread
+    words_per_second: Spread
+    chars_per_second: Spread
+    latency: Latency | None
+    peak_rss_mb: float | None
+    peak_rss_children_mb: float | None
+    repeats_agree: bool = Field(
+        description="Every timed repeat gave the same predictions and failures as the first."
+    )
+
+
+def _rate(amount: int, seconds: Sequence[float]) -> Spread:
+    # The fastest pass gives the highest rate; a zero time (empty corpus) gives rate 0.
+    rates = [amount / s if s > 0 else 0.0 for s in seconds]
+    return Spread(
+        median=round(median(rates), 3), min=round(min(rates), 3), max=round(max(rates), 3)
+    )
+
+
+def make_throughput(
+    m: Measurement,
+    settings: RunSettings,
+    load_seconds: float,
+    measured_at: dt.datetime,
+    peak_rss: tuple[float | None, float | None],
+) -> Throughput:
+    """The throughput block of a fresh run from what :func:`bench.run.timing.measure` observed."""
+    secs = m.pass_seconds
+    latency = None
+    if m.latencies:
+        ms = [s * 1000 for s in m.latencies]
+        latency = Latency(
+            method=m.latency_method or "",
+            docs=len(ms),
+            p50_ms=round(percentile(ms, 50), 3),
+            p95_ms=round(percentile(ms, 95), 3),
+            max_ms=round(max(ms), 3),
+        )
+    return Throughput(
+        cached=False,
+        measured_at=measured_at,
+        repeats=settings.repeats,
+        warmup=settings.warmup,
+        batch_size=settings.batch_size,
+        docs=m.docs,
+        words=m.words,
+        chars=m.chars,
+        load_seconds=round(load_seconds, 6),
+        pass_seconds=[round(s, 6) for s in secs],
+        pass_cpu_seconds=[round(s, 6) for s in m.pass_cpu_seconds],
+        seconds=Spread(
+            median=round(median(secs), 6), min=round(min(secs), 6), max=round(max(secs), 6)
+        ),
+        docs_per_second=_rate(m.docs, secs),
+        words_per_second=_rate(m.words, secs),
+        chars_per_second=_rate(m.chars, secs),
+        latency=latency,
+        peak_rss_mb=peak_rss[0],
+        peak_rss_children_mb=peak_rss[1],
+        repeats_agree=m.repeats_agree,
+    )
+
+
+class SystemRecord(_Model):
+    """Which system ran, as what, with which options (all the key of a comparable result)."""
+
+    label: str  # the result's name: file stem and leaderboard row
+    name: str
+    version: str
+    options: dict[str, str]
+    layers: list[str]
+    label_map: dict[str, str | None] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)  # libraries and models it used
+
+
+class GoldRecord(_Model):
+    """Which gold the metrics are against: the scoring signature and a hash of the gold files."""
+
+    signature: str
+    sha256: str
+    documents: int
+    spans: int
+
+
+class FailureRecord(_Model):
+    """A document the system failed on; it is scored as predicting nothing."""
+
+    doc_id: str
+    error: str
+
+
+class Result(_Model):
+    """``results/<label>.json``: scores, failures, timings and environment of one run."""
+
+    schema_version: Literal[1] = RESULT_SCHEMA_VERSION
+    system: SystemRecord
+    gold: GoldRecord
+    metrics: ScoreReport
+    failures: list[FailureRecord]
+    throughput: Throughput
+    environment: Environment
+    created_at: dt.datetime
+
+    def to_json(self) -> str:
+        """Indented JSON with a final newline; fields in a fixed order, timings last."""
+        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+# Fields that may differ between reruns of the same system on the same gold.
+VOLATILE_FIELDS: tuple[str, ...] = ("throughput", "environment", "created_at")
+
+
+def gold_sha256(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
+    """sha256 over the gold files in canonical form and their texts' hashes, by doc_id."""
+    h = hashlib.sha256()
+    for doc_id in sorted(gold):
+        g, text = gold[doc_id]
+        h.update(doc_id.encode("utf-8") + b"\n")
+        h.update(sha256_text(text).encode("ascii") + b"\n")
+        h.update(dump_gold(g).encode("utf-8"))
+    return h.hexdigest()
+
+
+def read_result(path: Path) -> Result:
+    """A result file, validated; problems are one-line errors naming file and field."""
+    _raw, data = read_json(path)
+    try:
+        return Result.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        tail = f" (+{more} more)" if more else ""
+        raise BenchError(f"{path}: {format_loc(err['loc'])}: {err['msg']}{tail}") from None

@@ -1,0 +1,220 @@
+"""A run over a streamed corpus (``bench run --corpus PATH``), in memory bounded by a few batches.
+
+The corpus (:mod:`bench.corpus.stream`) is read a batch at a time; each batch is taken from the
+batch cache or sent to an executor (:mod:`bench.run.executor`: in process, worker processes or a
+Dask cluster); outcomes are consumed in submission order, so the output is the same whatever
+ran them: each batch's predictions are appended to the predictions file (written under a
+temporary name, renamed at the end), counted by a :class:`~bench.scoring.engine.StreamingScorer`,
+and, when no document failed, stored in the cache. An interrupted run leaves the previous
+files as they were and the finished batches in the cache, where a rerun picks them up.
+What differs from a seeds run is in docs/scale.md, "Streamed runs".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.corpus.gold import dump_gold, open_atomic, word_count, write_atomic
+from bench.corpus.predictions import prediction_line
+from bench.corpus.stream import Corpus, CorpusDocument
+from bench.errors import BenchError
+from bench.protocol import System
+from bench.run.cache import BatchEntry, PredictionCache, cache_key, code_digest
+from bench.run.environment import capture
+from bench.run.executor import BatchOutcome, Handle, Ready, SystemSpec, make_executor
+from bench.run.pipeline import check_label, now, predictions_path, result_path, system_record
+from bench.run.result import FailureRecord, GoldRecord, Result, make_throughput
+from bench.run.timing import Measurement, Progress, RunSettings, peak_rss_mb
+from bench.scoring.engine import StreamingScorer
+
+IN_FLIGHT_PER_WORKER = 2  # batches queued per worker: enough to keep it busy, no more
+
+
+@dataclass
+class CorpusRunOutput:
+    """What a streamed run produced: the result, where it was written, what was reused."""
+
+    result: Result
+    result_path: Path
+    predictions_path: Path
+    batches: int
+    reused: int  # batches taken from the cache
+    executor: str
+
+
+@dataclass
+class _Pending:
+    batch: list[CorpusDocument]
+    key: str
+    handle: Handle
+    cached: bool
+
+
+class _Totals:
+    """Running figures of the run other than the scores."""
+
+    def __init__(self) -> None:
+        self.gold_sha = hashlib.sha256()
+        self.spans = 0
+        self.words = 0
+        self.chars = 0
+        self.failures: list[FailureRecord] = []
+        self.load_seconds: float | None = None
+        self.versions: dict[str, str] = {}
+        self.batches = 0
+        self.reused = 0
+
+    def add_gold(self, doc: CorpusDocument) -> None:
+        # The formula of bench.run.result.gold_sha256, in corpus order (sorted id order for dir).
+        self.gold_sha.update(doc.doc_id.encode("utf-8") + b"\n")
+        self.gold_sha.update(doc.gold.text_sha256.encode("ascii") + b"\n")
+        self.gold_sha.update(dump_gold(doc.gold).encode("utf-8"))
+        self.spans += len(doc.gold.spans)
+        self.words += word_count(doc.text)
+        self.chars += len(doc.text)
+
+
+def run_corpus(
+    system: System,
+    spec: SystemSpec,
+    corpus: Corpus,
+    out_dir: Path,
+    *,
+    label: str | None = None,
+    batch_size: int = 64,
+    executor: str = "local",
+    workers: int = 1,
+    address: str | None = None,
+    cache: PredictionCache | None = None,
+    progress: bool = False,
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> CorpusRunOutput:
+    """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it,
+    and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically."""
+    label = check_label(label or system.info.name)
+    if batch_size < 1:
+        raise BenchError(f"--batch-size: must be at least 1, got {batch_size}")
+    info = system.info
+    code = code_digest(system)
+    scorer = StreamingScorer(info.layers, bootstrap=bootstrap, seed=seed)
+    totals = _Totals()
+    preds_path = predictions_path(out_dir, label)
+    measured_at = now()
+    bar = Progress(corpus.count() or 0, enabled=progress)
+    ex = make_executor(executor, system, spec, workers, address)
+    in_flight = IN_FLIGHT_PER_WORKER * ex.workers
+    t0 = time.perf_counter()
+    c0 = _cpu_seconds()
+    try:
+        with open_atomic(preds_path) as fh:
+
+            def finish(p: _Pending) -> None:
+                out = p.handle.result()
+                if out.load_seconds is not None:
+                    totals.load_seconds = max(totals.load_seconds or 0.0, out.load_seconds)
+                if out.versions and not totals.versions:
+                    totals.versions = out.versions
+                if cache is not None and not p.cached and not out.failed:
+                    cache.put_batch(
+                        BatchEntry(
+                            key=p.key,
+                            system=info.name,
+                            records=out.records,
+                            seconds=round(out.seconds, 6),
+                            versions=out.versions or totals.versions,
+                        )
+                    )
+                lines = []
+                for doc, rec in zip(p.batch, out.records, strict=True):
+                    if rec.doc_id != doc.doc_id:  # a worker must answer for the batch it got
+                        raise BenchError(f"worker answered {rec.doc_id!r} for {doc.doc_id!r}")
+                    lines.append(prediction_line(rec.doc_id, rec.spans, rec.error) + "\n")
+                    if rec.error is not None:
+                        totals.failures.append(FailureRecord(doc_id=rec.doc_id, error=rec.error))
+                    totals.add_gold(doc)
+                fh.write("".join(lines).encode("utf-8"))
+                preds = {r.doc_id: r.spans for r in out.records if r.error is None}
+                scorer.add([(d.gold, d.text) for d in p.batch], preds)
+                totals.batches += 1
+                totals.reused += p.cached
+                bar.advance(len(p.batch))
+
+            pending: deque[_Pending] = deque()
+            for batch in corpus.batches(batch_size):
+                inputs = [d.input() for d in batch]
+                key = cache_key(info.name, info.version, system.options, code, batch_size, inputs)
+                entry = cache.get_batch(info.name, key) if cache is not None else None
+                if entry is not None:
+                    outcome = BatchOutcome(entry.records, entry.seconds, versions=entry.versions)
+                    pending.append(_Pending(batch, key, Ready(outcome), True))
+                else:
+                    pending.append(_Pending(batch, key, ex.submit(inputs), False))
+                while len(pending) > in_flight:
+                    finish(pending.popleft())
+            while pending:
+                finish(pending.popleft())
+            seconds = time.perf_counter() - t0
+            cpu_seconds = _cpu_seconds() - c0
+    except KeyboardInterrupt:
+        raise BenchError(
+            f"interrupted after {totals.batches} batches; {preds_path} and the result were "
+            "left as they were; the finished batches are cached: rerun the same command to "
+            "resume",
+            exit_code=130,
+        ) from None
+    finally:
+        bar.close()
+        ex.close()
+    report = scorer.report()
+    m = Measurement(
+        records=[],
+        failures=[],
+        pass_seconds=[seconds],
+        pass_cpu_seconds=[cpu_seconds],
+        latencies=None,
+        latency_method=None,
+        repeats_agree=True,
+        docs=scorer.documents,
+        words=totals.words,
+        chars=totals.chars,
+    )
+    settings = RunSettings(repeats=1, warmup=0, batch_size=batch_size, latency=False)
+    throughput = make_throughput(
+        m, settings, totals.load_seconds or 0.0, measured_at, peak_rss_mb()
+    )
+    if totals.reused:
+        throughput = throughput.model_copy(update={"cached": True})
+    versions = totals.versions or dict(getattr(system, "versions", None) or {})
+    result = Result(
+        system=system_record(system, label, versions),
+        gold=GoldRecord(
+            signature=report.signature,
+            sha256=totals.gold_sha.hexdigest(),
+            documents=scorer.documents,
+            spans=totals.spans,
+        ),
+        metrics=report,
+        failures=totals.failures,
+        throughput=throughput,
+        environment=capture(info.requires),
+        created_at=now(),
+    )
+    res_path = result_path(out_dir, label)
+    write_atomic(res_path, result.to_json())
+    return CorpusRunOutput(
+        result, res_path, preds_path, totals.batches, totals.reused, ex.describe()
+    )
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its waited-for children (workers count once they exit)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime

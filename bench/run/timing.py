@@ -1,0 +1,253 @@
+"""Running a system over documents and timing it honestly: warm-up, repeats, latency, memory.
+
+The method (documented in docs/run.md): the system is loaded and timed apart; ``warmup``
+passes over the corpus are run and discarded; ``repeats`` timed passes follow, each the wall
+time (``time.perf_counter``) of feeding every document through ``System.extract`` in batches
+of ``batch_size`` through :func:`bench.run.extract.extract_documents` (which retries a
+failing batch one document at a time and records the documents that still fail), including
+the harness's own per-batch work, so the figure is what a user of ``bench run`` gets.
+Per-document latency comes from single-document calls (see :func:`measure`).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bench.corpus.gold import word_count
+from bench.protocol import DocInput, System
+from bench.run.extract import Failure, extract_documents
+from bench.schema import PredictionRecord
+
+LATENCY_ALONE = "each document alone, in one extra pass not counted in the throughput"
+LATENCY_FROM_REPEATS = "batch_size 1: median over the timed repeats of each document's call"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How to time a system: warm-up passes, timed repeats, batch size, latency pass."""
+
+    repeats: int = 3
+    warmup: int = 1
+    batch_size: int = 64
+    latency: bool = True
+
+    def __post_init__(self) -> None:
+        from bench.errors import BenchError
+
+        if self.repeats < 1:
+            raise BenchError(f"--repeats: must be at least 1, got {self.repeats}")
+        if self.warmup < 0:
+            raise BenchError(f"--warmup: must be 0 or more, got {self.warmup}")
+        if self.batch_size < 1:
+            raise BenchError(f"--batch-size: must be at least 1, got {self.batch_size}")
+
+
+@dataclass
+class PassOutcome:
+    """One pass over the corpus: predictions per document, failures, wall time, per-doc times."""
+
+    records: list[PredictionRecord]
+    failures: list[Failure]
+    seconds: float
+    cpu_seconds: float
+    doc_seconds: dict[str, float] = field(default_factory=dict)  # only for batch_size 1
+
+
+@dataclass
+class Measurement:
+    """Everything :func:`measure` observed: predictions of the first timed pass and timings."""
+
+    records: list[PredictionRecord]
+    failures: list[Failure]
+    pass_seconds: list[float]
+    pass_cpu_seconds: list[float]
+    latencies: list[float] | None  # seconds per document, corpus order
+    latency_method: str | None
+    repeats_agree: bool
+    docs: int
+    words: int
+    chars: int
+
+
+class Progress:
+    """A progress bar on stderr that redraws only between batches, never from a thread.
+
+    rich's default auto-refresh thread would compete with the system under test for the GIL;
+    redrawing at most every 0.1 s from the loop keeps its cost small and inside the timing.
+    """
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self._bar = None
+        self._last = 0.0
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.progress import Progress as RichProgress
+
+        self._bar = RichProgress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            auto_refresh=False,
+            transient=False,
+        )
+        self._task = self._bar.add_task("run", total=total)
+        self._bar.start()
+
+    def phase(self, description: str) -> None:
+        """Name what is running now (warm-up 1/1, timed 2/3, latency)."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=description)
+            self._bar.refresh()
+
+    def advance(self, n: int) -> None:
+        """Count ``n`` more documents done."""
+        if self._bar is None:
+            return
+        self._bar.update(self._task, advance=n)
+        now = time.perf_counter()
+        if now - self._last >= 0.1:
+            self._last = now
+            self._bar.refresh()
+
+    def close(self) -> None:
+        """Draw the final state and release the terminal."""
+        if self._bar is not None:
+            self._bar.refresh()
+            self._bar.stop()
+
+
+def run_pass(
+    system: System,
+    docs: Sequence[DocInput],
+    batch_size: int,
+    advance: Callable[[int], None],
+) -> PassOutcome:
+    """One timed pass over ``docs`` in batches; the time includes the harness's own work."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    ex = extract_documents(system, docs, batch_size, progress=advance)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    errors = {f.doc_id: f.error for f in ex.failures}
+    records = [
+        PredictionRecord(doc_id=d.doc_id, spans=[], error=errors[d.doc_id])
+        if d.doc_id in errors
+        else PredictionRecord(doc_id=d.doc_id, spans=ex.predictions[d.doc_id])
+        for d in docs
+    ]
+    doc_seconds = {t.doc_ids[0]: t.seconds for t in ex.timings if len(t.doc_ids) == 1}
+    return PassOutcome(records, list(ex.failures), seconds, cpu, doc_seconds)
+
+
+def measure(
+    system: System, docs: Sequence[DocInput], settings: RunSettings, progress: bool = False
+) -> Measurement:
+    """Warm up, time ``settings.repeats`` passes, then measure per-document latency.
+
+    Per-document latency: with ``batch_size`` 1 every timed call already is one document, so
+    each document's latency is the median of its calls over the repeats. With larger batches
+    a batch's time cannot be split between its documents honestly, so one extra pass calls
+    ``extract`` on each document alone; that pass is not part of the throughput figures.
+    """
+    docs = list(docs)
+    n = len(docs)
+    latency_pass = settings.latency and settings.batch_size > 1
+    total = n * (settings.warmup + settings.repeats + (1 if latency_pass else 0))
+    bar = Progress(total, enabled=progress)
+    try:
+        for w in range(settings.warmup):
+            bar.phase(f"warm-up {w + 1}/{settings.warmup}")
+            run_pass(system, docs, settings.batch_size, bar.advance)
+        passes: list[PassOutcome] = []
+        for r in range(settings.repeats):
+            bar.phase(f"timed {r + 1}/{settings.repeats}")
+            passes.append(run_pass(system, docs, settings.batch_size, bar.advance))
+        latencies: list[float] | None = None
+        method: str | None = None
+        if settings.latency and settings.batch_size == 1:
+            # A document that failed has no timing of its own; it is left out.
+            latencies = [
+                median(times)
+                for d in docs
+                if (times := [p.doc_seconds[d.doc_id] for p in passes if d.doc_id in p.doc_seconds])
+            ]
+            method = LATENCY_FROM_REPEATS
+        elif latency_pass:
+            bar.phase("latency")
+            latencies = []
+            for doc in docs:
+                t0 = time.perf_counter()
+                extract_documents(system, [doc], 1)
+                latencies.append(time.perf_counter() - t0)
+                bar.advance(1)
+            method = LATENCY_ALONE
+    finally:
+        bar.close()
+    first = passes[0]
+    agree = all(p.records == first.records and p.failures == first.failures for p in passes[1:])
+    return Measurement(
+        records=first.records,
+        failures=first.failures,
+        pass_seconds=[p.seconds for p in passes],
+        pass_cpu_seconds=[p.cpu_seconds for p in passes],
+        latencies=latencies,
+        latency_method=method,
+        repeats_agree=agree,
+        docs=n,
+        words=sum(word_count(d.text) for d in docs),
+        chars=sum(len(d.text) for d in docs),
+    )
+
+
+def load_timed(system: System) -> float:
+    """Call ``system.load()`` and return how long it took, in seconds."""
+    t0 = time.perf_counter()
+    system.load()
+    return time.perf_counter() - t0
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (mean of the middle two for an even count)."""
+    s = sorted(values)
+    k = len(s) // 2
+    return s[k] if len(s) % 2 else (s[k - 1] + s[k]) / 2
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least ``p``% of values at or below it.
+
+    Nearest rank, not interpolation: with a handful of documents every figure reported is
+    the latency of an actual document.
+    """
+    s = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(s)))
+    return s[rank - 1]
+
+
+def peak_rss_mb() -> tuple[float | None, float | None]:
+    """Peak resident set size in MiB of this process and of its largest waited-for child.
+
+    ``getrusage`` high-water marks: the process figure covers its whole life (interpreter,
+    harness, loaded models); the children figure is the largest single child that has
+    terminated and been waited for (Linux semantics), e.g. a server a system started and
+    stopped in ``close()``. Linux reports KiB, macOS bytes.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows has no getrusage
+        return None, None
+    scale = 1 / (1024 * 1024) if sys.platform == "darwin" else 1 / 1024
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    return round(me, 1), (round(kids, 1) if kids else None)

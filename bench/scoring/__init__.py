@@ -1,0 +1,1 @@
+"""Scoring: alignment, match counts, the engine, reports and signatures, significance."""

@@ -1,0 +1,1109 @@
+"""The scoring engine: gold and predictions in, a :class:`ScoreReport` out.
+
+One pass over the whole corpus: spans become numpy arrays, every (document, layer) is laid
+out on one axis so that a single sort-and-sweep finds all overlapping pairs, and each mode's
+optimal alignment (:mod:`bench.scoring.align`) is tallied into additive counts per resampling unit.
+Everything reported (overall, by layer, by label, by document, macro averages, values,
+confidence intervals) is a sum or a ratio of those counts. Definitions: ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress, repeat
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from bench import __version__
+from bench.corpus.gold import GoldTable, SpanColumns, label_layers, load_gold_table
+from bench.corpus.predictions import read_prediction_columns
+from bench.errors import BenchError
+from bench.schema import ALL_LABELS, LABEL_LAYER, LAYER_LABELS, LAYERS, GoldDocument, PredictedSpan
+from bench.scoring.align import max_weight_matching, mode_credit, overlap_pairs
+from bench.scoring.metrics import (
+    MODES,
+    Counts,
+    MacroScores,
+    ModeScores,
+    _prf_arrays,
+    macro_rows,
+    mode_score_dicts,
+)
+from bench.scoring.significance import (
+    Interval,
+    Statistic,
+    bootstrap_sums,
+    choose_unit,
+    percentile_interval,
+    safe_ratio,
+    sentence_starts,
+)
+
+SCORING_VERSION = 1  # bump when a definition in docs/metrics.md changes
+VALUE_LAYERS: tuple[str, ...] = ("time", "number")
+NUMBER_RTOL = 1e-9
+CONFIDENCE = 0.95
+
+_LABEL_ID = {label: i for i, label in enumerate(ALL_LABELS)}
+_LAYER_ID = {layer: i for i, layer in enumerate(LAYERS)}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ValueScore(_Frozen):
+    """Value scores of one layer: accuracy over aligned pairs and a TempEval-3 style F1."""
+
+    matched: int
+    correct: int
+    accuracy: float | None
+    precision: float | None
+    recall: float | None
+    f1: float | None
+
+
+class PRFInterval(_Frozen):
+    """Confidence intervals of precision, recall and F1."""
+
+    precision: Interval
+    recall: Interval
+    f1: Interval
+
+
+class ModeIntervals(_Frozen):
+    """One :class:`PRFInterval` per SemEval mode."""
+
+    strict: PRFInterval
+    exact: PRFInterval
+    partial: PRFInterval
+    type: PRFInterval
+
+
+class ValueIntervals(_Frozen):
+    """Confidence intervals of the value scores of one layer."""
+
+    accuracy: Interval
+    precision: Interval
+    recall: Interval
+    f1: Interval
+
+
+class Intervals(_Frozen):
+    """Percentile bootstrap confidence intervals, resampling sentences or documents."""
+
+    method: Literal["percentile bootstrap", "percentile Poisson bootstrap"] = "percentile bootstrap"
+    unit: Literal["sentence", "document"]
+    units: int
+    resamples: int
+    seed: int
+    confidence: float
+    overall: ModeIntervals
+    by_layer: dict[str, ModeIntervals]
+    values: dict[str, ValueIntervals]
+
+
+class Macro(_Frozen):
+    """Macro averages over labels and over documents."""
+
+    by_label: MacroScores
+    by_doc: MacroScores
+
+
+class ScoreReport(_Frozen):
+    """Everything ``bench score`` reports; its JSON is byte-identical for identical inputs."""
+
+    schema_version: Literal[1] = 1
+    signature: str
+    bench_version: str
+    documents: int
+    layers: list[str]
+    missing_predictions: list[str]
+    ignored_predictions: int
+    overall: ModeScores
+    by_layer: dict[str, ModeScores]
+    by_label: dict[str, ModeScores]
+    by_doc: dict[str, ModeScores]
+    macro: Macro
+    values: dict[str, ValueScore]
+    ci: Intervals | None
+
+    def to_json(self) -> str:
+        """Stable, indented JSON with a final newline (keys in field order)."""
+        return self.model_dump_json(indent=2) + "\n"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a score depends on besides the predictions; compare numbers only when equal."""
+
+    gold: str
+    documents: int
+    layers: tuple[str, ...]
+    ignore: bool
+    unit: str
+    resamples: int
+    seed: int
+    confidence: float = CONFIDENCE
+    version: str = __version__
+    scoring: int = SCORING_VERSION
+
+    def __str__(self) -> str:
+        return "|".join(
+            [
+                f"bench:{self.version}",
+                f"scoring:{self.scoring}",
+                f"gold:{self.gold}",
+                f"docs:{self.documents}",
+                f"layers:{'+'.join(self.layers)}",
+                "align:optimal",
+                f"ignore:{'on' if self.ignore else 'off'}",
+                f"ci:{self.unit}",
+                f"conf:{round(self.confidence * 100)}",
+                f"boot:{self.resamples}",
+                f"seed:{self.seed}",
+            ]
+        )
+
+
+def parse_signature(signature: str) -> dict[str, str]:
+    """The fields of a signature string, ``{"bench": "0.1.0", "gold": ..., ...}``."""
+    out: dict[str, str] = {}
+    for part in signature.split("|"):
+        key, sep, val = part.partition(":")
+        if not sep:
+            raise ValueError(f"malformed signature field {part!r}")
+        out[key] = val
+    return out
+
+
+@contextlib.contextmanager
+def paused_gc(freeze: bool = False) -> Iterator[None]:
+    """Pause the cyclic garbage collector: building many small containers while a large
+    corpus of span objects is alive would otherwise trigger full collections that walk the
+    whole corpus again and again. Scoring creates no reference cycles.
+
+    With ``freeze`` the objects still alive at the end (say, a corpus just read) move to the
+    permanent generation, so the collections that follow never walk them either.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def gold_digest(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
+    """12 hex digits identifying the gold: texts, spans, values and ignore regions."""
+    table = GoldTable.from_documents(gold)
+    spans = _spans(table.spans, keep_raw=True)
+    _rank_strings(spans)
+    return _digest(table, spans.take(_canonical_order(spans)))
+
+
+def check_layers(layers: Sequence[str] | None) -> tuple[str, ...]:
+    """The layers to score in canonical order; an unknown name is a BenchError."""
+    if not layers:
+        return LAYERS
+    for name in layers:
+        if name not in LAYERS:
+            raise BenchError(f"--layer: unknown layer {name!r} (one of {', '.join(LAYERS)})")
+    return tuple(layer for layer in LAYERS if layer in layers)
+
+
+# ---------------------------------------------------------------------------------------
+# Spans as arrays
+
+
+@dataclass
+class _Spans:
+    """Spans of the whole corpus as parallel arrays."""
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    label: np.ndarray
+    layer: np.ndarray  # index into LAYERS
+    v_none: np.ndarray
+    v_num: np.ndarray  # the value as a float, NaN when it is not a number
+    v_str: np.ndarray  # rank of the normalised string value, -1 when not a string
+    # Gold only, for the digest: rank of the string value as given among the distinct ones
+    # (-1 when not a string), and those strings in sorted order.
+    raw_rank: np.ndarray | None = None
+    raw_vocab: list[str] | None = None
+    unit: np.ndarray | None = None
+    strings: list[str] | None = None  # the string values, in order, until ranked
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def take(self, idx: np.ndarray) -> _Spans:
+        return _Spans(
+            self.doc[idx],
+            self.start[idx],
+            self.end[idx],
+            self.label[idx],
+            self.layer[idx],
+            self.v_none[idx],
+            self.v_num[idx],
+            self.v_str[idx],
+            None if self.raw_rank is None else self.raw_rank[idx],
+            self.raw_vocab,
+            None if self.unit is None else self.unit[idx],
+        )
+
+
+def _number(v: object) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return math.nan
+    try:
+        return float(v)
+    except OverflowError:
+        return math.copysign(math.inf, v)  # type: ignore[arg-type]
+
+
+_VALUE_KIND = {type(None): 0, int: 1, float: 2, str: 3}
+
+
+def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
+    """The arrays of some span columns (string ranks not yet set: see :func:`_rank_strings`)."""
+    n = len(cols)
+    values = cols.values
+    kind = np.frombuffer(bytes(map(_VALUE_KIND.get, map(type, values), repeat(4))), np.int8)
+    v_num = np.full(n, math.nan)
+    is_num = (kind == 1) | (kind == 2)
+    n_num = int(is_num.sum())
+    if n_num:
+        try:
+            v_num[is_num] = np.fromiter(compress(values, is_num.tolist()), np.float64, n_num)
+        except OverflowError:  # an integer beyond float range
+            v_num[is_num] = [_number(v) for v in compress(values, is_num.tolist())]
+    is_str = kind == 3
+    v_str = np.full(n, -1, dtype=np.int64)
+    v_str[is_str] = -2  # to be ranked
+    strings = list(compress(values, is_str.tolist()))
+    raw_rank, raw_vocab = None, None
+    if keep_raw:
+        raw_vocab = sorted(set(strings))
+        rank = {v: i for i, v in enumerate(raw_vocab)}
+        raw_rank = np.full(n, -1, dtype=np.int64)
+        raw_rank[is_str] = np.fromiter(map(rank.__getitem__, strings), np.int64, len(strings))
+    return _Spans(
+        doc=cols.doc,
+        start=cols.start,
+        end=cols.end,
+        label=cols.label,
+        layer=label_layers(cols.label),
+        v_none=kind == 0,
+        v_num=v_num,
+        v_str=v_str,
+        raw_rank=raw_rank,
+        raw_vocab=raw_vocab,
+        strings=strings,
+    )
+
+
+def _rank_strings(*spans: _Spans) -> None:
+    """Give equal normalised strings equal ids, ranked so the ids do not depend on order."""
+    distinct = set().union(*(s.strings for s in spans if s.strings is not None))
+    norm = {v: v.strip().upper() for v in distinct}
+    rank = {v: i for i, v in enumerate(sorted(set(norm.values())))}
+    by_raw = {v: rank[x] for v, x in norm.items()}
+    for s in spans:
+        if s.strings is not None and len(s.strings):
+            s.v_str[s.v_str == -2] = np.fromiter(
+                map(by_raw.__getitem__, s.strings), dtype=np.int64, count=len(s.strings)
+            )
+        s.strings = None
+
+
+def _canonical_order(spans: _Spans) -> np.ndarray:
+    """Order by document, layer, start, end, label and value, so input order cannot matter.
+
+    Ranks of strings follow their sorted order, so the order is the same whatever other
+    strings (say, of predictions) were ranked with them. Gold breaks the last ties by the
+    raw value (for the digest); predictions equal up to that are interchangeable.
+    """
+    n = len(spans)
+    group = spans.doc * len(LAYERS) + spans.layer
+    width = int(max(spans.end.max(initial=0), spans.start.max(initial=0))) + 1
+    n_lab = len(ALL_LABELS)
+    if n and (int(group.max()) + 1) * width * width * n_lab < 2**62:
+        # One int64 key in the common case; the value keys matter only for exact ties.
+        key = ((group * width + spans.start) * width + spans.end) * n_lab + spans.label
+        order = np.argsort(key, kind="stable")
+        if not np.any(key[order][1:] == key[order][:-1]):
+            return order
+    keys = [
+        spans.v_str,
+        np.nan_to_num(spans.v_num, nan=np.inf),
+        spans.v_none,
+        spans.label,
+        spans.end,
+        spans.start,
+        group,
+    ]
+    if spans.raw_rank is not None:
+        keys.insert(0, spans.raw_rank)
+    return np.lexsort(keys)
+
+
+def _digest(table: GoldTable, canon: _Spans) -> str:
+    """sha256 over documents, texts, ignore regions and spans (in canonical order)."""
+    h = hashlib.sha256()
+    h.update(
+        "".join(
+            f"{doc_id}\t{sha}\t{sorted(regions)}\n"
+            for doc_id, sha, regions in zip(
+                table.doc_ids, table.text_sha256, table.ignore, strict=True
+            )
+        ).encode()
+    )
+    for arr in (canon.doc, canon.start, canon.end, canon.label, canon.v_none, canon.v_num):
+        h.update(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes())
+    assert canon.raw_rank is not None and canon.raw_vocab is not None
+    vocab = canon.raw_vocab
+    ranks = canon.raw_rank[canon.raw_rank >= 0].tolist()
+    h.update("\x1f".join([vocab[r] for r in ranks]).encode("utf-8"))
+    return h.hexdigest()[:12]
+
+
+def _values_equal(g: _Spans, gi: np.ndarray, p: _Spans, pi: np.ndarray) -> np.ndarray:
+    """Per pair: values equal (TIMEX3 strings case-insensitively, numbers within 1e-9 rel.)."""
+    gn, pn = g.v_num[gi], p.v_num[pi]
+    both_num = np.isfinite(gn) & np.isfinite(pn)
+    with np.errstate(invalid="ignore"):
+        close = np.abs(gn - pn) <= NUMBER_RTOL * np.maximum(np.abs(gn), np.abs(pn))
+    same_str = (g.v_str[gi] >= 0) & (g.v_str[gi] == p.v_str[pi])
+    both_none = g.v_none[gi] & p.v_none[pi]
+    return (both_num & close) | same_str | both_none
+
+
+# ---------------------------------------------------------------------------------------
+# Tallies
+
+
+_OUTCOME = np.array([1, 2, 0], dtype=np.int64)  # credit 0, 1, 2: incorrect, partial, correct
+
+
+def _tally(
+    n_keys: int,
+    g_key: np.ndarray,
+    p_key: np.ndarray,
+    gi: np.ndarray,
+    pi: np.ndarray,
+    chosen: np.ndarray,
+    credit: np.ndarray,
+) -> np.ndarray:
+    """Counts (correct, incorrect, partial, missed, spurious) per key; pairs go by gold key."""
+    # Each gold span's outcome: missed unless in a chosen pair; one bincount of key and
+    # outcome, and one of the predictions left over.
+    g_code = np.full(len(g_key), 3, dtype=np.int64)
+    g_code[gi[chosen]] = _OUTCOME[credit[chosen]]
+    out = np.bincount(g_key * 5 + g_code, minlength=n_keys * 5).reshape(n_keys, 5)
+    p_free = np.ones(len(p_key), dtype=bool)
+    p_free[pi[chosen]] = False
+    out[:, 4] = np.bincount(p_key[p_free], minlength=n_keys)
+    return out
+
+
+# Outcome (correct, incorrect, partial) per mode of a pair of class 1 (exact, same label),
+# 2 (exact, other label), 3 (overlapping, same label), 4 (overlapping, other label).
+_PAIR_OUTCOME = np.array(
+    [
+        [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0]],  # strict
+        [[0, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]],  # exact
+        [[0, 0, 0], [1, 0, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1]],  # partial
+        [[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 1, 0]],  # type
+    ],
+    dtype=np.int64,
+)
+
+
+def _simple_counts(
+    n_keys: int,
+    g_key: np.ndarray,
+    p_key: np.ndarray,
+    gi: np.ndarray,
+    pi: np.ndarray,
+    exact: np.ndarray,
+    same: np.ndarray,
+) -> np.ndarray:
+    """Counts (mode, key, 5) when no span is in more than one pair: all pairs are aligned
+    in every mode (what :func:`_tally` of :func:`max_weight_matching` gives there)."""
+    cls = np.zeros(len(g_key), dtype=np.int64)
+    cls[gi] = 1 + ~same + 2 * ~exact
+    per_class = np.bincount(g_key * 5 + cls, minlength=n_keys * 5).reshape(n_keys, 5)
+    paired = np.zeros(len(p_key), dtype=bool)
+    paired[pi] = True
+    spurious = np.bincount(p_key[~paired], minlength=n_keys)
+    out = np.zeros((len(MODES), n_keys, 5), dtype=np.int64)
+    out[:, :, :3] = np.einsum("kc,mco->mko", per_class, _PAIR_OUTCOME)
+    out[:, :, 3] = per_class[:, 0]
+    out[:, :, 4] = spurious
+    return out
+
+
+def _counts(row: np.ndarray) -> Counts:
+    return Counts(*(int(x) for x in row))
+
+
+@dataclass
+class _Tallies:
+    """Additive counts of one scoring run, the input to every reported number."""
+
+    doc_ids: list[str]
+    layers: tuple[str, ...]
+    unit: str
+    unit_doc: np.ndarray  # document of each resampling unit
+    layer_counts: np.ndarray  # (mode, unit, layer, 5)
+    label_counts: np.ndarray  # (mode, label, 5), labels in ALL_LABELS order
+    value_counts: np.ndarray  # (unit, layer, 2): aligned pairs, pairs with the right value
+    ignored: int
+    missing: list[str]
+    digest: str
+
+
+def _model_tables(
+    gold: Mapping[str, tuple[GoldDocument, str]],
+    predictions: Mapping[str, Sequence[PredictedSpan]],
+) -> tuple[GoldTable, SpanColumns, list[str]]:
+    """Gold and predictions given as objects, as columns; the predictions checked for an
+    unknown document, offsets outside the text and an explicit layer not the label's."""
+    doc_ids = sorted(gold)
+    unknown = sorted(set(predictions) - set(gold))
+    if unknown:
+        raise BenchError(
+            f"predictions: doc_id: {unknown[0]!r} is not a gold document"
+            + (f" (+{len(unknown) - 1} more)" if len(unknown) > 1 else "")
+        )
+    table = GoldTable.from_documents(gold)
+    groups = [predictions.get(d, ()) for d in doc_ids]
+    cols = SpanColumns.from_spans(groups, "predictions", layers=True)
+    text_len = np.array([len(t) for t in table.texts], dtype=np.int64)
+    layer = label_layers(cols.label)
+    bad = ~((cols.start >= 0) & (cols.start < cols.end) & (cols.end <= text_len[cols.doc]))
+    wrong_layer = np.zeros(len(cols), dtype=bool)
+    if cols.layers is not None:
+        explicit = np.fromiter(
+            map(_LAYER_ID.get, cols.layers, repeat(-1)), dtype=np.int64, count=len(cols)
+        )
+        wrong_layer = (explicit >= 0) & (explicit != layer)
+    problems = np.flatnonzero(bad | wrong_layer)
+    if len(problems):
+        j = int(problems[0])
+        k = int(cols.doc[j])
+        i = j - int(np.searchsorted(cols.doc, k))
+        sp = groups[k][i]
+        where = f"predictions: {doc_ids[k]}: spans[{i}]"
+        if bad[j]:
+            raise BenchError(
+                f"{where}.end: offsets {sp.start}:{sp.end} not within 0 <= start < end <= "
+                f"{text_len[k]}"
+            )
+        raise BenchError(
+            f"{where}.layer: {sp.label!r} is a label of layer "
+            f"{LABEL_LAYER[sp.label]!r}, not {sp.layer!r}"
+        )
+    return table, cols, [d for d in doc_ids if d in predictions]
+
+
+def _collect(
+    table: GoldTable,
+    predictions: SpanColumns,
+    present: Sequence[str],
+    layers: tuple[str, ...],
+    unit: str,
+    ignore: bool,
+) -> _Tallies:
+    doc_ids = table.doc_ids
+    has_line = set(present)
+    missing = [d for d in doc_ids if d not in has_line]
+    wanted = np.zeros(len(LAYERS), dtype=bool)
+    wanted[[_LAYER_ID[x] for x in layers]] = True
+    layer_pos = np.full(len(LAYERS), -1, dtype=np.int64)
+    layer_pos[[_LAYER_ID[x] for x in layers]] = np.arange(len(layers))
+
+    text_len = np.array([len(t) for t in table.texts], dtype=np.int64)
+    if unit == "sentence":
+        sent_starts = [sentence_starts(t) for t in table.texts]
+    else:  # one unit per document, starting at offset 0
+        sent_starts = [np.zeros(1, dtype=np.int64)] * len(doc_ids)
+    n_units = sum(len(x) for x in sent_starts)
+    r_doc = [k for k, regions in enumerate(table.ignore) for _ in regions]
+    r_start = [s for regions in table.ignore for s, _ in regions]
+    r_end = [e for regions in table.ignore for _, e in regions]
+
+    gs, ps = _spans(table.spans, keep_raw=True), _spans(predictions)
+    _rank_strings(gs, ps)
+    gs, ps = gs.take(_canonical_order(gs)), ps.take(_canonical_order(ps))
+    digest = _digest(table, gs)
+
+    # Drop predictions of other layers, then those touching an ignore region.
+    if not wanted.all():
+        gs = gs.take(np.flatnonzero(wanted[gs.layer]))
+        ps = ps.take(np.flatnonzero(wanted[ps.layer]))
+    stride = int(text_len.max(initial=0)) + 1
+    ignored = 0
+    if ignore and r_doc and len(ps):
+        rd = np.array(r_doc, dtype=np.int64) * stride
+        _, hit = overlap_pairs(
+            rd + np.array(r_start),
+            rd + np.array(r_end),
+            ps.doc * stride + ps.start,
+            ps.doc * stride + ps.end,
+        )
+        drop = np.zeros(len(ps), dtype=bool)
+        drop[hit] = True
+        ignored = int(drop.sum())
+        ps = ps.take(np.flatnonzero(~drop))
+
+    # A span belongs to the unit (sentence or document) its start falls in.
+    unit_doc = np.repeat(np.arange(len(doc_ids)), [len(s) for s in sent_starts])
+    unit_pos = unit_doc * stride + np.concatenate(sent_starts) if sent_starts else unit_doc
+    for spans in (gs, ps):
+        if unit == "sentence":
+            spans.unit = np.searchsorted(unit_pos, spans.doc * stride + spans.start, "right") - 1
+        else:
+            spans.unit = spans.doc
+
+    # One axis for the corpus: group (document, layer) g occupies [g*stride, (g+1)*stride).
+    n_lay = len(LAYERS)
+    g_off = (gs.doc * n_lay + gs.layer) * stride
+    p_off = (ps.doc * n_lay + ps.layer) * stride
+    gi, pi = overlap_pairs(g_off + gs.start, g_off + gs.end, p_off + ps.start, p_off + ps.end)
+    exact = (gs.start[gi] == ps.start[pi]) & (gs.end[gi] == ps.end[pi])
+    same = gs.label[gi] == ps.label[pi]
+
+    n_l = len(layers)
+    g_key = gs.unit * n_l + layer_pos[gs.layer]
+    p_key = ps.unit * n_l + layer_pos[ps.layer]
+    layer_counts = np.zeros((len(MODES), n_units, n_l, 5), dtype=np.int64)
+    label_counts = np.zeros((len(MODES), len(ALL_LABELS), 5), dtype=np.int64)
+    lab_gi, lab_pi, lab_exact = gi[same], pi[same], exact[same]
+    simple = len(gi) == 0 or (np.bincount(gi).max() == 1 and np.bincount(pi).max() == 1)
+    if simple:
+        # Every span overlaps at most one of the other side: every alignment takes all
+        # pairs, and each mode's outcome of a pair follows from (exact, same label).
+        layer_counts[:] = _simple_counts(n_units * n_l, g_key, p_key, gi, pi, exact, same).reshape(
+            len(MODES), n_units, n_l, 5
+        )
+        label_counts[:] = _simple_counts(
+            len(ALL_LABELS), gs.label, ps.label, lab_gi, lab_pi, lab_exact, np.ones_like(lab_exact)
+        )
+    for m, mode in enumerate(MODES if not simple else ()):
+        credit = mode_credit(mode, exact, same)
+        chosen = max_weight_matching(len(gs), len(ps), gi, pi, credit)
+        layer_counts[m] = _tally(n_units * n_l, g_key, p_key, gi, pi, chosen, credit).reshape(
+            n_units, n_l, 5
+        )
+        # by_label: gold and predictions filtered to one label, aligned on their own.
+        lab_credit = mode_credit(mode, lab_exact, np.ones(len(lab_gi), dtype=bool))
+        lab_chosen = max_weight_matching(len(gs), len(ps), lab_gi, lab_pi, lab_credit)
+        label_counts[m] = _tally(
+            len(ALL_LABELS), gs.label, ps.label, lab_gi, lab_pi, lab_chosen, lab_credit
+        )
+
+    # Values: pairs of the same layer with the right value are what counts.
+    value_counts = np.zeros((n_units, n_l, 2), dtype=np.int64)
+    is_val = np.isin(gs.layer[gi], [_LAYER_ID[x] for x in VALUE_LAYERS])
+    v_gi, v_pi = gi[is_val], pi[is_val]
+    if len(v_gi):
+        v_ok = _values_equal(gs, v_gi, ps, v_pi)
+        v_credit = 2 * v_ok.astype(np.int64)
+        v_chosen = max_weight_matching(len(gs), len(ps), v_gi, v_pi, v_credit)
+        keys = g_key[v_gi[v_chosen]]
+        value_counts[:, :, 0] = np.bincount(keys, minlength=n_units * n_l).reshape(n_units, n_l)
+        value_counts[:, :, 1] = np.bincount(keys[v_ok[v_chosen]], minlength=n_units * n_l).reshape(
+            n_units, n_l
+        )
+
+    return _Tallies(
+        doc_ids=doc_ids,
+        layers=layers,
+        unit=unit,
+        unit_doc=unit_doc,
+        layer_counts=layer_counts,
+        label_counts=label_counts,
+        value_counts=value_counts,
+        ignored=ignored,
+        missing=missing,
+        digest=digest,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Report
+
+
+def _value_score(matched: int, correct: int, n_pred: int, n_gold: int) -> ValueScore:
+    def r(a: float, b: float) -> float | None:
+        return a / b if b else None
+
+    return ValueScore(
+        matched=matched,
+        correct=correct,
+        accuracy=r(correct, matched),
+        precision=r(correct, n_pred),
+        recall=r(correct, n_gold),
+        f1=r(2 * correct, n_pred + n_gold),
+    )
+
+
+def _interval(samples: np.ndarray) -> Interval:
+    low, high = percentile_interval(samples, CONFIDENCE)
+    return Interval(low=low, high=high)
+
+
+def _prf_samples(credit2: np.ndarray, actual: np.ndarray, possible: np.ndarray) -> PRFInterval:
+    credit = credit2 / 2.0
+    return PRFInterval(
+        precision=_interval(safe_ratio(credit, actual)),
+        recall=_interval(safe_ratio(credit, possible)),
+        f1=_interval(safe_ratio(2.0 * credit, actual + possible)),
+    )
+
+
+def _unit_matrix(t: _Tallies) -> np.ndarray:
+    """Per-unit columns: for each layer actual, possible, credit*2 of each mode; then for
+    each layer aligned value pairs and right values."""
+    lc = t.layer_counts  # (mode, unit, layer, 5)
+    c, i, p, m, s = (lc[..., j] for j in range(5))
+    actual = (c + i + p + s)[0]  # (unit, layer): the same in every mode
+    possible = (c + i + p + m)[0]
+    credit2 = 2 * c + p  # (mode, unit, layer)
+    cols = [actual, possible, *credit2]  # each (unit, layer)
+    stacked = np.stack(cols, axis=2)  # (unit, layer, 2 + modes)
+    n_units = lc.shape[1]
+    return np.concatenate(
+        [stacked.reshape(n_units, -1), t.value_counts.reshape(n_units, -1)], axis=1
+    ).astype(np.float64)
+
+
+def _intervals(t: _Tallies, resamples: int, seed: int) -> Intervals:
+    mat = _unit_matrix(t)
+    sums = bootstrap_sums(mat, resamples, seed)
+    return _intervals_of_sums(sums, t.layers, t.unit, mat.shape[0], seed)
+
+
+def _intervals_of_sums(
+    sums: np.ndarray,
+    layers: tuple[str, ...],
+    unit: str,
+    units: int,
+    seed: int,
+    method: str = "percentile bootstrap",
+) -> Intervals:
+    """Intervals from the column sums of :func:`_unit_matrix` in each resample."""
+    resamples = sums.shape[0]
+    n_l = len(layers)
+    width = 2 + len(MODES)
+    per_layer = sums[:, : n_l * width].reshape(resamples, n_l, width)
+    vals = sums[:, n_l * width :].reshape(resamples, n_l, 2)
+
+    def mode_iv(block: np.ndarray) -> ModeIntervals:
+        return ModeIntervals(
+            **{
+                mode: _prf_samples(block[:, 2 + k], block[:, 0], block[:, 1])
+                for k, mode in enumerate(MODES)
+            }
+        )
+
+    by_layer = {layer: mode_iv(per_layer[:, j]) for j, layer in enumerate(layers)}
+    values = {}
+    for j, layer in enumerate(layers):
+        if layer not in VALUE_LAYERS:
+            continue
+        matched, correct = vals[:, j, 0], vals[:, j, 1]
+        n_pred, n_gold = per_layer[:, j, 0], per_layer[:, j, 1]
+        values[layer] = ValueIntervals(
+            accuracy=_interval(safe_ratio(correct, matched)),
+            precision=_interval(safe_ratio(correct, n_pred)),
+            recall=_interval(safe_ratio(correct, n_gold)),
+            f1=_interval(safe_ratio(2.0 * correct, n_pred + n_gold)),
+        )
+    return Intervals(
+        method=method,  # type: ignore[arg-type]
+        unit=unit,  # type: ignore[arg-type]
+        units=units,
+        resamples=resamples,
+        seed=seed,
+        confidence=CONFIDENCE,
+        overall=mode_iv(per_layer.sum(axis=1)),
+        by_layer=by_layer,
+        values=values,
+    )
+
+
+def _report(t: _Tallies, signature: Signature, resamples: int, seed: int) -> ScoreReport:
+    lc = t.layer_counts  # (mode, unit, layer, 5)
+    by_layer_tot = lc.sum(axis=1).transpose(1, 0, 2)  # (layer, mode, 5)
+    doc_starts = np.searchsorted(t.unit_doc, np.arange(len(t.doc_ids)))
+    by_doc_tot = np.add.reduceat(lc.sum(axis=2), doc_starts, axis=1).transpose(1, 0, 2)
+    labels = [label for layer in t.layers for label in LAYER_LABELS[layer]]
+    by_label_tot = t.label_counts.transpose(1, 0, 2)[[_LABEL_ID[x] for x in labels]]
+    vc = t.value_counts.sum(axis=0)  # (layer, 2)
+    values = {}
+    for j, layer in enumerate(t.layers):
+        if layer in VALUE_LAYERS:
+            c0 = _counts(by_layer_tot[j, 0])
+            values[layer] = _value_score(int(vc[j, 0]), int(vc[j, 1]), c0.actual, c0.possible)
+    # Plain dicts validated once: far faster than a model object per count.
+    data = {
+        "signature": str(signature),
+        "bench_version": __version__,
+        "documents": len(t.doc_ids),
+        "layers": list(t.layers),
+        "missing_predictions": t.missing,
+        "ignored_predictions": t.ignored,
+        "overall": mode_score_dicts(by_layer_tot.sum(axis=0, keepdims=True))[0],
+        "by_layer": dict(zip(t.layers, mode_score_dicts(by_layer_tot), strict=True)),
+        "by_label": dict(zip(labels, mode_score_dicts(by_label_tot), strict=True)),
+        "by_doc": dict(zip(t.doc_ids, mode_score_dicts(by_doc_tot), strict=True)),
+        "macro": {
+            "by_label": {m: macro_rows(by_label_tot[:, k]) for k, m in enumerate(MODES)},
+            "by_doc": {m: macro_rows(by_doc_tot[:, k]) for k, m in enumerate(MODES)},
+        },
+        "values": values,
+        "ci": _intervals(t, resamples, seed) if resamples > 0 else None,
+    }
+    return ScoreReport.model_validate(data)
+
+
+def _options(
+    n_docs: int, layers: Sequence[str] | None, bootstrap: int, unit: str
+) -> tuple[tuple[str, ...], str]:
+    """The layers and resampling unit to use; a bad option is a BenchError."""
+    if bootstrap < 0:
+        raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+    chosen_layers = check_layers(layers)
+    try:
+        return chosen_layers, choose_unit(n_docs, unit)
+    except ValueError as exc:
+        raise BenchError(f"--unit: {exc}") from None
+
+
+def _score(
+    table: GoldTable,
+    predictions: SpanColumns,
+    present: Sequence[str],
+    layers: tuple[str, ...],
+    unit: str,
+    *,
+    bootstrap: int,
+    seed: int,
+    ignore: bool,
+) -> ScoreReport:
+    with paused_gc():
+        tallies = _collect(table, predictions, present, layers, unit, ignore)
+        signature = Signature(
+            gold=tallies.digest,
+            documents=len(table.doc_ids),
+            layers=layers,
+            ignore=ignore,
+            unit=unit,
+            resamples=bootstrap,
+            seed=seed,
+        )
+        return _report(tallies, signature, bootstrap, seed)
+
+
+def score(
+    gold: Mapping[str, tuple[GoldDocument, str]],
+    predictions: Mapping[str, Sequence[PredictedSpan]],
+    *,
+    layers: Sequence[str] | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    ignore: bool = True,
+    unit: str = "auto",
+) -> ScoreReport:
+    """Score predictions against gold (as from ``load_gold_dir``) in every SemEval mode.
+
+    ``predictions`` maps doc_id to spans; a gold document without an entry predicts nothing
+    (listed in ``missing_predictions``). ``bootstrap`` resamples (0: no intervals) drawn
+    with ``seed``; ``unit`` is the resampling unit (auto, sentence, document); ``ignore``
+    drops predictions touching an ignore region before matching.
+    """
+    chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit)
+    with paused_gc():
+        table, cols, present = _model_tables(gold, predictions)
+    return _score(
+        table,
+        cols,
+        present,
+        chosen_layers,
+        resampling_unit,
+        bootstrap=bootstrap,
+        seed=seed,
+        ignore=ignore,
+    )
+
+
+def score_files(
+    gold_dir: Path,
+    texts_dir: Path,
+    predictions: Path,
+    *,
+    layers: Sequence[str] | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    ignore: bool = True,
+    unit: str = "auto",
+) -> ScoreReport:
+    """:func:`score` from files: gold and texts as ``load_gold_dir`` reads and validates
+    them, predictions as ``read_predictions`` reads and checks them (the same rules and
+    errors), but as columns, without an object per span. The options are :func:`score`'s.
+    """
+    check_layers(layers)
+    with paused_gc():
+        table = load_gold_table(gold_dir, texts_dir)
+        cols, present = read_prediction_columns(predictions, table.doc_ids, table.texts)
+    chosen_layers, resampling_unit = _options(len(table.doc_ids), layers, bootstrap, unit)
+    return _score(
+        table,
+        cols,
+        present,
+        chosen_layers,
+        resampling_unit,
+        bootstrap=bootstrap,
+        seed=seed,
+        ignore=ignore,
+    )
+
+
+def unit_statistics(
+    gold: Mapping[str, tuple[GoldDocument, str]],
+    predictions: Mapping[str, Sequence[PredictedSpan]],
+    *,
+    mode: str = "strict",
+    metric: str = "f1",
+    layers: Sequence[str] | None = None,
+    unit: str = "auto",
+    ignore: bool = True,
+    resamples: int = 0,
+    seed: int = 0,
+) -> tuple[np.ndarray, Statistic, dict[str, str]]:
+    """Per-unit (credit, actual, possible) of one score, with the function that turns their
+    sums into the score; the input of :func:`bench.scoring.significance.paired_significance`.
+
+    ``mode`` is a SemEval mode or ``value:<layer>`` (value precision, recall, F1 of a layer);
+    ``resamples`` and ``seed`` only go into the signature.
+    """
+    if metric not in ("precision", "recall", "f1"):
+        raise BenchError(f"--metric: unknown metric {metric!r} (precision, recall or f1)")
+    chosen_layers, resampling_unit = _options(len(gold), layers, 0, unit)
+    with paused_gc():
+        table, cols, present = _model_tables(gold, predictions)
+        t = _collect(table, cols, present, chosen_layers, resampling_unit, ignore)
+    lc = t.layer_counts.sum(axis=2)  # (mode, unit, 5)
+    actual = lc[0][:, [0, 1, 2, 4]].sum(axis=1)
+    possible = lc[0][:, [0, 1, 2, 3]].sum(axis=1)
+    if mode in MODES:
+        m = MODES.index(mode)
+        credit = lc[m][:, 0] + 0.5 * lc[m][:, 2]
+    elif mode.startswith("value:") and mode[6:] in VALUE_LAYERS and mode[6:] in chosen_layers:
+        j = chosen_layers.index(mode[6:])
+        layer_c = t.layer_counts[0, :, j]
+        actual = layer_c[:, [0, 1, 2, 4]].sum(axis=1)
+        possible = layer_c[:, [0, 1, 2, 3]].sum(axis=1)
+        credit = t.value_counts[:, j, 1].astype(np.float64)
+    else:
+        raise BenchError(
+            f"--mode: unknown mode {mode!r} ({', '.join(MODES)}, or value:<layer> with a "
+            f"scored layer among {', '.join(VALUE_LAYERS)})"
+        )
+    stats = np.stack([credit, actual, possible], axis=1).astype(np.float64)
+
+    def statistic(sums: np.ndarray) -> np.ndarray:
+        c, a, p = sums[..., 0], sums[..., 1], sums[..., 2]
+        if metric == "precision":
+            return safe_ratio(c, a)
+        if metric == "recall":
+            return safe_ratio(c, p)
+        return safe_ratio(2.0 * c, a + p)
+
+    signature = Signature(
+        gold=t.digest,
+        documents=len(gold),
+        layers=chosen_layers,
+        ignore=ignore,
+        unit=resampling_unit,
+        resamples=resamples,
+        seed=seed,
+    )
+    return stats, statistic, {"unit": resampling_unit, "signature": str(signature)}
+
+
+# ---------------------------------------------------------------------------------------
+# Streaming: a corpus scored batch by batch
+
+
+class StreamingScorer:
+    """Scores a corpus batch by batch from additive counts, in memory independent of its size.
+
+    Every count of :func:`score` is a sum over documents, so each batch is aligned alone
+    (:func:`_collect`, unit ``document``) and only totals are kept. What cannot be a running
+    total changes (docs/scale.md, "Scoring a streamed corpus"): ``by_doc`` is left empty,
+    the macro average over documents is a running mean in corpus order, intervals come from
+    a Poisson bootstrap (document ``i`` is drawn ``Poisson(1)`` times in each resample, from
+    a generator seeded with ``(seed, i)``), and the gold digest is a hash chain in corpus
+    order. None of this depends on how the corpus is cut into batches.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[str] | None = None,
+        *,
+        bootstrap: int = 1000,
+        seed: int = 0,
+        ignore: bool = True,
+    ) -> None:
+        if bootstrap < 0:
+            raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+        self.layers = check_layers(layers)
+        self.bootstrap = bootstrap
+        self.seed = seed
+        self.ignore = ignore
+        n_l, n_m = len(self.layers), len(MODES)
+        self.documents = 0
+        self.ignored = 0
+        self.missing: list[str] = []
+        self._layer = np.zeros((n_m, n_l, 5), dtype=np.int64)
+        self._label = np.zeros((n_m, len(ALL_LABELS), 5), dtype=np.int64)
+        self._value = np.zeros((n_l, 2), dtype=np.int64)
+        # Running sums (precision, recall, F1) and defined counts per mode, and classes kept.
+        self._macro_sum = [[0.0, 0.0, 0.0] for _ in MODES]
+        self._macro_n = [[0, 0, 0] for _ in MODES]
+        self._macro_docs = [0] * n_m
+        self._boot = np.zeros((bootstrap, n_l * (2 + n_m) + n_l * 2), dtype=np.int64)
+        self._digest = hashlib.sha256()
+
+    def add(
+        self,
+        docs: Sequence[tuple[GoldDocument, str]],
+        predictions: Mapping[str, Sequence[PredictedSpan]],
+    ) -> None:
+        """Count one batch: its gold documents (in corpus order) and their predictions."""
+        gold = {g.doc_id: (g, text) for g, text in docs}
+        if len(gold) != len(docs):
+            raise BenchError("batch: doc_id: repeated within a batch")
+        with paused_gc():
+            table, cols, present = _model_tables(gold, predictions)
+            t = _collect(table, cols, present, self.layers, "document", self.ignore)
+        # _collect orders documents by id; back to corpus order, so sums run in corpus order.
+        pos = {d: k for k, d in enumerate(t.doc_ids)}
+        order = np.array([pos[g.doc_id] for g, _ in docs], dtype=np.int64)
+        self._layer += t.layer_counts.sum(axis=1)
+        self._label += t.label_counts
+        self._value += t.value_counts.sum(axis=0)
+        self.ignored += t.ignored
+        missing = set(t.missing)
+        self.missing.extend(g.doc_id for g, _ in docs if g.doc_id in missing)
+        per_doc = t.layer_counts.sum(axis=2)[:, order]  # (mode, doc, 5); one unit per doc
+        for m in range(len(MODES)):
+            cols = _prf_arrays(per_doc[m])
+            kept = (cols[5] > 0) | (cols[6] > 0)
+            self._macro_docs[m] += int(kept.sum())
+            for j in range(3):
+                for x in cols[7 + j][kept].tolist():
+                    if x == x:  # NaN: undefined for this document
+                        self._macro_sum[m][j] += x
+                        self._macro_n[m][j] += 1
+        if self.bootstrap:
+            mat = _unit_matrix(t)[order].astype(np.int64)
+            weights = np.empty((self.bootstrap, len(docs)), dtype=np.int64)
+            for k in range(len(docs)):
+                rng = np.random.default_rng([self.seed, self.documents + k])
+                weights[:, k] = rng.poisson(1.0, self.bootstrap)
+            self._boot += weights @ mat  # integers: exact, whatever the batching
+        for g, _text in docs:
+            regions = sorted((r.start, r.end) for r in g.ignore)
+            spans = sorted(
+                (s.start, s.end, s.label, json.dumps(s.value, ensure_ascii=False)) for s in g.spans
+            )
+            line = f"{g.doc_id}\t{g.text_sha256}\t{regions}\t{spans}\n"
+            self._digest.update(line.encode("utf-8"))
+        self.documents += len(docs)
+
+    @property
+    def digest(self) -> str:
+        """12 hex digits identifying the gold seen so far (a chain in corpus order)."""
+        return self._digest.hexdigest()[:12]
+
+    def signature(self) -> Signature:
+        """The signature of the report (unit ``document``, Poisson bootstrap)."""
+        return Signature(
+            gold=self.digest,
+            documents=self.documents,
+            layers=self.layers,
+            ignore=self.ignore,
+            unit="document/poisson" if self.bootstrap else "document",
+            resamples=self.bootstrap,
+            seed=self.seed,
+        )
+
+    def report(self) -> ScoreReport:
+        """The report of everything added so far."""
+        by_layer_tot = self._layer.transpose(1, 0, 2)  # (layer, mode, 5)
+        labels = [label for layer in self.layers for label in LAYER_LABELS[layer]]
+        by_label_tot = self._label.transpose(1, 0, 2)[[_LABEL_ID[x] for x in labels]]
+        values = {}
+        for j, layer in enumerate(self.layers):
+            if layer in VALUE_LAYERS:
+                c0 = _counts(by_layer_tot[j, 0])
+                vc = self._value[j]
+                values[layer] = _value_score(int(vc[0]), int(vc[1]), c0.actual, c0.possible)
+
+        def doc_macro(m: int) -> dict[str, float | int | None]:
+            s, n = self._macro_sum[m], self._macro_n[m]
+            prf = [s[j] / n[j] if n[j] else None for j in range(3)]
+            return {
+                "precision": prf[0],
+                "recall": prf[1],
+                "f1": prf[2],
+                "classes": self._macro_docs[m],
+            }
+
+        ci = None
+        if self.bootstrap:
+            ci = _intervals_of_sums(
+                self._boot.astype(np.float64),
+                self.layers,
+                "document",
+                self.documents,
+                self.seed,
+                method="percentile Poisson bootstrap",
+            )
+        data = {
+            "signature": str(self.signature()),
+            "bench_version": __version__,
+            "documents": self.documents,
+            "layers": list(self.layers),
+            "missing_predictions": self.missing,
+            "ignored_predictions": self.ignored,
+            "overall": mode_score_dicts(by_layer_tot.sum(axis=0, keepdims=True))[0],
+            "by_layer": dict(zip(self.layers, mode_score_dicts(by_layer_tot), strict=True)),
+            "by_label": dict(zip(labels, mode_score_dicts(by_label_tot), strict=True)),
+            "by_doc": {},
+            "macro": {
+                "by_label": {m: macro_rows(by_label_tot[:, k]) for k, m in enumerate(MODES)},
+                "by_doc": {m: doc_macro(k) for k, m in enumerate(MODES)},
+            },
+            "values": values,
+            "ci": ci,
+        }
+        return ScoreReport.model_validate(data)
