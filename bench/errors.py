@@ -11,6 +11,40 @@ class BenchError(Exception):
         self.exit_code = exit_code
 
 
+class ParameterError(BenchError):
+    """A bad argument of a library function: ``str(err)`` is ``param: problem``.
+
+    The library names its parameters (``bootstrap``, ``batch_size``); only the command line
+    turns them into flags (``--bootstrap``, ``--batch-size``), in :func:`bench.cli.main`.
+    """
+
+    def __init__(self, param: str, problem: str, exit_code: int = 2) -> None:
+        super().__init__(f"{param}: {problem}", exit_code)
+        self.param = param
+        self.problem = problem
+
+
+class MissingExtraError(BenchError):
+    """An optional dependency is not installed: says which extra to install, in one line."""
+
+    def __init__(self, what: str, extra: str, module: str) -> None:
+        super().__init__(f"{what} needs {module}: pip install 'bench[{extra}]'")
+        self.extra = extra
+        self.module = module
+
+
+def need(module: str, extra: str, what: str) -> None:
+    """Raise :class:`MissingExtraError` unless ``module`` can be imported."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise MissingExtraError(what, extra, module)
+
+
 def location(path: object, line: int | None = None, field: str | None = None) -> str:
     """Format ``FILE[:LINE][: field]`` the same way everywhere."""
     out = str(path)

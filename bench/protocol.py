@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from bench.errors import BenchError, one_line
+from bench.errors import BenchError, ParameterError, one_line
 from bench.schema import ALL_LABELS, PredictedSpan, Value
 
 ENTRY_POINT_GROUP = "bench.systems"
@@ -143,9 +143,9 @@ def parse_option_args(args: Iterable[str]) -> dict[str, str]:
         key, sep, value = arg.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise BenchError(f"--option {arg!r}: expected key=value")
+            raise ParameterError("option", f"{arg!r}: expected key=value")
         if key in out:
-            raise BenchError(f"--option {key}: given twice")
+            raise ParameterError("option", f"{key}: given twice")
         out[key] = value
     return out
 

@@ -161,12 +161,12 @@ def test_rows_are_deterministic(gold, perfect) -> None:
 @pytest.mark.parametrize(
     "kwargs, field",
     [
-        ({"metric": "accuracy"}, "--metric"),
-        ({"mode": "loose"}, "--mode"),
-        ({"layers": ("entity", "dates")}, "--layer"),
-        ({"max_drop": -0.1}, "--max-drop"),
-        ({"max_slowdown": 1.5}, "--max-slowdown"),
-        ({"alpha": 0.0}, "--alpha"),
+        ({"metric": "accuracy"}, "metric:"),
+        ({"mode": "loose"}, "mode:"),
+        ({"layers": ("entity", "dates")}, "layers:"),
+        ({"max_drop": -0.1}, "max_drop:"),
+        ({"max_slowdown": 1.5}, "max_slowdown:"),
+        ({"alpha": 0.0}, "alpha:"),
     ],
 )
 def test_bad_settings_are_one_line_errors(kwargs, field) -> None:

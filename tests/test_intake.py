@@ -134,7 +134,7 @@ def test_add_refuses_overwrite_duplicates_and_unsafe_ids(corpus, article: Path) 
     with pytest.raises(BenchError, match="exists; bench gold add never overwrites"):
         add_document(article, texts, gold, document_date=DATE, doc_id="004_11ebdb740a3ae7fd")
     for bad in ("../etc", "a/b", "..", "x y", "a" * 129):
-        with pytest.raises(BenchError, match=r"^--doc-id: .* is not a safe id"):
+        with pytest.raises(BenchError, match=r"^doc_id: .* is not a safe id"):
             add_document(article, texts, gold, document_date=DATE, doc_id=bad)
     seed = texts / "000_1598703d18e677fe.txt"
     with pytest.raises(BenchError, match="already in the corpus as '000_1598703d18e677fe'"):

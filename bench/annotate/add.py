@@ -23,7 +23,7 @@ from bench.corpus.gold import (
     sha256_text,
     write_atomic,
 )
-from bench.errors import BenchError
+from bench.errors import BenchError, ParameterError
 from bench.protocol import DocInput, System
 from bench.schema import (
     LAYER_LABELS,
@@ -55,8 +55,8 @@ def check_doc_id(doc_id: str) -> str:
     try:
         return TypeAdapter(DocId).validate_python(doc_id)
     except ValidationError as exc:
-        raise BenchError(
-            f"--doc-id: {exc.errors()[0]['msg'].removeprefix('Value error, ')}"
+        raise ParameterError(
+            "doc_id", exc.errors()[0]["msg"].removeprefix("Value error, ")
         ) from None
 
 

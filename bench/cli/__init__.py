@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from bench.errors import BenchError, single_line
+from bench.errors import BenchError, ParameterError, single_line
 
 app = typer.Typer(
     name="bench",
@@ -40,12 +40,28 @@ def _register() -> None:
 _register()
 
 
+# Library parameters whose flag is not their name with dashes.
+_FLAGS = {"layers": "--layer", "doc_ids": "--doc", "options": "--option"}
+
+
+def flag(param: str) -> str:
+    """The command-line flag of a library parameter: ``batch_size`` -> ``--batch-size``."""
+    return _FLAGS.get(param, "--" + param.replace("_", "-"))
+
+
+def message(exc: BenchError) -> str:
+    """The error as the command line shows it: parameter names become ``--flags``."""
+    if isinstance(exc, ParameterError):
+        return f"{flag(exc.param)}: {exc.problem}"
+    return str(exc)
+
+
 def main() -> None:
     """Console entry point: user errors become one line on stderr and an exit code."""
     try:
         app()
     except BenchError as exc:
-        print(f"error: {single_line(str(exc))}", file=sys.stderr)
+        print(f"error: {single_line(message(exc))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

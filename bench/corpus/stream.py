@@ -34,7 +34,7 @@ from bench.corpus.gold import (
     sha256_text,
     validate_gold_file,
 )
-from bench.errors import BenchError, shorten
+from bench.errors import BenchError, ParameterError, shorten
 from bench.protocol import DocInput
 from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
 
@@ -388,7 +388,7 @@ class Corpus:
     def batches(self, size: int) -> Iterator[list[CorpusDocument]]:
         """The documents in lists of ``size`` (the last may be shorter)."""
         if size < 1:
-            raise BenchError(f"--batch-size: must be at least 1, got {size}")
+            raise ParameterError("batch_size", f"must be at least 1, got {size}")
         batch: list[CorpusDocument] = []
         for doc in self.documents():
             batch.append(doc)

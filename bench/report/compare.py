@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bench.errors import BenchError
+from bench.errors import BenchError, ParameterError
 from bench.schema import LAYER_LABELS, LAYERS, GoldDocument, PredictedSpan
 from bench.scoring.metrics import MODES
 from bench.scoring.significance import Interval
@@ -59,21 +59,21 @@ class CompareSettings:
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
-            raise BenchError(f"--metric: unknown metric {self.metric!r} ({', '.join(METRICS)})")
+            raise ParameterError("metric", f"unknown metric {self.metric!r} ({', '.join(METRICS)})")
         if self.mode not in MODES:
-            raise BenchError(f"--mode: unknown mode {self.mode!r} ({', '.join(MODES)})")
+            raise ParameterError("mode", f"unknown mode {self.mode!r} ({', '.join(MODES)})")
         for name in self.layers or ():
             if name not in LAYERS:
-                raise BenchError(f"--layer: unknown layer {name!r} ({', '.join(LAYERS)})")
+                raise ParameterError("layers", f"unknown layer {name!r} ({', '.join(LAYERS)})")
         if not (0.0 <= self.max_drop <= 1.0) or math.isnan(self.max_drop):
-            raise BenchError(f"--max-drop: must be within 0..1, got {self.max_drop}")
+            raise ParameterError("max_drop", f"must be within 0..1, got {self.max_drop}")
         if self.max_slowdown is not None and not (0.0 <= self.max_slowdown < 1.0):
-            raise BenchError(
-                f"--max-slowdown: must be within 0..1 (0.2: 20% fewer words/s), "
-                f"got {self.max_slowdown}"
+            raise ParameterError(
+                "max_slowdown",
+                f"must be within 0..1 (0.2: 20% fewer words/s), got {self.max_slowdown}",
             )
         if not (0.0 < self.alpha < 1.0):
-            raise BenchError(f"--alpha: must be between 0 and 1, got {self.alpha}")
+            raise ParameterError("alpha", f"must be between 0 and 1, got {self.alpha}")
 
 
 class Row(_Frozen):

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bench.errors import BenchError, one_line
+from bench.errors import BenchError, ParameterError, one_line
 from bench.protocol import DocInput, System, create_system
 from bench.run.extract import extract_documents
 from bench.schema import PredictionRecord
@@ -202,7 +202,7 @@ class DaskCluster:
             from distributed import Client, LocalCluster
         except ImportError:
             raise BenchError(
-                "--executor dask: needs dask.distributed: pip install 'bench[dask]'"
+                "executor 'dask' needs dask.distributed: pip install 'bench[dask]'"
             ) from None
         self.spec = spec
         self._cluster: Any = None
@@ -219,7 +219,7 @@ class DaskCluster:
                 )
                 self._client = Client(self._cluster)
         except (OSError, TimeoutError) as exc:
-            raise BenchError(f"--address {address}: cannot connect: {one_line(exc)}") from None
+            raise ParameterError("address", f"{address}: cannot connect: {one_line(exc)}") from None
         self.workers = len(self._client.scheduler_info().get("workers", {})) or workers
 
     def submit(self, docs: Sequence[DocInput]) -> Handle:
@@ -259,11 +259,11 @@ def make_executor(
 ) -> Executor:
     """The executor ``--executor KIND --workers N [--address A]`` asks for."""
     if workers < 1:
-        raise BenchError(f"--workers: must be at least 1, got {workers}")
+        raise ParameterError("workers", f"must be at least 1, got {workers}")
     if kind not in EXECUTORS:
-        raise BenchError(f"--executor: unknown executor {kind!r} ({', '.join(EXECUTORS)})")
+        raise ParameterError("executor", f"unknown executor {kind!r} ({', '.join(EXECUTORS)})")
     if address and kind != "dask":
-        raise BenchError("--address: only with --executor dask")
+        raise ParameterError("address", "only with the dask executor")
     if kind == "dask":
         return DaskCluster(spec, workers, address)
     if workers == 1:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.corpus.gold import write_atomic
 from bench.corpus.predictions import dump_predictions
-from bench.errors import BenchError, one_line
+from bench.errors import BenchError, ParameterError, one_line
 from bench.protocol import DocInput, System, describe
 from bench.run.cache import CacheEntry, PredictionCache, cache_key, code_digest, documents_of
 from bench.run.environment import capture
@@ -48,9 +48,10 @@ class RunOutput:
 def check_label(label: str) -> str:
     """A result label is a file stem: letters, digits and ``_.+-``, at most 100 characters."""
     if not _LABEL.fullmatch(label):
-        raise BenchError(
-            f"--label: {label!r} is not a usable name (letters, digits, '_', '.', '+', '-'; "
-            "starting with a letter or digit)"
+        raise ParameterError(
+            "label",
+            f"{label!r} is not a usable name (letters, digits, '_', '.', '+', '-'; "
+            "starting with a letter or digit)",
         )
     return label
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from bench.corpus.gold import dump_gold, open_atomic, word_count, write_atomic
 from bench.corpus.predictions import prediction_line
 from bench.corpus.stream import Corpus, CorpusDocument
-from bench.errors import BenchError
+from bench.errors import BenchError, ParameterError
 from bench.protocol import System
 from bench.run.cache import BatchEntry, PredictionCache, cache_key, code_digest
 from bench.run.environment import capture
@@ -98,7 +98,7 @@ def run_corpus(
     and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically."""
     label = check_label(label or system.info.name)
     if batch_size < 1:
-        raise BenchError(f"--batch-size: must be at least 1, got {batch_size}")
+        raise ParameterError("batch_size", f"must be at least 1, got {batch_size}")
     info = system.info
     code = code_digest(system)
     scorer = StreamingScorer(info.layers, bootstrap=bootstrap, seed=seed)

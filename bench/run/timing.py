@@ -36,14 +36,14 @@ class RunSettings:
     latency: bool = True
 
     def __post_init__(self) -> None:
-        from bench.errors import BenchError
+        from bench.errors import ParameterError
 
         if self.repeats < 1:
-            raise BenchError(f"--repeats: must be at least 1, got {self.repeats}")
+            raise ParameterError("repeats", f"must be at least 1, got {self.repeats}")
         if self.warmup < 0:
-            raise BenchError(f"--warmup: must be 0 or more, got {self.warmup}")
+            raise ParameterError("warmup", f"must be 0 or more, got {self.warmup}")
         if self.batch_size < 1:
-            raise BenchError(f"--batch-size: must be at least 1, got {self.batch_size}")
+            raise ParameterError("batch_size", f"must be at least 1, got {self.batch_size}")
 
 
 @dataclass

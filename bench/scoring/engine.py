@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from bench import __version__
 from bench.corpus.gold import GoldTable, SpanColumns, label_layers, load_gold_table
 from bench.corpus.predictions import read_prediction_columns
-from bench.errors import BenchError
+from bench.errors import BenchError, ParameterError
 from bench.schema import ALL_LABELS, LABEL_LAYER, LAYER_LABELS, LAYERS, GoldDocument, PredictedSpan
 from bench.scoring.align import max_weight_matching, mode_credit, overlap_pairs
 from bench.scoring.metrics import (
@@ -220,7 +220,7 @@ def check_layers(layers: Sequence[str] | None) -> tuple[str, ...]:
         return LAYERS
     for name in layers:
         if name not in LAYERS:
-            raise BenchError(f"--layer: unknown layer {name!r} (one of {', '.join(LAYERS)})")
+            raise ParameterError("layers", f"unknown layer {name!r} (one of {', '.join(LAYERS)})")
     return tuple(layer for layer in LAYERS if layer in layers)
 
 
@@ -788,12 +788,12 @@ def _options(
 ) -> tuple[tuple[str, ...], str]:
     """The layers and resampling unit to use; a bad option is a BenchError."""
     if bootstrap < 0:
-        raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+        raise ParameterError("bootstrap", f"must be >= 0, got {bootstrap}")
     chosen_layers = check_layers(layers)
     try:
         return chosen_layers, choose_unit(n_docs, unit)
     except ValueError as exc:
-        raise BenchError(f"--unit: {exc}") from None
+        raise ParameterError("unit", str(exc)) from None
 
 
 def _score(
@@ -904,7 +904,7 @@ def unit_statistics(
     ``resamples`` and ``seed`` only go into the signature.
     """
     if metric not in ("precision", "recall", "f1"):
-        raise BenchError(f"--metric: unknown metric {metric!r} (precision, recall or f1)")
+        raise ParameterError("metric", f"unknown metric {metric!r} (precision, recall or f1)")
     chosen_layers, resampling_unit = _options(len(gold), layers, 0, unit)
     with paused_gc():
         table, cols, present = _model_tables(gold, predictions)
@@ -922,9 +922,10 @@ def unit_statistics(
         possible = layer_c[:, [0, 1, 2, 3]].sum(axis=1)
         credit = t.value_counts[:, j, 1].astype(np.float64)
     else:
-        raise BenchError(
-            f"--mode: unknown mode {mode!r} ({', '.join(MODES)}, or value:<layer> with a "
-            f"scored layer among {', '.join(VALUE_LAYERS)})"
+        raise ParameterError(
+            "mode",
+            f"unknown mode {mode!r} ({', '.join(MODES)}, or value:<layer> with a "
+            f"scored layer among {', '.join(VALUE_LAYERS)})",
         )
     stats = np.stack([credit, actual, possible], axis=1).astype(np.float64)
 
@@ -973,7 +974,7 @@ class StreamingScorer:
         ignore: bool = True,
     ) -> None:
         if bootstrap < 0:
-            raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+            raise ParameterError("bootstrap", f"must be >= 0, got {bootstrap}")
         self.layers = check_layers(layers)
         self.bootstrap = bootstrap
         self.seed = seed

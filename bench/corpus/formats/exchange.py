@@ -30,7 +30,7 @@ from bench.corpus.gold import (
     validate_gold_file,
     write_atomic,
 )
-from bench.errors import BenchError
+from bench.errors import BenchError, ParameterError
 
 STATUSES = ("draft", "annotated", "adjudicated")
 
@@ -41,6 +41,14 @@ def blocking(check: GoldCheck) -> list[Violation]:
     return [v for v in check.violations if not (draft and v.field.endswith(".value"))]
 
 
+def _doc_id_param(doc_id: str) -> str:
+    """A ``doc_ids`` argument that is safe as a file name; else a :class:`ParameterError`."""
+    try:
+        return check_doc_id(doc_id)
+    except BenchError as exc:
+        raise ParameterError("doc_ids", str(exc).removeprefix("doc_id: ")) from None
+
+
 def load_records(
     gold_dir: Path, texts_dir: Path, doc_ids: Sequence[str] | None = None
 ) -> list[GoldRecord]:
@@ -48,7 +56,7 @@ def load_records(
     if not gold_dir.is_dir():
         raise BenchError(f"{gold_dir}: not a directory of gold files")
     if doc_ids:
-        paths = [gold_dir / f"{check_doc_id(d, '--doc')}.json" for d in doc_ids]
+        paths = [gold_dir / f"{_doc_id_param(d)}.json" for d in doc_ids]
         for p in paths:
             if not p.exists():
                 raise BenchError(f"{p}: no gold file for document {p.stem!r}")
@@ -193,7 +201,7 @@ def import_gold(
     kept unless ``force``. ``status`` and ``annotator`` replace the imported header fields.
     """
     if status is not None and status not in STATUSES:
-        raise BenchError(f"--status: {status!r} is not one of {', '.join(STATUSES)}")
+        raise ParameterError("status", f"{status!r} is not one of {', '.join(STATUSES)}")
     records = read_records(fmt, path, texts_dir, options)
     updates = {k: v for k, v in (("status", status), ("annotator", annotator)) if v is not None}
     if updates:
