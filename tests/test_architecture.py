@@ -7,6 +7,7 @@ hide behind a deferred import.
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 from conftest import DOC, ROOT
@@ -131,7 +132,7 @@ def test_score_error_names_the_parameter_and_the_cli_adds_the_dashes(tmp_path: P
     with pytest.raises(BenchError, match=r"^bootstrap: must be >= 0, got -1$"):
         score({}, {}, bootstrap=-1)
     preds = tmp_path / "p.jsonl"
-    preds.write_text('{"doc_id": "%s", "spans": []}\n' % DOC, encoding="utf-8")
+    preds.write_text(json.dumps({"doc_id": DOC, "spans": []}) + "\n", encoding="utf-8")
     res = subprocess.run(
         [sys.executable, "-m", "bench", "score", "-p", str(preds), "--bootstrap", "-1"],
         cwd=ROOT,

@@ -118,7 +118,7 @@ def test_batches() -> None:
     corpus = open_corpus(ROOT)
     sizes = [len(b) for b in corpus.batches(2)]
     assert sizes == [2, 2, 1]
-    with pytest.raises(BenchError, match="^batch_size: "):
+    with pytest.raises(BenchError, match=r"^batch_size: "):
         next(corpus.batches(0))
 
 

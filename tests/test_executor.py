@@ -86,9 +86,9 @@ def test_dask_local_cluster_gives_what_one_process_gives(corpus: Path, tmp_path:
 def test_bad_executor_options() -> None:
     system = create_system("rules", {})
     spec = SystemSpec("rules")
-    with pytest.raises(BenchError, match="^workers: "):
+    with pytest.raises(BenchError, match=r"^workers: "):
         make_executor("local", system, spec, 0, None)
-    with pytest.raises(BenchError, match="^executor: "):
+    with pytest.raises(BenchError, match=r"^executor: "):
         make_executor("ray", system, spec, 1, None)
-    with pytest.raises(BenchError, match="^address: "):
+    with pytest.raises(BenchError, match=r"^address: "):
         make_executor("local", system, spec, 1, "tcp://127.0.0.1:1")

@@ -123,11 +123,11 @@ def test_bad_output_is_a_failure_not_a_crash() -> None:
 
 
 def test_settings_validated() -> None:
-    with pytest.raises(BenchError, match="^repeats: "):
+    with pytest.raises(BenchError, match=r"^repeats: "):
         RunSettings(repeats=0)
-    with pytest.raises(BenchError, match="^warmup: "):
+    with pytest.raises(BenchError, match=r"^warmup: "):
         RunSettings(warmup=-1)
-    with pytest.raises(BenchError, match="^batch_size: "):
+    with pytest.raises(BenchError, match=r"^batch_size: "):
         RunSettings(batch_size=0)
 
 
