@@ -47,6 +47,11 @@ LABEL_LAYER: dict[str, str] = {
     label: layer for layer, labels in LAYER_LABELS.items() for label in labels
 }
 ALL_LABELS: tuple[str, ...] = tuple(LABEL_LAYER)
+# The layers whose spans carry a value that is scored (docs/metrics.md, "Values").
+VALUE_LAYERS: tuple[str, ...] = ("time", "number")
+# Small integer ids of labels and layers, for the array code of scoring and gold columns.
+LABEL_ID: dict[str, int] = {label: i for i, label in enumerate(ALL_LABELS)}
+LAYER_ID: dict[str, int] = {layer: i for i, layer in enumerate(LAYERS)}
 
 _DOC_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 

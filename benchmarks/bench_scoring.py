@@ -31,9 +31,9 @@ import numpy as np
 from bench import scoring
 from bench.corpus.gold import dump_gold, write_atomic
 from bench.corpus.predictions import write_predictions
+from bench.corpus.synthetic import random_corpus, random_document
 from bench.schema import ALL_LABELS
 from bench.scoring.engine import score
-from bench.corpus.synthetic import random_corpus, random_document
 
 HERE = Path(__file__).resolve().parent
 NERVALUATE_MODES = {"strict": "strict", "exact": "exact", "partial": "partial", "type": "ent_type"}

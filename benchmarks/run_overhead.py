@@ -88,7 +88,7 @@ def main() -> None:
     args = p.parse_args()
 
     from bench.corpus.gold import load_gold_dir, word_count
-    from bench.protocol import create_system
+    from bench.registry import create_system
 
     gold = load_gold_dir(Path(args.gold), Path(args.texts))
     texts = [text for _, (_, text) in sorted(gold.items())]

@@ -1,4 +1,4 @@
-"""Built-in systems, one backend per module; registered by name in ``bench.protocol.BUILTINS``.
+"""Built-in systems, one backend per module; registered by name in ``bench.registry.BUILTINS``.
 
 Modules here import their heavy libraries inside functions, so listing them stays cheap.
 """

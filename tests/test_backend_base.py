@@ -113,7 +113,8 @@ def test_backend_modules_import_no_library() -> None:
 
 @pytest.mark.parametrize("name", ["recognizers", "duckling", "dateparser", "quantulum3"])
 def test_through_the_registry(name: str, seed_docs: dict) -> None:
-    from bench.protocol import BUILTINS, availability, create_system, describe, load_class, resolve
+    from bench.protocol import describe
+    from bench.registry import BUILTINS, availability, create_system, load_class, resolve
     from bench.run.extract import extract_documents
 
     info = load_class(resolve(name)).info

@@ -14,7 +14,7 @@ from conftest import GOLD, ROOT, SEEDS
 
 from bench.cli import main
 from bench.corpus.gold import load_gold_dir
-from bench.protocol import create_system
+from bench.registry import create_system
 from bench.run.pipeline import run_system, write_run
 from bench.run.timing import RunSettings
 
@@ -213,7 +213,7 @@ def test_spacy_end_to_end(tmp_path, monkeypatch, capsys) -> None:
 
 def test_workflow_runs_every_offline_builtin() -> None:
     """.github/workflows/bench.yml lists every built-in that needs no server or file."""
-    from bench.protocol import BUILTINS
+    from bench.registry import BUILTINS
 
     text = (ROOT / ".github" / "workflows" / "bench.yml").read_text(encoding="utf-8")
     listed = re.search(r"^\s*SYSTEMS: (.+)$", text, re.M)

@@ -11,7 +11,7 @@ from conftest import GOLD, ROOT, SEEDS
 
 from bench.corpus.gold import load_gold_dir
 from bench.corpus.stream import open_corpus, synthetic_documents, write_jsonl
-from bench.protocol import create_system
+from bench.registry import create_system
 from bench.run.cache import PredictionCache
 from bench.run.executor import SystemSpec
 from bench.run.pipeline import run_system, write_run

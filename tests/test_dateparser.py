@@ -12,7 +12,8 @@ pytest.importorskip("dateparser")
 from backends import run_system, seed_spans
 
 from bench.errors import BenchError
-from bench.protocol import BUILTINS, DocInput, availability
+from bench.protocol import DocInput
+from bench.registry import BUILTINS, availability
 from bench.timex import is_timex_value
 from systems.dateparser import DateparserSystem
 

@@ -11,7 +11,8 @@ pytest.importorskip("duckling")
 from backends import nth_index, run_system, seed_spans
 
 from bench.errors import BenchError
-from bench.protocol import BUILTINS, DocInput, availability
+from bench.protocol import DocInput
+from bench.registry import BUILTINS, availability
 from bench.timex import is_timex_value
 from systems.duckling import DucklingSystem, time_value
 

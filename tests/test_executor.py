@@ -11,7 +11,7 @@ import pytest
 
 from bench.corpus.stream import open_corpus, synthetic_documents, write_jsonl
 from bench.errors import BenchError
-from bench.protocol import create_system
+from bench.registry import create_system
 from bench.run.executor import SystemSpec, make_executor
 from bench.run.streamed import CorpusRunOutput, run_corpus
 

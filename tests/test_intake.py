@@ -16,7 +16,8 @@ from bench.annotate.add import add_document, draft_spans, new_doc_id
 from bench.cli import app
 from bench.corpus.gold import load_documents, sha256_text, validate_gold_file
 from bench.errors import BenchError
-from bench.protocol import DocInput, SystemInfo, create_system
+from bench.protocol import DocInput, SystemInfo
+from bench.registry import create_system
 from bench.schema import GoldDocument, PredictedSpan
 
 DATE = dt.date(2017, 12, 11)

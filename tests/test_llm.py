@@ -410,7 +410,7 @@ def test_number_values_and_bad_options(serve, tmp_path: Path) -> None:
 
 
 def test_a_failing_document_through_the_registry(serve, tmp_path: Path) -> None:
-    from bench.protocol import create_system
+    from bench.registry import create_system
     from bench.run.extract import extract_documents
 
     server = serve(failing_on("broken", 500, "boom"))

@@ -12,7 +12,8 @@ pytest.importorskip("quantulum3")
 from backends import run_system, seed_spans
 
 from bench.errors import BenchError
-from bench.protocol import BUILTINS, DocInput, availability
+from bench.protocol import DocInput
+from bench.registry import BUILTINS, availability
 from systems.quantulum3 import Quantulum3System
 
 DATE = dt.date(2017, 12, 11)

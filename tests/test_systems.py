@@ -15,21 +15,16 @@ from conftest import ROOT
 
 from bench.errors import BenchError
 from bench.protocol import (
-    BUILTINS,
     BaseSystem,
     DocInput,
     Option,
     SystemInfo,
-    availability,
-    create_system,
     describe,
-    entries,
-    list_systems,
     parse_option_args,
-    resolve,
     resolve_label_map,
     validate_options,
 )
+from bench.registry import BUILTINS, availability, create_system, entries, list_systems, resolve
 from bench.schema import ALL_LABELS
 
 PLUGIN_SRC = ROOT / "tests" / "plugins" / "bench_example_plugin"
@@ -129,7 +124,7 @@ def one_line(exc: pytest.ExceptionInfo[BenchError]) -> str:
 
 def test_builtins_are_named_lazily() -> None:
     code = (
-        "import sys; from bench.protocol import entries, BUILTINS; e = entries(); "
+        "import sys; from bench.registry import entries, BUILTINS; e = entries(); "
         "print(all(n in e for n in BUILTINS), "
         "any(m.startswith(('systems.', 'spacy', 'recognizers')) for m in sys.modules))"
     )
@@ -139,7 +134,7 @@ def test_builtins_are_named_lazily() -> None:
 
 def test_listing_imports_no_heavy_library() -> None:
     code = (
-        "import sys; from bench.protocol import list_systems; rows = list_systems(); "
+        "import sys; from bench.registry import list_systems; rows = list_systems(); "
         "print(sorted(m for m in ('spacy', 'recognizers_date_time', 'thinc', 'torch') "
         "if m in sys.modules))"
     )
@@ -362,7 +357,7 @@ def test_broken_plugin_is_listed_unavailable_and_fails_in_one_line(
 
 
 def test_plugin_cannot_replace_a_builtin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.protocol import shadowed_plugins
+    from bench.registry import shadowed_plugins
 
     make_dist(tmp_path, "sneaky", {"spacy": "sneaky:Sys"})
     monkeypatch.syspath_prepend(str(tmp_path))

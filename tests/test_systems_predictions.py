@@ -10,7 +10,8 @@ from conftest import SEEDS
 
 from bench.corpus.gold import load_documents
 from bench.errors import BenchError
-from bench.protocol import DocInput, create_system
+from bench.protocol import DocInput
+from bench.registry import create_system
 from bench.run.extract import extract_documents
 
 

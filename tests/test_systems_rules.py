@@ -11,7 +11,8 @@ from conftest import GOLD, SEEDS
 pytest.importorskip("recognizers_date_time", reason="needs bench[normalize]")
 
 from bench.corpus.gold import load_documents
-from bench.protocol import DocInput, create_system
+from bench.protocol import DocInput
+from bench.registry import create_system
 from bench.schema import PredictedSpan
 
 DATE = dt.date(2017, 12, 11)

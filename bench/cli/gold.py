@@ -177,7 +177,8 @@ def add(
 
     from bench.annotate.add import add_document
     from bench.errors import BenchError
-    from bench.protocol import create_system, parse_option_args
+    from bench.protocol import parse_option_args
+    from bench.registry import create_system
 
     try:
         document_date = dt.date.fromisoformat(date)

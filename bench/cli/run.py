@@ -91,7 +91,8 @@ def run(
     """Run a system over the corpus: time it, score it, write results/<label>.json."""
     from bench.corpus.gold import load_gold_dir
     from bench.errors import BenchError
-    from bench.protocol import create_system, parse_option_args
+    from bench.protocol import parse_option_args
+    from bench.registry import create_system
     from bench.run.cache import PredictionCache, default_dir
     from bench.run.pipeline import run_system, write_run
     from bench.run.timing import RunSettings
@@ -230,7 +231,7 @@ def _run_corpus(
     readme: Path | None,
 ) -> None:
     from bench.corpus.stream import open_corpus
-    from bench.protocol import create_system
+    from bench.registry import create_system
     from bench.run.cache import PredictionCache
     from bench.run.executor import SystemSpec
     from bench.run.streamed import run_corpus
@@ -284,7 +285,7 @@ def _readme(readme: Path | None) -> Path | None:
 
 def available_systems() -> list[str]:
     """Names of registered systems that are installed and run without a required option."""
-    from bench.protocol import list_systems
+    from bench.registry import list_systems
 
     names = []
     for listing in list_systems():

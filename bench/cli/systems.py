@@ -17,7 +17,8 @@ def systems(
 ) -> None:
     """List every system with its labels and options; if unavailable, why and what to install."""
     from bench.errors import BenchError
-    from bench.protocol import list_systems, resolve_label_map, shadowed_plugins
+    from bench.protocol import resolve_label_map
+    from bench.registry import list_systems, shadowed_plugins
 
     rows = list_systems(deep=check)
     if names:

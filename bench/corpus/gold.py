@@ -28,7 +28,9 @@ from bench.corpus.jsonloc import array_element_lines
 from bench.errors import BenchError, shorten
 from bench.schema import (
     ALL_LABELS,
+    LABEL_ID,
     LABEL_LAYER,
+    LAYER_ID,
     LAYER_LABELS,
     LAYERS,
     CorpusMeta,
@@ -418,15 +420,13 @@ def load_gold_dir(gold_dir: Path, texts_dir: Path) -> dict[str, tuple[GoldDocume
 # Gold as columns, for scoring: the same rules, checked on all spans of a corpus at once
 
 
-_LABEL_ID = {label: i for i, label in enumerate(ALL_LABELS)}
-_LAYER_ID = {layer: i for i, layer in enumerate(LAYERS)}
-_LABEL_LAYER_INDEX = tuple(_LAYER_ID[LABEL_LAYER[label]] for label in ALL_LABELS)
+_LABEL_LAYER_INDEX = tuple(LAYER_ID[LABEL_LAYER[label]] for label in ALL_LABELS)
 _MODEL_FIELDS = operator.itemgetter("start", "end", "label", "value", "layer")
 _MODEL_FIELDS_4 = operator.itemgetter("start", "end", "label", "value")
 _ATTRS = operator.attrgetter("start", "end", "label", "value", "layer")
 _ATTRS_4 = operator.attrgetter("start", "end", "label", "value")
 _MISSING = object()
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark: never part of a text
 
 
 # numpy is imported where the columns are made, not with the module: the gold commands
@@ -450,7 +450,7 @@ def label_ids(labels: list[object]) -> np.ndarray:
     import numpy as np
 
     # bytes() of small ints is the cheapest way from a map to an array.
-    ids = np.frombuffer(bytes(map(_LABEL_ID.get, labels, repeat(255))), dtype=np.uint8)
+    ids = np.frombuffer(bytes(map(LABEL_ID.get, labels, repeat(255))), dtype=np.uint8)
     return np.where(ids == 255, -1, ids.astype(np.int64))
 
 
@@ -635,7 +635,7 @@ def _quick_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable | None:
             text = raw_text.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
-        if raw_text.startswith(_BOM) or hashlib.sha256(raw_text).hexdigest() != gold.text_sha256:
+        if raw_text.startswith(BOM) or hashlib.sha256(raw_text).hexdigest() != gold.text_sha256:
             return None
         if not text:  # an empty document
             return None
@@ -780,7 +780,7 @@ def values_fit_layers(values: list[object], layer: np.ndarray, *, gold: bool) ->
     import numpy as np
 
     kind = np.frombuffer(bytes(map(_VALUE_TYPE.get, map(type, values), repeat(9))), np.int8)
-    entity, time, number = (layer == _LAYER_ID[x] for x in LAYERS)
+    entity, time, number = (layer == LAYER_ID[x] for x in LAYERS)
     if np.any(entity & (kind != 0)):
         return False
     if gold:

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bench.corpus.gold import (
+    BOM,
     Violation,
     check_gold_spans,
     format_loc,
@@ -40,7 +41,6 @@ from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
 
 KINDS: tuple[str, ...] = ("dir", "jsonl", "parquet", "hf-disk")
 DEFAULT_BATCH = 256
-_BOM = b"\xef\xbb\xbf"
 _INSTALL = "pip install 'bench[data]'"
 _HF_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")  # save_to_disk writes them
 
@@ -158,7 +158,7 @@ def _jsonl_records(path: Path) -> Iterator[Raw]:
     with fh:
         # Binary lines split at b"\n" only: U+2028 inside a JSON string is not a line break.
         for lineno, raw in enumerate(fh, start=1):
-            if lineno == 1 and raw.startswith(_BOM):
+            if lineno == 1 and raw.startswith(BOM):
                 problem = "starts with a UTF-8 byte-order mark; save it without one"
                 yield spath, None, Violation(spath, "text", problem)
                 return

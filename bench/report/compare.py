@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bench.errors import BenchError, ParameterError
-from bench.schema import LAYER_LABELS, LAYERS, GoldDocument, PredictedSpan
+from bench.schema import LAYER_LABELS, LAYERS, VALUE_LAYERS, GoldDocument, PredictedSpan
 from bench.scoring.metrics import MODES
-from bench.scoring.significance import Interval
+from bench.scoring.resample import Interval
 
 if TYPE_CHECKING:
     from bench.run.result import Result
@@ -31,7 +31,6 @@ Gold = Mapping[str, tuple[GoldDocument, str]]
 Predictions = Mapping[str, Sequence[PredictedSpan]]
 
 METRICS: tuple[str, ...] = ("f1", "precision", "recall")
-VALUE_LAYERS: tuple[str, ...] = ("time", "number")
 # Signature fields two results must share to be compared (the rest: version, layers, CI set-up).
 MUST_MATCH: tuple[str, ...] = ("scoring", "gold", "docs", "align", "ignore")
 RowKind = Literal["overall", "layer", "value", "label"]
@@ -433,7 +432,7 @@ def _speed(base: Result, cand: Result, s: CompareSettings) -> Speed:
 
 
 def _units(gold: Gold) -> tuple[str, int]:
-    from bench.scoring.significance import choose_unit, sentence_starts
+    from bench.scoring.resample import choose_unit, sentence_starts
 
     unit = choose_unit(len(gold))
     if unit == "document":

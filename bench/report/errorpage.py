@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import itertools
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from bench.run.result import Result
 from bench.schema import LABEL_LAYER, LAYERS, GoldDocument, GoldSpan, PredictedSpan
 from bench.scoring.align import align
-from bench.scoring.engine import NUMBER_RTOL
+from bench.scoring.values import same_value
 
 KINDS = ("correct", "wrong value", "partial", "wrong label", "missed", "spurious")
 COLORS = {
@@ -58,25 +57,6 @@ class Outcome:
     def end(self) -> int:
         """Where it ends."""
         return max(s.end for s in (self.gold, self.pred) if s is not None)
-
-
-def same_value(gold: object, pred: object) -> bool:
-    """Values equal as the scorer compares them: numbers within a relative 1e-9, TIMEX3
-    strings ignoring case and surrounding space, or both absent."""
-    if gold is None or pred is None:
-        return gold is None and pred is None
-    if isinstance(gold, str) or isinstance(pred, str):
-        return (
-            isinstance(gold, str)
-            and isinstance(pred, str)
-            and gold.strip().upper() == pred.strip().upper()
-        )
-    if isinstance(gold, bool) or isinstance(pred, bool):
-        return False
-    g, p = float(gold), float(pred)  # type: ignore[arg-type]
-    if not (math.isfinite(g) and math.isfinite(p)):
-        return False
-    return abs(g - p) <= NUMBER_RTOL * max(abs(g), abs(p))
 
 
 def _touches(sp: PredictedSpan, gold: GoldDocument) -> bool:

@@ -19,12 +19,11 @@ from pathlib import Path
 from bench.errors import BenchError
 from bench.run.result import Result, read_result
 from bench.run.timing import median
-from bench.schema import LAYERS
+from bench.schema import LAYERS, VALUE_LAYERS
 
 README_START = "<!-- leaderboard:start -->"
 README_END = "<!-- leaderboard:end -->"
 MODES_SHOWN = ("strict", "partial")
-VALUE_LAYERS = ("time", "number")
 # Signature fields that do not make two results incomparable.
 NOT_COMPARED = ("bench", "layers")
 

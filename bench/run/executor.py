@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bench.errors import BenchError, ParameterError, one_line
-from bench.protocol import DocInput, System, create_system
+from bench.protocol import DocInput, System
+from bench.registry import create_system
 from bench.run.extract import extract_documents
 from bench.schema import PredictionRecord
 

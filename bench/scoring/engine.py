@@ -27,7 +27,17 @@ from bench import __version__
 from bench.corpus.gold import GoldTable, SpanColumns, label_layers, load_gold_table
 from bench.corpus.predictions import read_prediction_columns
 from bench.errors import BenchError, ParameterError
-from bench.schema import ALL_LABELS, LABEL_LAYER, LAYER_LABELS, LAYERS, GoldDocument, PredictedSpan
+from bench.schema import (
+    ALL_LABELS,
+    LABEL_ID,
+    LABEL_LAYER,
+    LAYER_ID,
+    LAYER_LABELS,
+    LAYERS,
+    VALUE_LAYERS,
+    GoldDocument,
+    PredictedSpan,
+)
 from bench.scoring.align import max_weight_matching, mode_credit, overlap_pairs
 from bench.scoring.metrics import (
     MODES,
@@ -38,7 +48,7 @@ from bench.scoring.metrics import (
     macro_rows,
     mode_score_dicts,
 )
-from bench.scoring.significance import (
+from bench.scoring.resample import (
     Interval,
     Statistic,
     bootstrap_sums,
@@ -47,14 +57,10 @@ from bench.scoring.significance import (
     safe_ratio,
     sentence_starts,
 )
+from bench.scoring.values import normalized_string, same_values
 
 SCORING_VERSION = 1  # bump when a definition in docs/metrics.md changes
-VALUE_LAYERS: tuple[str, ...] = ("time", "number")
-NUMBER_RTOL = 1e-9
 CONFIDENCE = 0.95
-
-_LABEL_ID = {label: i for i, label in enumerate(ALL_LABELS)}
-_LAYER_ID = {layer: i for i, layer in enumerate(LAYERS)}
 
 
 class _Frozen(BaseModel):
@@ -319,7 +325,7 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
 def _rank_strings(*spans: _Spans) -> None:
     """Give equal normalised strings equal ids, ranked so the ids do not depend on order."""
     distinct = set().union(*(s.strings for s in spans if s.strings is not None))
-    norm = {v: v.strip().upper() for v in distinct}
+    norm = {v: normalized_string(v) for v in distinct}
     rank = {v: i for i, v in enumerate(sorted(set(norm.values())))}
     by_raw = {v: rank[x] for v, x in norm.items()}
     for s in spans:
@@ -382,14 +388,10 @@ def _digest(table: GoldTable, canon: _Spans) -> str:
 
 
 def _values_equal(g: _Spans, gi: np.ndarray, p: _Spans, pi: np.ndarray) -> np.ndarray:
-    """Per pair: values equal (TIMEX3 strings case-insensitively, numbers within 1e-9 rel.)."""
-    gn, pn = g.v_num[gi], p.v_num[pi]
-    both_num = np.isfinite(gn) & np.isfinite(pn)
-    with np.errstate(invalid="ignore"):
-        close = np.abs(gn - pn) <= NUMBER_RTOL * np.maximum(np.abs(gn), np.abs(pn))
-    same_str = (g.v_str[gi] >= 0) & (g.v_str[gi] == p.v_str[pi])
-    both_none = g.v_none[gi] & p.v_none[pi]
-    return (both_num & close) | same_str | both_none
+    """Per pair: values equal (:func:`bench.scoring.values.same_values`)."""
+    return same_values(
+        g.v_num[gi], p.v_num[pi], g.v_str[gi], p.v_str[pi], g.v_none[gi], p.v_none[pi]
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -499,7 +501,7 @@ def _model_tables(
     wrong_layer = np.zeros(len(cols), dtype=bool)
     if cols.layers is not None:
         explicit = np.fromiter(
-            map(_LAYER_ID.get, cols.layers, repeat(-1)), dtype=np.int64, count=len(cols)
+            map(LAYER_ID.get, cols.layers, repeat(-1)), dtype=np.int64, count=len(cols)
         )
         wrong_layer = (explicit >= 0) & (explicit != layer)
     problems = np.flatnonzero(bad | wrong_layer)
@@ -533,9 +535,9 @@ def _collect(
     has_line = set(present)
     missing = [d for d in doc_ids if d not in has_line]
     wanted = np.zeros(len(LAYERS), dtype=bool)
-    wanted[[_LAYER_ID[x] for x in layers]] = True
+    wanted[[LAYER_ID[x] for x in layers]] = True
     layer_pos = np.full(len(LAYERS), -1, dtype=np.int64)
-    layer_pos[[_LAYER_ID[x] for x in layers]] = np.arange(len(layers))
+    layer_pos[[LAYER_ID[x] for x in layers]] = np.arange(len(layers))
 
     text_len = np.array([len(t) for t in table.texts], dtype=np.int64)
     if unit == "sentence":
@@ -619,7 +621,7 @@ def _collect(
 
     # Values: pairs of the same layer with the right value are what counts.
     value_counts = np.zeros((n_units, n_l, 2), dtype=np.int64)
-    is_val = np.isin(gs.layer[gi], [_LAYER_ID[x] for x in VALUE_LAYERS])
+    is_val = np.isin(gs.layer[gi], [LAYER_ID[x] for x in VALUE_LAYERS])
     v_gi, v_pi = gi[is_val], pi[is_val]
     if len(v_gi):
         v_ok = _values_equal(gs, v_gi, ps, v_pi)
@@ -754,7 +756,7 @@ def _report(t: _Tallies, signature: Signature, resamples: int, seed: int) -> Sco
     doc_starts = np.searchsorted(t.unit_doc, np.arange(len(t.doc_ids)))
     by_doc_tot = np.add.reduceat(lc.sum(axis=2), doc_starts, axis=1).transpose(1, 0, 2)
     labels = [label for layer in t.layers for label in LAYER_LABELS[layer]]
-    by_label_tot = t.label_counts.transpose(1, 0, 2)[[_LABEL_ID[x] for x in labels]]
+    by_label_tot = t.label_counts.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels]]
     vc = t.value_counts.sum(axis=0)  # (layer, 2)
     values = {}
     for j, layer in enumerate(t.layers):
@@ -1061,7 +1063,7 @@ class StreamingScorer:
         """The report of everything added so far."""
         by_layer_tot = self._layer.transpose(1, 0, 2)  # (layer, mode, 5)
         labels = [label for layer in self.layers for label in LAYER_LABELS[layer]]
-        by_label_tot = self._label.transpose(1, 0, 2)[[_LABEL_ID[x] for x in labels]]
+        by_label_tot = self._label.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels]]
         values = {}
         for j, layer in enumerate(self.layers):
             if layer in VALUE_LAYERS:

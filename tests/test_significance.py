@@ -8,15 +8,14 @@ from conftest import GOLD, SEEDS
 
 from bench.corpus.gold import load_gold_dir
 from bench.schema import PredictedSpan
-from bench.scoring.significance import (
+from bench.scoring.resample import (
     bootstrap_sums,
     choose_unit,
-    paired_significance,
-    paired_test,
     percentile_interval,
     safe_ratio,
     sentence_starts,
 )
+from bench.scoring.significance import paired_significance, paired_test
 
 
 def f1_of(sums: np.ndarray) -> np.ndarray:
