@@ -16,16 +16,15 @@ from bench.report.leaderboard import (
     README_END,
     README_START,
     boards,
-    comparability_key,
     csv_columns,
-    load_entries,
     readme_table,
     render_csv,
     render_markdown,
     replace_block,
 )
 from bench.run.cache import PredictionCache
-from bench.run.pipeline import run_system, write_run
+from bench.run.layout import comparability_key, read_results_dir, write_run
+from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
 from bench.scoring.engine import gold_digest
 
@@ -52,7 +51,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
 
 def test_boards_keep_other_gold_apart(results) -> None:
     out, full, subset = results
-    entries = load_entries(out)
+    entries = read_results_dir(out)
     assert [e.label for e in entries] == ["toy", "toy-fails", "toy-names", "toy-subset"]
     bs = boards(entries, current_gold=full)
     assert [b.gold for b in bs] == [full, subset]
@@ -66,7 +65,7 @@ def test_boards_keep_other_gold_apart(results) -> None:
 
 def test_markdown(results) -> None:
     out, full, subset = results
-    md = render_markdown(boards(load_entries(out), full))
+    md = render_markdown(boards(read_results_dir(out), full))
     assert "2 incomparable groups" in md
     assert md.index(full) < md.index(subset)
     assert "## Board 1" in md and "## Board 2" in md
@@ -76,7 +75,7 @@ def test_markdown(results) -> None:
     assert "| toy-fails ‡" in md and "documents failed" in md
     assert "predictions from the cache" in md
     # The toy system's strict entity F1, as the engine computed it, is in the table.
-    r = next(e for e in load_entries(out) if e.label == "toy-names").result
+    r = next(e for e in read_results_dir(out) if e.label == "toy-names").result
     f1 = r.metrics.by_layer["entity"].strict.f1
     iv = r.metrics.ci.by_layer["entity"].strict.f1
     assert f"{100 * f1:.1f} [{100 * iv.low:.1f}, {100 * iv.high:.1f}]" in md
@@ -84,7 +83,7 @@ def test_markdown(results) -> None:
 
 def test_csv_one_row_per_result_with_its_board(results) -> None:
     out, full, _ = results
-    entries = load_entries(out)
+    entries = read_results_dir(out)
     text = render_csv(boards(entries, full))
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == csv_columns()
@@ -109,7 +108,7 @@ def test_csv_one_row_per_result_with_its_board(results) -> None:
 
 def test_readme_block(results) -> None:
     out, full, _ = results
-    bs = boards(load_entries(out), full)
+    bs = boards(read_results_dir(out), full)
     block = readme_table(bs, "results/LEADERBOARD.md")
     assert "1 result(s) on other gold" in block and "toy-subset" not in block
     text = f"intro\n{README_START}\nstale\n{README_END}\noutro\n"
@@ -127,9 +126,9 @@ def test_empty_and_duplicate(tmp_path: Path, results) -> None:
     assert "No results yet" in render_markdown([])
     assert "No results yet" in readme_table([], "x")
     with pytest.raises(BenchError, match="not a directory"):
-        load_entries(tmp_path / "missing")
+        read_results_dir(tmp_path / "missing")
     out, _, _ = results
     (tmp_path / "copy.json").write_bytes((out / "toy.json").read_bytes())
     (tmp_path / "toy.json").write_bytes((out / "toy.json").read_bytes())
     with pytest.raises(BenchError, match="already used by"):
-        load_entries(tmp_path)
+        read_results_dir(tmp_path)

@@ -9,8 +9,9 @@ from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
 from bench.corpus.gold import load_gold_dir
-from bench.report.leaderboard import Board, Entry
+from bench.report.leaderboard import Board
 from bench.report.plot import render_png
+from bench.run.layout import ResultFile
 from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
 
@@ -26,7 +27,7 @@ def board(layers: tuple[str, ...] | None = None) -> Board:
         if layers:
             s.info = s.info.__class__(**{**s.info.__dict__, "layers": layers})
         r = run_system(s, gold, settings, label=label, bootstrap=50).result
-        entries.append(Entry(path=None, result=r))  # type: ignore[arg-type]
+        entries.append(ResultFile(path=None, result=r))  # type: ignore[arg-type]
     return Board("k", tuple(entries))
 
 

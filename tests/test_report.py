@@ -13,7 +13,8 @@ from bench.corpus.gold import load_gold_dir
 from bench.errors import BenchError
 from bench.report.leaderboard import README_END, README_START
 from bench.report.rebuild import build_report
-from bench.run.pipeline import run_system, write_run
+from bench.run.layout import write_run
+from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
 
 FAST = RunSettings(repeats=1, warmup=0, latency=False)
@@ -105,12 +106,13 @@ def test_committed_readme_block_is_what_report_writes() -> None:
     """The README's leaderboard is the command's output for the committed results, untouched."""
     from conftest import ROOT
 
-    from bench.report.leaderboard import boards, load_entries, readme_table
+    from bench.report.leaderboard import boards, readme_table
+    from bench.run.layout import read_results_dir
     from bench.scoring.engine import gold_digest
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text[text.index(README_START) + len(README_START) + 1 : text.index(README_END)]
     results = ROOT / "results"
-    entries = load_entries(results) if results.is_dir() else []
+    entries = read_results_dir(results) if results.is_dir() else []
     current = gold_digest(load_gold_dir(GOLD, SEEDS))
     assert block == readme_table(boards(entries, current), "results/LEADERBOARD.md")

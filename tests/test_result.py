@@ -9,11 +9,12 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.corpus.gold import load_gold_dir
+from bench.corpus.gold import gold_sha256, load_gold_dir
 from bench.corpus.predictions import read_predictions
 from bench.errors import BenchError
-from bench.run.pipeline import check_label, run_system, write_run
-from bench.run.result import VOLATILE_FIELDS, Result, gold_sha256, read_result
+from bench.run.layout import check_label, write_run
+from bench.run.pipeline import run_system
+from bench.run.result import VOLATILE_FIELDS, Result, read_result
 from bench.run.timing import RunSettings
 from bench.scoring.engine import score
 
@@ -103,7 +104,7 @@ def test_bad_result_file_is_one_line(tmp_path: Path, gold) -> None:
 def test_labels_checked() -> None:
     assert check_label("spacy-md_2.1+x") == "spacy-md_2.1+x"
     for bad in ("", "../x", ".hidden", "a b", "a/b"):
-        with pytest.raises(BenchError, match="--label"):
+        with pytest.raises(BenchError, match=r"^label: "):
             check_label(bad)
 
 

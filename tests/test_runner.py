@@ -14,16 +14,16 @@ from bench.corpus.gold import load_documents, word_count
 from bench.errors import BenchError
 from bench.protocol import DocInput
 from bench.run.environment import capture, package_versions, requirement_name
-from bench.run.result import make_throughput
+from bench.run.extract import load_system
 from bench.run.timing import (
     LATENCY_ALONE,
     LATENCY_FROM_REPEATS,
     RunSettings,
-    load_timed,
     measure,
     median,
     peak_rss_mb,
     percentile,
+    throughput_of,
 )
 
 
@@ -63,7 +63,7 @@ def test_timing_matches_a_known_cost() -> None:
     sys_ = loaded(delay=str(delay))
     settings = RunSettings(repeats=2, warmup=0, batch_size=2)
     m = measure(sys_, docs, settings)
-    tp = make_throughput(m, settings, 0.5, dt.datetime.now(dt.timezone.utc), (1.0, None))
+    tp = throughput_of(m, settings, 0.5, dt.datetime.now(dt.timezone.utc), (1.0, None))
     # Every pass sleeps 5 x delay; the harness adds little on top.
     for s in m.pass_seconds:
         assert 5 * delay <= s < 5 * delay + 0.5
@@ -140,9 +140,9 @@ def test_percentile_nearest_rank_and_median() -> None:
     assert median([1.0, 3.0, 2.0, 10.0]) == 2.5
 
 
-def test_load_timed_and_peak_rss() -> None:
+def test_load_system_and_peak_rss() -> None:
     s = ToySystem()
-    assert load_timed(s) >= 0 and s.loaded
+    assert load_system(s) >= 0 and s.loaded
     me, _kids = peak_rss_mb()
     assert me is not None and me > 10  # a Python interpreter with pydantic is > 10 MiB
 

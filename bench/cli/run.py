@@ -94,7 +94,8 @@ def run(
     from bench.protocol import parse_option_args
     from bench.registry import create_system
     from bench.run.cache import PredictionCache, default_dir
-    from bench.run.pipeline import run_system, write_run
+    from bench.run.layout import write_run
+    from bench.run.pipeline import run_system
     from bench.run.timing import RunSettings
 
     if all_available and (system or option or label):

@@ -836,6 +836,34 @@ def dump_gold(gold: GoldDocument) -> str:
 _UMASK: list[int] = []
 
 
+class GoldHash:
+    """The gold's sha256 (``gold.sha256`` of a result): each document's id, its text's hash
+    and its gold file in canonical form (:func:`dump_gold`), in doc_id order. Fed one document
+    at a time, so a streamed corpus is hashed the same way as one in memory."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+
+    def add(self, doc_id: str, text_sha256: str, gold: GoldDocument) -> None:
+        """Add the next document (in doc_id order)."""
+        self._h.update(doc_id.encode("utf-8") + b"\n")
+        self._h.update(text_sha256.encode("ascii") + b"\n")
+        self._h.update(dump_gold(gold).encode("utf-8"))
+
+    def hexdigest(self) -> str:
+        """The digest of the documents added so far."""
+        return self._h.hexdigest()
+
+
+def gold_sha256(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
+    """:class:`GoldHash` of a corpus in memory."""
+    h = GoldHash()
+    for doc_id in sorted(gold):
+        g, text = gold[doc_id]
+        h.add(doc_id, sha256_text(text), g)
+    return h.hexdigest()
+
+
 def _usual_mode(fd: int) -> None:
     """Give a temporary file the mode ``open()`` would (mkstemp makes it 0600: a result or
     predictions file others cannot read)."""

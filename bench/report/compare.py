@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bench.errors import BenchError, ParameterError
+from bench.run.layout import COMPARED, ResultFile
 from bench.schema import LAYER_LABELS, LAYERS, VALUE_LAYERS, GoldDocument, PredictedSpan
 from bench.scoring.metrics import MODES
 from bench.scoring.resample import Interval
@@ -31,8 +32,6 @@ Gold = Mapping[str, tuple[GoldDocument, str]]
 Predictions = Mapping[str, Sequence[PredictedSpan]]
 
 METRICS: tuple[str, ...] = ("f1", "precision", "recall")
-# Signature fields two results must share to be compared (the rest: version, layers, CI set-up).
-MUST_MATCH: tuple[str, ...] = ("scoring", "gold", "docs", "align", "ignore")
 RowKind = Literal["overall", "layer", "value", "label"]
 _EPS = 1e-12  # a drop of exactly max_drop is not "more than" it, whatever the float rounding
 
@@ -263,62 +262,26 @@ def compare_predictions(
 # Result files
 
 
-@dataclass(frozen=True)
-class LoadedResult:
-    """A result file, its parsed content and the predictions file it was scored from."""
-
-    path: Path
-    result: Result
-
-    @property
-    def label(self) -> str:
-        """The name results are matched by."""
-        return self.result.system.label
-
-    @property
-    def predictions(self) -> Path:
-        """``<results dir>/predictions/<label>.jsonl``, where ``bench run`` wrote them."""
-        from bench.run.pipeline import predictions_path
-
-        return predictions_path(self.path.parent, self.label)
-
-    @property
-    def signature(self) -> dict[str, str]:
-        """The fields of the scoring signature in the result's gold record."""
-        from bench.scoring.engine import parse_signature
-
-        try:
-            return parse_signature(self.result.gold.signature)
-        except ValueError as exc:
-            raise BenchError(f"{self.path}: gold.signature: {exc}") from None
-
-
-def load_results(path: Path) -> tuple[list[LoadedResult], bool]:
+def load_results(path: Path) -> tuple[list[ResultFile], bool]:
     """The result files at ``path`` (a file, or a directory's ``*.json``) and whether it is a
     directory; two results with one label in a directory are an error."""
-    from bench.run.result import read_result
+    from bench.run.layout import read_result_file, read_results_dir
 
     if path.is_dir():
-        files = sorted(path.glob("*.json"))
-        if not files:
+        out = read_results_dir(path)
+        if not out:
             raise BenchError(f"{path}: no result files (*.json)")
-        out = [LoadedResult(f, read_result(f)) for f in files]
-        seen: dict[str, Path] = {}
-        for r in out:
-            if r.label in seen:
-                raise BenchError(f"{r.path}: system.label: {r.label!r} also labels {seen[r.label]}")
-            seen[r.label] = r.path
         return out, True
     if not path.exists():
         raise BenchError(f"{path}: no such result file or directory")
-    return [LoadedResult(path, read_result(path))], False
+    return [read_result_file(path)], False
 
 
 def match_results(
-    baseline: Sequence[LoadedResult],
-    candidate: Sequence[LoadedResult],
+    baseline: Sequence[ResultFile],
+    candidate: Sequence[ResultFile],
     by_label: bool = True,
-) -> tuple[list[tuple[LoadedResult, LoadedResult]], list[str], list[str]]:
+) -> tuple[list[tuple[ResultFile, ResultFile]], list[str], list[str]]:
     """Pairs with the same label, and the labels found on one side only.
 
     With ``by_label`` False (two single files) the one baseline is paired with the one
@@ -337,7 +300,7 @@ def match_results(
     return pairs, sorted(base.keys() - cand.keys()), sorted(cand.keys() - base.keys())
 
 
-def check_comparable(base: LoadedResult, cand: LoadedResult, gold_digest: str) -> None:
+def check_comparable(base: ResultFile, cand: ResultFile, gold_digest: str) -> None:
     """Both results were scored the same way on the gold given here, or a BenchError (exit 2)."""
     sa, sb = base.signature, cand.signature
     if sa.get("gold") != sb.get("gold") or sa.get("docs") != sb.get("docs"):
@@ -346,7 +309,7 @@ def check_comparable(base: LoadedResult, cand: LoadedResult, gold_digest: str) -
             f"was scored on gold:{sa.get('gold')} ({sa.get('docs')} docs), the candidate on "
             f"gold:{sb.get('gold')} ({sb.get('docs')} docs); rerun both on the same gold"
         )
-    for key in MUST_MATCH:
+    for key in COMPARED:
         if sa.get(key) != sb.get(key):
             raise BenchError(
                 f"{cand.path}: gold.signature: {key}:{sb.get(key)} but baseline {base.path} "
@@ -379,7 +342,7 @@ def _opt(value: str | None) -> str:
 
 
 def _check_reproduced(
-    loaded: LoadedResult, rows: Sequence[Row], side: int, s: CompareSettings
+    loaded: ResultFile, rows: Sequence[Row], side: int, s: CompareSettings
 ) -> None:
     """The re-scored layer and value scores equal the ones stored in the result, or the
     predictions file is not the one the result was made from (exit 2)."""
@@ -441,7 +404,7 @@ def _units(gold: Gold) -> tuple[str, int]:
 
 
 def compare_pair(
-    base: LoadedResult, cand: LoadedResult, gold: Gold, settings: CompareSettings
+    base: ResultFile, cand: ResultFile, gold: Gold, settings: CompareSettings
 ) -> SystemComparison:
     """Compare one matched pair on ``gold`` (checked to be the gold both were scored on)."""
     from bench.corpus.predictions import read_predictions

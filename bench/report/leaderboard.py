@@ -14,31 +14,18 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from bench.errors import BenchError
-from bench.run.result import Result, read_result
+from bench.run.layout import ResultFile, comparability_key, signature_fields
+from bench.run.result import Result
 from bench.run.timing import median
 from bench.schema import LAYERS, VALUE_LAYERS
 
 README_START = "<!-- leaderboard:start -->"
 README_END = "<!-- leaderboard:end -->"
 MODES_SHOWN = ("strict", "partial")
-# Signature fields that do not make two results incomparable.
-NOT_COMPARED = ("bench", "layers")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One result file and its parsed content."""
-
-    path: Path
-    result: Result
-
-    @property
-    def label(self) -> str:
-        """The row name: the result's label."""
-        return self.result.system.label
+# Signature fields that may differ between the results of one board, so are not shown for it.
+NOT_SHOWN = ("bench", "layers")
 
 
 @dataclass(frozen=True)
@@ -46,46 +33,25 @@ class Board:
     """Results that can be compared: same gold, same scoring settings."""
 
     key: str
-    entries: tuple[Entry, ...]
+    entries: tuple[ResultFile, ...]
 
     @property
     def gold(self) -> str:
         """The gold digest of this board's signature."""
         return signature_fields(self.key).get("gold", "?")
 
-
-def signature_fields(signature: str) -> dict[str, str]:
-    """``a:1|b:2`` as a dict (a field without ``:`` keeps an empty value)."""
-    out = {}
-    for part in signature.split("|"):
-        key, _, val = part.partition(":")
-        out[key] = val
-    return out
+    @property
+    def signature(self) -> str:
+        """The scoring signature shown for the board: its first result's, without the fields
+        that may differ inside a board (bench version, layers)."""
+        fields = signature_fields(self.entries[0].result.metrics.signature)
+        return "|".join(f"{k}:{v}" for k, v in fields.items() if k not in NOT_SHOWN)
 
 
-def comparability_key(result: Result) -> str:
-    """The part of the scoring signature two results must share to sit in one table."""
-    fields = signature_fields(result.metrics.signature)
-    return "|".join(f"{k}:{v}" for k, v in fields.items() if k not in NOT_COMPARED)
-
-
-def load_entries(results_dir: Path) -> list[Entry]:
-    """Every ``*.json`` result in ``results_dir`` (not its sub-directories), sorted by label."""
-    if not results_dir.is_dir():
-        raise BenchError(f"{results_dir}: not a directory of results")
-    entries = [Entry(p, read_result(p)) for p in sorted(results_dir.glob("*.json"))]
-    seen: dict[str, Path] = {}
-    for e in entries:
-        if e.label in seen:
-            raise BenchError(f"{e.path}: system.label: {e.label!r} already used by {seen[e.label]}")
-        seen[e.label] = e.path
-    return sorted(entries, key=lambda e: e.label)
-
-
-def boards(entries: Iterable[Entry], current_gold: str | None = None) -> list[Board]:
+def boards(entries: Iterable[ResultFile], current_gold: str | None = None) -> list[Board]:
     """Group results by comparability; the board on ``current_gold`` (a digest) comes first,
     then larger boards, then by key."""
-    groups: dict[str, list[Entry]] = {}
+    groups: dict[str, list[ResultFile]] = {}
     for e in entries:
         groups.setdefault(comparability_key(e.result), []).append(e)
     out = [Board(k, tuple(v)) for k, v in groups.items()]
@@ -154,7 +120,7 @@ def _value_cell(result: Result, layer: str) -> str:
     return _pct(f["acc"]) + _ci(f["acc_low"], f["acc_high"])
 
 
-def _name_cell(e: Entry) -> str:
+def _name_cell(e: ResultFile) -> str:
     r = e.result
     marks = ""
     if r.throughput.cached:
@@ -214,7 +180,7 @@ def _mean_f1(result: Result) -> float:
     return sum(f1s) / len(f1s) if f1s else 0.0
 
 
-def _by_mean_f1(entries: Iterable[Entry]) -> list[Entry]:
+def _by_mean_f1(entries: Iterable[ResultFile]) -> list[ResultFile]:
     return sorted(entries, key=lambda e: (-_mean_f1(e.result), e.label))
 
 
@@ -229,7 +195,7 @@ def layer_table(board: Board, layer: str) -> str | None:
     if not scored:
         return None
 
-    def f1_of(e: Entry) -> float:
+    def f1_of(e: ResultFile) -> float:
         f = layer_figures(e.result, layer, "strict")
         return (f or {}).get("f1") or 0.0
 
@@ -312,10 +278,10 @@ def _notes(board: Board) -> list[str]:
 
 
 def _board_header(board: Board) -> list[str]:
-    fields = signature_fields(board.key)
+    fields = signature_fields(board.signature)
     docs = fields.get("docs", "?")
     return [
-        f"Gold `{board.gold}` ({docs} documents); scoring signature `{board.key}`.",
+        f"Gold `{board.gold}` ({docs} documents); scoring signature `{board.signature}`.",
         "",
         "F1 and value accuracy in %, strict match unless marked; 95% bootstrap intervals "
         f"in brackets; the resampling unit is the {fields.get('ci', '?')}.",
@@ -441,7 +407,7 @@ def _cell(x: object) -> str:
     return str(x)
 
 
-def csv_row(board_no: int, e: Entry) -> dict[str, str]:
+def csv_row(board_no: int, e: ResultFile) -> dict[str, str]:
     """One CSV row of a result."""
     r = e.result
     t = r.throughput

@@ -19,15 +19,13 @@ from bench.errors import BenchError
 from bench.report.leaderboard import (
     README_END,
     README_START,
-    Entry,
     boards,
-    load_entries,
     readme_table,
     render_csv,
     render_markdown,
     replace_block,
-    signature_fields,
 )
+from bench.run.layout import ResultFile, predictions_path, read_results_dir, signature_fields
 from bench.schema import GoldDocument
 
 LEADERBOARD_MD = "LEADERBOARD.md"
@@ -76,7 +74,7 @@ def build_report(
 ) -> ReportOutcome:
     """Regenerate the leaderboard files, picture, error pages and README table."""
     out = ReportOutcome()
-    entries = load_entries(results_dir)
+    entries = read_results_dir(results_dir)
     gold = None
     current = None
     if gold_dir is not None and texts_dir is not None and gold_dir.is_dir():
@@ -129,14 +127,13 @@ def build_report(
 
 def _error_pages(
     results_dir: Path,
-    entries: list[Entry],
+    entries: list[ResultFile],
     gold: dict[str, tuple[GoldDocument, str]] | None,
     current: str | None,
     notes: list[str],
 ) -> list[Path]:
     from bench.corpus.predictions import read_predictions
     from bench.report.errorpage import render_page
-    from bench.run.pipeline import predictions_path
 
     errors_dir = results_dir / ERRORS_DIR
     written = []

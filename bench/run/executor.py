@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from bench.errors import BenchError, ParameterError, one_line
 from bench.protocol import DocInput, System
 from bench.registry import create_system
-from bench.run.extract import extract_documents
+from bench.run.extract import extract_documents, load_system
 from bench.schema import PredictionRecord
 
 EXECUTORS: tuple[str, ...] = ("local", "dask")
@@ -61,26 +61,7 @@ def extract_batch(system: System, docs: Sequence[DocInput]) -> BatchOutcome:
     t0 = time.perf_counter()
     ex = extract_documents(system, docs, max(1, len(docs)))
     seconds = time.perf_counter() - t0
-    errors = {f.doc_id: f.error for f in ex.failures}
-    records = [
-        PredictionRecord(doc_id=d.doc_id, spans=[], error=errors[d.doc_id])
-        if d.doc_id in errors
-        else PredictionRecord(doc_id=d.doc_id, spans=ex.predictions[d.doc_id])
-        for d in docs
-    ]
-    return BatchOutcome(records, seconds)
-
-
-def load_system(system: System, name: str) -> float:
-    """Load ``system``; return the seconds it took. A failure is a one-line BenchError."""
-    t0 = time.perf_counter()
-    try:
-        system.load()
-    except BenchError:
-        raise
-    except Exception as exc:
-        raise BenchError(f"system {name!r}: load failed: {one_line(exc)}") from None
-    return time.perf_counter() - t0
+    return BatchOutcome(ex.records(docs), seconds)
 
 
 # --- in a worker process ----------------------------------------------------------------------

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench.errors import one_line
+from bench.errors import BenchError, ParameterError, one_line
 from bench.protocol import DocInput, System
-from bench.schema import PredictedSpan
+from bench.schema import PredictedSpan, PredictionRecord
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,36 @@ class Extraction:
         """True when no document failed."""
         return not self.failures
 
+    def records(self, docs: Sequence[DocInput]) -> list[PredictionRecord]:
+        """One prediction record per document, in ``docs`` order; failed ones carry the error."""
+        errors = {f.doc_id: f.error for f in self.failures}
+        return [
+            PredictionRecord(doc_id=d.doc_id, spans=[], error=errors[d.doc_id])
+            if d.doc_id in errors
+            else PredictionRecord(doc_id=d.doc_id, spans=self.predictions[d.doc_id])
+            for d in docs
+        ]
+
+
+def check_batch_size(batch_size: int) -> int:
+    """``batch_size`` when it is at least 1; else a :class:`ParameterError`."""
+    if batch_size < 1:
+        raise ParameterError("batch_size", f"must be at least 1, got {batch_size}")
+    return batch_size
+
+
+def load_system(system: System, name: str | None = None) -> float:
+    """Load ``system`` and return the seconds it took; a failure is a one-line BenchError."""
+    t0 = time.perf_counter()
+    try:
+        system.load()
+    except BenchError:
+        raise
+    except Exception as exc:
+        who = name or system.info.name
+        raise BenchError(f"system {who!r}: load failed: {one_line(exc)}") from None
+    return time.perf_counter() - t0
+
 
 def _check(result: object, batch: Sequence[DocInput]) -> list[list[PredictedSpan]]:
     """The system's output for a batch, or ValueError saying what is wrong with it."""
@@ -70,8 +100,7 @@ def extract_documents(
     progress: Callable[[int], None] | None = None,
 ) -> Extraction:
     """Run ``system.extract`` over ``docs`` in batches, isolating failing documents."""
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
+    check_batch_size(batch_size)
     out = Extraction()
     for i in range(0, len(docs), batch_size):
         batch = list(docs[i : i + batch_size])

@@ -10,50 +10,18 @@ assemble the :class:`~bench.run.result.Result`; write ``<out>/<label>.json`` and
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
-from bench.corpus.gold import write_atomic
-from bench.corpus.predictions import dump_predictions
-from bench.errors import BenchError, ParameterError, one_line
+from bench.corpus.gold import gold_sha256
 from bench.protocol import DocInput, System, describe
 from bench.run.cache import CacheEntry, PredictionCache, cache_key, code_digest, documents_of
 from bench.run.environment import capture
-from bench.run.result import (
-    FailureRecord,
-    GoldRecord,
-    Result,
-    SystemRecord,
-    gold_sha256,
-    make_throughput,
-)
-from bench.run.timing import RunSettings, load_timed, measure, peak_rss_mb
-from bench.schema import GoldDocument, PredictionRecord
+from bench.run.extract import load_system
+from bench.run.layout import check_label
+from bench.run.result import FailureRecord, GoldRecord, Result, RunOutput, SystemRecord
+from bench.run.timing import RunSettings, measure, peak_rss_mb, throughput_of
+from bench.schema import GoldDocument
 from bench.scoring.engine import score
-
-PREDICTIONS_DIR = "predictions"
-_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
-
-
-@dataclass
-class RunOutput:
-    """What a run produced: the result and the per-document prediction records."""
-
-    result: Result
-    records: list[PredictionRecord]
-
-
-def check_label(label: str) -> str:
-    """A result label is a file stem: letters, digits and ``_.+-``, at most 100 characters."""
-    if not _LABEL.fullmatch(label):
-        raise ParameterError(
-            "label",
-            f"{label!r} is not a usable name (letters, digits, '_', '.', '+', '-'; "
-            "starting with a letter or digit)",
-        )
-    return label
 
 
 def documents(gold: Mapping[str, tuple[GoldDocument, str]]) -> list[DocInput]:
@@ -107,16 +75,11 @@ def run_system(
     else:
         measured_at = now()
         try:
-            try:
-                load_seconds = load_timed(system)
-            except BenchError:
-                raise
-            except Exception as exc:
-                raise BenchError(f"system {info.name!r}: load failed: {one_line(exc)}") from None
+            load_seconds = load_system(system, info.name)
             m = measure(system, docs, settings, progress=progress)
         finally:
             system.close()
-        throughput = make_throughput(m, settings, load_seconds, measured_at, peak_rss_mb())
+        throughput = throughput_of(m, settings, load_seconds, measured_at, peak_rss_mb())
         environment = capture(info.requires)
         records = m.records
         versions = None
@@ -153,24 +116,3 @@ def run_system(
         created_at=now(),
     )
     return RunOutput(result, records)
-
-
-def result_path(out_dir: Path, label: str) -> Path:
-    """``<out>/<label>.json``."""
-    return out_dir / f"{label}.json"
-
-
-def predictions_path(out_dir: Path, label: str) -> Path:
-    """``<out>/predictions/<label>.jsonl``."""
-    return out_dir / PREDICTIONS_DIR / f"{label}.jsonl"
-
-
-def write_run(out: RunOutput, out_dir: Path) -> tuple[Path, Path]:
-    """Write the predictions, then the result (each atomically); return both paths."""
-    label = out.result.system.label
-    preds = predictions_path(out_dir, label)
-    errors = {r.doc_id: r.error for r in out.records if r.error}
-    write_atomic(preds, dump_predictions({r.doc_id: r.spans for r in out.records}, errors))
-    res = result_path(out_dir, label)
-    write_atomic(res, out.result.to_json())
-    return res, preds

@@ -8,19 +8,17 @@ every rerun. The format is documented in docs/run.md.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bench.corpus.gold import dump_gold, format_loc, read_json, sha256_text
+from bench.corpus.gold import format_loc, read_json
 from bench.errors import BenchError
 from bench.run.environment import Environment
-from bench.run.timing import Measurement, RunSettings, median, percentile
-from bench.schema import GoldDocument
+from bench.schema import PredictionRecord
 from bench.scoring.engine import ScoreReport
 
 RESULT_SCHEMA_VERSION = 1
@@ -80,58 +78,6 @@ class Throughput(_Model):
     )
 
 
-def _rate(amount: int, seconds: Sequence[float]) -> Spread:
-    # The fastest pass gives the highest rate; a zero time (empty corpus) gives rate 0.
-    rates = [amount / s if s > 0 else 0.0 for s in seconds]
-    return Spread(
-        median=round(median(rates), 3), min=round(min(rates), 3), max=round(max(rates), 3)
-    )
-
-
-def make_throughput(
-    m: Measurement,
-    settings: RunSettings,
-    load_seconds: float,
-    measured_at: dt.datetime,
-    peak_rss: tuple[float | None, float | None],
-) -> Throughput:
-    """The throughput block of a fresh run from what :func:`bench.run.timing.measure` observed."""
-    secs = m.pass_seconds
-    latency = None
-    if m.latencies:
-        ms = [s * 1000 for s in m.latencies]
-        latency = Latency(
-            method=m.latency_method or "",
-            docs=len(ms),
-            p50_ms=round(percentile(ms, 50), 3),
-            p95_ms=round(percentile(ms, 95), 3),
-            max_ms=round(max(ms), 3),
-        )
-    return Throughput(
-        cached=False,
-        measured_at=measured_at,
-        repeats=settings.repeats,
-        warmup=settings.warmup,
-        batch_size=settings.batch_size,
-        docs=m.docs,
-        words=m.words,
-        chars=m.chars,
-        load_seconds=round(load_seconds, 6),
-        pass_seconds=[round(s, 6) for s in secs],
-        pass_cpu_seconds=[round(s, 6) for s in m.pass_cpu_seconds],
-        seconds=Spread(
-            median=round(median(secs), 6), min=round(min(secs), 6), max=round(max(secs), 6)
-        ),
-        docs_per_second=_rate(m.docs, secs),
-        words_per_second=_rate(m.words, secs),
-        chars_per_second=_rate(m.chars, secs),
-        latency=latency,
-        peak_rss_mb=peak_rss[0],
-        peak_rss_children_mb=peak_rss[1],
-        repeats_agree=m.repeats_agree,
-    )
-
-
 class SystemRecord(_Model):
     """Which system ran, as what, with which options (all the key of a comparable result)."""
 
@@ -177,19 +123,16 @@ class Result(_Model):
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+@dataclass
+class RunOutput:
+    """What a run produced: the result and the per-document prediction records."""
+
+    result: Result
+    records: list[PredictionRecord]
+
+
 # Fields that may differ between reruns of the same system on the same gold.
 VOLATILE_FIELDS: tuple[str, ...] = ("throughput", "environment", "created_at")
-
-
-def gold_sha256(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
-    """sha256 over the gold files in canonical form and their texts' hashes, by doc_id."""
-    h = hashlib.sha256()
-    for doc_id in sorted(gold):
-        g, text = gold[doc_id]
-        h.update(doc_id.encode("utf-8") + b"\n")
-        h.update(sha256_text(text).encode("ascii") + b"\n")
-        h.update(dump_gold(g).encode("utf-8"))
-    return h.hexdigest()
 
 
 def read_result(path: Path) -> Result:

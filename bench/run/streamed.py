@@ -12,23 +12,24 @@ What differs from a seeds run is in docs/scale.md, "Streamed runs".
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.corpus.gold import dump_gold, open_atomic, word_count, write_atomic
+from bench.corpus.gold import GoldHash, open_atomic, word_count, write_atomic
 from bench.corpus.predictions import prediction_line
 from bench.corpus.stream import Corpus, CorpusDocument
-from bench.errors import BenchError, ParameterError
+from bench.errors import BenchError
 from bench.protocol import System
 from bench.run.cache import BatchEntry, PredictionCache, cache_key, code_digest
 from bench.run.environment import capture
 from bench.run.executor import BatchOutcome, Handle, Ready, SystemSpec, make_executor
-from bench.run.pipeline import check_label, now, predictions_path, result_path, system_record
-from bench.run.result import FailureRecord, GoldRecord, Result, make_throughput
-from bench.run.timing import Measurement, Progress, RunSettings, peak_rss_mb
+from bench.run.extract import check_batch_size
+from bench.run.layout import check_label, predictions_path, result_path
+from bench.run.pipeline import now, system_record
+from bench.run.result import FailureRecord, GoldRecord, Result
+from bench.run.timing import Progress, make_throughput, peak_rss_mb
 from bench.scoring.engine import StreamingScorer
 
 IN_FLIGHT_PER_WORKER = 2  # batches queued per worker: enough to keep it busy, no more
@@ -58,7 +59,7 @@ class _Totals:
     """Running figures of the run other than the scores."""
 
     def __init__(self) -> None:
-        self.gold_sha = hashlib.sha256()
+        self.gold_sha = GoldHash()
         self.spans = 0
         self.words = 0
         self.chars = 0
@@ -69,10 +70,8 @@ class _Totals:
         self.reused = 0
 
     def add_gold(self, doc: CorpusDocument) -> None:
-        # The formula of bench.run.result.gold_sha256, in corpus order (sorted id order for dir).
-        self.gold_sha.update(doc.doc_id.encode("utf-8") + b"\n")
-        self.gold_sha.update(doc.gold.text_sha256.encode("ascii") + b"\n")
-        self.gold_sha.update(dump_gold(doc.gold).encode("utf-8"))
+        # In corpus order (sorted id order for a directory), as gold_sha256 does in memory.
+        self.gold_sha.add(doc.doc_id, doc.gold.text_sha256, doc.gold)
         self.spans += len(doc.gold.spans)
         self.words += word_count(doc.text)
         self.chars += len(doc.text)
@@ -97,8 +96,7 @@ def run_corpus(
     """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it,
     and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically."""
     label = check_label(label or system.info.name)
-    if batch_size < 1:
-        raise ParameterError("batch_size", f"must be at least 1, got {batch_size}")
+    check_batch_size(batch_size)
     info = system.info
     code = code_digest(system)
     scorer = StreamingScorer(info.layers, bootstrap=bootstrap, seed=seed)
@@ -171,21 +169,19 @@ def run_corpus(
         bar.close()
         ex.close()
     report = scorer.report()
-    m = Measurement(
-        records=[],
-        failures=[],
+    # One pass over the stream: no warm-up, no repeats, no latency pass (docs/scale.md).
+    throughput = make_throughput(
         pass_seconds=[seconds],
         pass_cpu_seconds=[cpu_seconds],
-        latencies=None,
-        latency_method=None,
-        repeats_agree=True,
         docs=scorer.documents,
         words=totals.words,
         chars=totals.chars,
-    )
-    settings = RunSettings(repeats=1, warmup=0, batch_size=batch_size, latency=False)
-    throughput = make_throughput(
-        m, settings, totals.load_seconds or 0.0, measured_at, peak_rss_mb()
+        repeats=1,
+        warmup=0,
+        batch_size=batch_size,
+        load_seconds=totals.load_seconds or 0.0,
+        measured_at=measured_at,
+        peak_rss=peak_rss_mb(),
     )
     if totals.reused:
         throughput = throughput.model_copy(update={"cached": True})

@@ -11,6 +11,7 @@ Per-document latency comes from single-document calls (see :func:`measure`).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import sys
 import time
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 
 from bench.corpus.gold import word_count
 from bench.protocol import DocInput, System
-from bench.run.extract import Failure, extract_documents
+from bench.run.extract import Failure, check_batch_size, extract_documents
+from bench.run.result import Latency, Spread, Throughput
 from bench.schema import PredictionRecord
 
 LATENCY_ALONE = "each document alone, in one extra pass not counted in the throughput"
@@ -42,8 +44,7 @@ class RunSettings:
             raise ParameterError("repeats", f"must be at least 1, got {self.repeats}")
         if self.warmup < 0:
             raise ParameterError("warmup", f"must be 0 or more, got {self.warmup}")
-        if self.batch_size < 1:
-            raise ParameterError("batch_size", f"must be at least 1, got {self.batch_size}")
+        check_batch_size(self.batch_size)
 
 
 @dataclass
@@ -139,13 +140,7 @@ def run_pass(
     start, cpu_start = time.perf_counter(), time.process_time()
     ex = extract_documents(system, docs, batch_size, progress=advance)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    errors = {f.doc_id: f.error for f in ex.failures}
-    records = [
-        PredictionRecord(doc_id=d.doc_id, spans=[], error=errors[d.doc_id])
-        if d.doc_id in errors
-        else PredictionRecord(doc_id=d.doc_id, spans=ex.predictions[d.doc_id])
-        for d in docs
-    ]
+    records = ex.records(docs)
     doc_seconds = {t.doc_ids[0]: t.seconds for t in ex.timings if len(t.doc_ids) == 1}
     return PassOutcome(records, list(ex.failures), seconds, cpu, doc_seconds)
 
@@ -210,13 +205,6 @@ def measure(
     )
 
 
-def load_timed(system: System) -> float:
-    """Call ``system.load()`` and return how long it took, in seconds."""
-    t0 = time.perf_counter()
-    system.load()
-    return time.perf_counter() - t0
-
-
 def median(values: Sequence[float]) -> float:
     """The median (mean of the middle two for an even count)."""
     s = sorted(values)
@@ -251,3 +239,91 @@ def peak_rss_mb() -> tuple[float | None, float | None]:
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
     return round(me, 1), (round(kids, 1) if kids else None)
+
+
+def _rate(amount: int, seconds: Sequence[float]) -> Spread:
+    # The fastest pass gives the highest rate; a zero time (empty corpus) gives rate 0.
+    rates = [amount / s if s > 0 else 0.0 for s in seconds]
+    return Spread(
+        median=round(median(rates), 3), min=round(min(rates), 3), max=round(max(rates), 3)
+    )
+
+
+def make_throughput(
+    *,
+    pass_seconds: Sequence[float],
+    pass_cpu_seconds: Sequence[float],
+    docs: int,
+    words: int,
+    chars: int,
+    repeats: int,
+    warmup: int,
+    batch_size: int,
+    load_seconds: float,
+    measured_at: dt.datetime,
+    peak_rss: tuple[float | None, float | None],
+    latencies: Sequence[float] | None = None,
+    latency_method: str | None = None,
+    repeats_agree: bool = True,
+) -> Throughput:
+    """The throughput block of a fresh run from the timed passes over the corpus."""
+    secs = list(pass_seconds)
+    latency = None
+    if latencies:
+        ms = [s * 1000 for s in latencies]
+        latency = Latency(
+            method=latency_method or "",
+            docs=len(ms),
+            p50_ms=round(percentile(ms, 50), 3),
+            p95_ms=round(percentile(ms, 95), 3),
+            max_ms=round(max(ms), 3),
+        )
+    return Throughput(
+        cached=False,
+        measured_at=measured_at,
+        repeats=repeats,
+        warmup=warmup,
+        batch_size=batch_size,
+        docs=docs,
+        words=words,
+        chars=chars,
+        load_seconds=round(load_seconds, 6),
+        pass_seconds=[round(s, 6) for s in secs],
+        pass_cpu_seconds=[round(s, 6) for s in pass_cpu_seconds],
+        seconds=Spread(
+            median=round(median(secs), 6), min=round(min(secs), 6), max=round(max(secs), 6)
+        ),
+        docs_per_second=_rate(docs, secs),
+        words_per_second=_rate(words, secs),
+        chars_per_second=_rate(chars, secs),
+        latency=latency,
+        peak_rss_mb=peak_rss[0],
+        peak_rss_children_mb=peak_rss[1],
+        repeats_agree=repeats_agree,
+    )
+
+
+def throughput_of(
+    m: Measurement,
+    settings: RunSettings,
+    load_seconds: float,
+    measured_at: dt.datetime,
+    peak_rss: tuple[float | None, float | None],
+) -> Throughput:
+    """The throughput block of what :func:`measure` observed with ``settings``."""
+    return make_throughput(
+        pass_seconds=m.pass_seconds,
+        pass_cpu_seconds=m.pass_cpu_seconds,
+        docs=m.docs,
+        words=m.words,
+        chars=m.chars,
+        repeats=settings.repeats,
+        warmup=settings.warmup,
+        batch_size=settings.batch_size,
+        load_seconds=load_seconds,
+        measured_at=measured_at,
+        peak_rss=peak_rss,
+        latencies=m.latencies,
+        latency_method=m.latency_method,
+        repeats_agree=m.repeats_agree,
+    )

@@ -1,0 +1,125 @@
+"""The results directory: where a run's files go, and reading them back.
+
+``<out>/<label>.json`` is the result (:class:`~bench.run.result.Result`) and
+``<out>/predictions/<label>.jsonl`` the predictions it was scored from; report, compare and
+the leaderboard read them through :class:`ResultFile`, the one loader. Two results are
+comparable when their scoring signatures agree on :data:`COMPARED` (docs/run.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.corpus.gold import write_atomic
+from bench.corpus.predictions import dump_predictions
+from bench.errors import BenchError, ParameterError
+from bench.run.result import Result, RunOutput, read_result
+
+PREDICTIONS_DIR = "predictions"
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
+# Signature fields two results must share to be compared or to sit in one leaderboard table:
+# those that decide the point scores. The bench version, the layer list and the
+# confidence-interval set-up (ci, conf, boot, seed) do not.
+COMPARED: tuple[str, ...] = ("scoring", "gold", "docs", "align", "ignore")
+
+
+def check_label(label: str) -> str:
+    """A result label is a file stem: letters, digits and ``_.+-``, at most 100 characters."""
+    if not _LABEL.fullmatch(label):
+        raise ParameterError(
+            "label",
+            f"{label!r} is not a usable name (letters, digits, '_', '.', '+', '-'; "
+            "starting with a letter or digit)",
+        )
+    return label
+
+
+def result_path(out_dir: Path, label: str) -> Path:
+    """``<out>/<label>.json``."""
+    return out_dir / f"{label}.json"
+
+
+def predictions_path(out_dir: Path, label: str) -> Path:
+    """``<out>/predictions/<label>.jsonl``."""
+    return out_dir / PREDICTIONS_DIR / f"{label}.jsonl"
+
+
+def write_run(out: RunOutput, out_dir: Path) -> tuple[Path, Path]:
+    """Write the predictions, then the result (each atomically); return both paths."""
+    label = out.result.system.label
+    preds = predictions_path(out_dir, label)
+    errors = {r.doc_id: r.error for r in out.records if r.error}
+    write_atomic(preds, dump_predictions({r.doc_id: r.spans for r in out.records}, errors))
+    res = result_path(out_dir, label)
+    write_atomic(res, out.result.to_json())
+    return res, preds
+
+
+def signature_fields(signature: str, strict: bool = False) -> dict[str, str]:
+    """``a:1|b:2`` as a dict; a field without ``:`` keeps an empty value, or with ``strict``
+    is a ValueError."""
+    out: dict[str, str] = {}
+    for part in signature.split("|"):
+        key, sep, val = part.partition(":")
+        if strict and not sep:
+            raise ValueError(f"malformed signature field {part!r}")
+        out[key] = val
+    return out
+
+
+@dataclass(frozen=True)
+class ResultFile:
+    """A result file, its parsed content and the predictions file it was scored from."""
+
+    path: Path
+    result: Result
+
+    @property
+    def label(self) -> str:
+        """The name results are matched by: the file stem and leaderboard row."""
+        return self.result.system.label
+
+    @property
+    def predictions(self) -> Path:
+        """``<results dir>/predictions/<label>.jsonl``, where ``bench run`` wrote them."""
+        return predictions_path(self.path.parent, self.label)
+
+    @property
+    def signature(self) -> dict[str, str]:
+        """The fields of the scoring signature in the result's gold record."""
+        try:
+            return signature_fields(self.result.gold.signature, strict=True)
+        except ValueError as exc:
+            raise BenchError(f"{self.path}: gold.signature: {exc}") from None
+
+    @property
+    def comparability_key(self) -> str:
+        """The part of the signature two results must share to be compared."""
+        return comparability_key(self.result)
+
+
+def comparability_key(result: Result) -> str:
+    """The :data:`COMPARED` fields of a result's scoring signature, as ``key:value|...``."""
+    fields = signature_fields(result.metrics.signature)
+    return "|".join(f"{k}:{fields.get(k, '?')}" for k in COMPARED)
+
+
+def read_result_file(path: Path) -> ResultFile:
+    """One result file, validated (:func:`bench.run.result.read_result`)."""
+    return ResultFile(path, read_result(path))
+
+
+def read_results_dir(results_dir: Path) -> list[ResultFile]:
+    """Every ``*.json`` result in ``results_dir`` (not its sub-directories), sorted by label;
+    two results with one label are an error."""
+    if not results_dir.is_dir():
+        raise BenchError(f"{results_dir}: not a directory of results")
+    files = [read_result_file(p) for p in sorted(results_dir.glob("*.json"))]
+    seen: dict[str, Path] = {}
+    for f in files:
+        if f.label in seen:
+            raise BenchError(f"{f.path}: system.label: {f.label!r} already used by {seen[f.label]}")
+        seen[f.label] = f.path
+    return sorted(files, key=lambda f: f.label)
