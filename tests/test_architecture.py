@@ -21,7 +21,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("bench.scoring", "bench.registry"),
     ("bench.run",),
     ("bench.report", "bench.annotate", "bench.schemafiles"),
-    ("bench.cli", "bench.__main__"),
+    ("bench.cli", "bench.__main__", "bench.api"),
 )
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, ROOT, SEEDS
 
+from bench.corpus.document import Document
 from bench.corpus.gold import load_gold_dir, validate_gold_file
 from bench.corpus.stream import (
-    CorpusDocument,
     open_corpus,
     record,
     synthetic_documents,
@@ -22,7 +22,7 @@ from bench.corpus.stream import (
 from bench.errors import BenchError
 
 
-def key(doc: CorpusDocument) -> tuple:
+def key(doc: Document) -> tuple:
     """What must survive every source: id, date, text, title, spans and ignore regions."""
     return (
         doc.doc_id,

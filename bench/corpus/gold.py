@@ -50,8 +50,8 @@ DOCUMENT_DATE = dt.date(2017, 12, 11)
 
 
 @dataclass(frozen=True)
-class Document:
-    """A corpus document: its id, exact text and the date relative expressions resolve to."""
+class SeedText:
+    """A text of the corpus directory (no gold): its id, exact text, date and title."""
 
     doc_id: str
     text: str
@@ -152,7 +152,7 @@ def load_corpus_meta(texts_dir: Path) -> CorpusMeta | None:
         raise BenchError(f"{path}: {format_loc(err['loc'])}: {err['msg']}") from None
 
 
-def load_documents(texts_dir: Path, doc_ids: Iterable[str] | None = None) -> list[Document]:
+def load_documents(texts_dir: Path, doc_ids: Iterable[str] | None = None) -> list[SeedText]:
     """The documents of a texts directory, checked against its ``corpus.json`` when present."""
     meta = load_corpus_meta(texts_dir)
     by_id: dict[str, DocumentMeta] = {d.doc_id: d for d in meta.documents} if meta else {}
@@ -169,7 +169,7 @@ def load_documents(texts_dir: Path, doc_ids: Iterable[str] | None = None) -> lis
                 f"{texts_dir / CORPUS_FILE} ({m.sha256[:12]}…): the text was changed"
             )
         date = m.document_date if m else DOCUMENT_DATE
-        docs.append(Document(doc_id, text, date, m.title if m else ""))
+        docs.append(SeedText(doc_id, text, date, m.title if m else ""))
     return docs
 
 

@@ -15,7 +15,6 @@ repeated id: memory is bounded by one batch of documents plus an 8-byte hash per
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -26,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bench.corpus.document import Document
 from bench.corpus.gold import (
     BOM,
     Violation,
@@ -36,7 +36,6 @@ from bench.corpus.gold import (
     validate_gold_file,
 )
 from bench.errors import BenchError, ParameterError, shorten
-from bench.protocol import DocInput
 from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
 
 KINDS: tuple[str, ...] = ("dir", "jsonl", "parquet", "hf-disk")
@@ -46,35 +45,10 @@ _HF_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")  # save_t
 
 
 @dataclass(frozen=True)
-class CorpusDocument:
-    """A document of a corpus: its gold (id, date, text hash, spans, ignore regions), its exact
-    text, a title, and where it was read from (``FILE:LINE`` or ``FILE: row N``)."""
-
-    gold: GoldDocument
-    text: str
-    title: str = ""
-    where: str = ""
-
-    @property
-    def doc_id(self) -> str:
-        """The document's id."""
-        return self.gold.doc_id
-
-    @property
-    def document_date(self) -> dt.date:
-        """The date relative expressions resolve against."""
-        return self.gold.document_date
-
-    def input(self) -> DocInput:
-        """What a system sees of this document."""
-        return DocInput(self.gold.doc_id, self.text, self.gold.document_date)
-
-
-@dataclass(frozen=True)
 class Outcome:
     """One record read: the document, or the violations that keep it out (never both)."""
 
-    document: CorpusDocument | None
+    document: Document | None
     violations: list[Violation]
 
 
@@ -90,7 +64,7 @@ def _pydantic_violations(exc: ValidationError, path: str, line: int | None) -> l
 
 def check_record(
     data: object, path: str, line: int | None = None, title: str = ""
-) -> tuple[CorpusDocument | None, list[Violation]]:
+) -> tuple[Document | None, list[Violation]]:
     """Validate one record (a parsed JSON object or a table row) against every gold rule.
 
     ``path`` and ``line`` are what violations name: ``FILE`` and the line for JSON Lines,
@@ -141,7 +115,7 @@ def check_record(
     if violations:
         return None, violations
     where = f"{path}:{line}" if line is not None else path
-    return CorpusDocument(gold, text, rec.title or title, where), []
+    return Document(gold, text, rec.title or title, where), []
 
 
 # --- sources: each yields (path, line, parsed record or violation) ----------------------------
@@ -318,7 +292,7 @@ class Corpus:
             if check.violations or check.gold is None or check.text is None:
                 yield Outcome(None, check.violations)
                 continue
-            doc = CorpusDocument(
+            doc = Document(
                 check.gold, check.text, titles.get(check.gold.doc_id, ""), str(check.path)
             )
             yield Outcome(doc, [])
@@ -375,7 +349,7 @@ class Corpus:
             doc, violations = check_record(data, path, line)
             yield Outcome(doc, violations)
 
-    def documents(self) -> Iterator[CorpusDocument]:
+    def documents(self) -> Iterator[Document]:
         """The documents in corpus order; the first violation is a BenchError."""
         for out in self.outcomes():
             if out.violations:
@@ -385,11 +359,11 @@ class Corpus:
             assert out.document is not None
             yield out.document
 
-    def batches(self, size: int) -> Iterator[list[CorpusDocument]]:
+    def batches(self, size: int) -> Iterator[list[Document]]:
         """The documents in lists of ``size`` (the last may be shorter)."""
         if size < 1:
             raise ParameterError("batch_size", f"must be at least 1, got {size}")
-        batch: list[CorpusDocument] = []
+        batch: list[Document] = []
         for doc in self.documents():
             batch.append(doc)
             if len(batch) == size:
@@ -418,7 +392,7 @@ def open_corpus(path: Path | str, batch_size: int = DEFAULT_BATCH) -> Corpus:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def record(doc: CorpusDocument) -> dict[str, object]:
+def record(doc: Document) -> dict[str, object]:
     """A document as a JSON Lines record (values keep their JSON type)."""
     out: dict[str, object] = {
         "doc_id": doc.doc_id,
@@ -434,7 +408,7 @@ def record(doc: CorpusDocument) -> dict[str, object]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def write_jsonl(docs: Iterable[CorpusDocument], path: Path) -> int:
+def write_jsonl(docs: Iterable[Document], path: Path) -> int:
     """Stream documents into a JSON Lines corpus file, atomically; returns how many."""
     from bench.corpus.gold import open_atomic
 
@@ -446,7 +420,7 @@ def write_jsonl(docs: Iterable[CorpusDocument], path: Path) -> int:
     return n
 
 
-def write_parquet(docs: Iterable[CorpusDocument], path: Path, batch_size: int = 1024) -> int:
+def write_parquet(docs: Iterable[Document], path: Path, batch_size: int = 1024) -> int:
     """Stream documents into a Parquet corpus file (the ``hf-parquet`` table), atomically."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -470,16 +444,16 @@ def write_parquet(docs: Iterable[CorpusDocument], path: Path, batch_size: int = 
     return n
 
 
-def synthetic_documents(n_docs: int, seed: int = 0, start: int = 0) -> Iterator[CorpusDocument]:
+def synthetic_documents(n_docs: int, seed: int = 0, start: int = 0) -> Iterator[Document]:
     """``n_docs`` documents of the synthetic news corpus ``seed``, made one at a time."""
     from bench.corpus.synthetic import news_document
 
     for i in range(start, start + n_docs):
         gold, text, title = news_document(seed, i)
-        yield CorpusDocument(gold, text, title, f"synthetic:{seed}:{i}")
+        yield Document(gold, text, title, f"synthetic:{seed}:{i}")
 
 
-def write_corpus(docs: Iterable[CorpusDocument], path: Path) -> int:
+def write_corpus(docs: Iterable[Document], path: Path) -> int:
     """Stream documents into ``path``: JSON Lines (``.jsonl``) or Parquet (``.parquet``)."""
     suffix = path.name.lower().rsplit(".", 1)[-1]
     if suffix in ("jsonl", "ndjson"):

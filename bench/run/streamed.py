@@ -17,9 +17,10 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.corpus.document import Document
 from bench.corpus.gold import GoldHash, open_atomic, word_count, write_atomic
 from bench.corpus.predictions import prediction_line
-from bench.corpus.stream import Corpus, CorpusDocument
+from bench.corpus.stream import Corpus
 from bench.errors import BenchError
 from bench.protocol import System
 from bench.run.cache import BatchEntry, PredictionCache, cache_key, code_digest
@@ -49,7 +50,7 @@ class CorpusRunOutput:
 
 @dataclass
 class _Pending:
-    batch: list[CorpusDocument]
+    batch: list[Document]
     key: str
     handle: Handle
     cached: bool
@@ -69,7 +70,7 @@ class _Totals:
         self.batches = 0
         self.reused = 0
 
-    def add_gold(self, doc: CorpusDocument) -> None:
+    def add_gold(self, doc: Document) -> None:
         # In corpus order (sorted id order for a directory), as gold_sha256 does in memory.
         self.gold_sha.add(doc.doc_id, doc.gold.text_sha256, doc.gold)
         self.spans += len(doc.gold.spans)

@@ -14,7 +14,7 @@ import gc
 import hashlib
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from pathlib import Path
@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from bench import __version__
+from bench.corpus.document import Document, GoldPairs, as_gold
 from bench.corpus.gold import GoldTable, SpanColumns, label_layers, load_gold_table
 from bench.corpus.predictions import read_prediction_columns
 from bench.errors import BenchError, ParameterError
@@ -824,7 +825,7 @@ def _score(
 
 
 def score(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: GoldPairs | Mapping[str, Document] | Iterable[Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
     *,
     layers: Sequence[str] | None = None,
@@ -838,8 +839,10 @@ def score(
     ``predictions`` maps doc_id to spans; a gold document without an entry predicts nothing
     (listed in ``missing_predictions``). ``bootstrap`` resamples (0: no intervals) drawn
     with ``seed``; ``unit`` is the resampling unit (auto, sentence, document); ``ignore``
-    drops predictions touching an ignore region before matching.
+    drops predictions touching an ignore region before matching. ``gold`` may also be
+    :class:`~bench.corpus.document.Document` objects (a list, or a mapping by doc_id).
     """
+    gold = as_gold(gold)
     chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit)
     with paused_gc():
         table, cols, present = _model_tables(gold, predictions)
@@ -856,9 +859,9 @@ def score(
 
 
 def score_files(
-    gold_dir: Path,
-    texts_dir: Path,
-    predictions: Path,
+    gold_dir: Path | str,
+    texts_dir: Path | str,
+    predictions: Path | str,
     *,
     layers: Sequence[str] | None = None,
     bootstrap: int = 1000,
@@ -871,6 +874,7 @@ def score_files(
     errors), but as columns, without an object per span. The options are :func:`score`'s.
     """
     check_layers(layers)
+    gold_dir, texts_dir, predictions = Path(gold_dir), Path(texts_dir), Path(predictions)
     with paused_gc():
         table = load_gold_table(gold_dir, texts_dir)
         cols, present = read_prediction_columns(predictions, table.doc_ids, table.texts)

@@ -1,0 +1,79 @@
+"""A document with its gold: the one type every reader, importer, run and scorer can take.
+
+``Document`` holds the gold annotation (:class:`~bench.schema.GoldDocument`: id, date, text
+hash, spans, ignore regions), the exact text, a title and where it was read from.
+:meth:`Document.from_text` builds one from a text and spans, computing the hash, so two
+in-memory lists of spans can be scored without files (README, "Python API").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bench.corpus.gold import DOCUMENT_DATE, sha256_text
+from bench.protocol import DocInput
+from bench.schema import GoldDocument, GoldSpan, IgnoreRegion
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document of a corpus: its gold (id, date, text hash, spans, ignore regions), its exact
+    text, a title, and where it was read from (``FILE:LINE`` or ``FILE: row N``)."""
+
+    gold: GoldDocument
+    text: str
+    title: str = ""
+    where: str = ""
+
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        spans: Iterable[GoldSpan] = (),
+        *,
+        doc_id: str = "doc",
+        document_date: dt.date = DOCUMENT_DATE,
+        ignore: Iterable[IgnoreRegion] = (),
+        title: str = "",
+    ) -> Document:
+        """A document from its text and gold spans; the text's sha256 is computed here."""
+        gold = GoldDocument(
+            doc_id=doc_id,
+            document_date=document_date,
+            text_sha256=sha256_text(text),
+            spans=sorted(spans, key=lambda s: (s.start, s.end)),
+            ignore=list(ignore),
+        )
+        return cls(gold, text, title)
+
+    @property
+    def doc_id(self) -> str:
+        """The document's id."""
+        return self.gold.doc_id
+
+    @property
+    def document_date(self) -> dt.date:
+        """The date relative expressions resolve against."""
+        return self.gold.document_date
+
+    def input(self) -> DocInput:
+        """What a system sees of this document."""
+        return DocInput(self.gold.doc_id, self.text, self.gold.document_date)
+
+
+GoldPairs = Mapping[str, tuple[GoldDocument, str]]
+
+
+def as_gold(
+    gold: GoldPairs | Mapping[str, Document] | Iterable[Document],
+) -> dict[str, tuple[GoldDocument, str]]:
+    """Gold in any accepted shape (``{doc_id: (gold, text)}`` as ``load_gold_dir`` gives,
+    ``{doc_id: Document}`` or documents) as ``{doc_id: (gold, text)}``."""
+    if isinstance(gold, Mapping):
+        out: dict[str, tuple[GoldDocument, str]] = {}
+        for doc_id, item in gold.items():
+            out[doc_id] = (item.gold, item.text) if isinstance(item, Document) else item
+        return out
+    return {d.doc_id: (d.gold, d.text) for d in gold}
