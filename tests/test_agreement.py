@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from conftest import GOLD, SEEDS
+from conftest import GOLD, NEEDS_SKLEARN, SEEDS
 
 from bench.annotate.agreement import agree, load_passes, report_markdown
 from bench.corpus.gold import load_gold_dir
+
+pytestmark = NEEDS_SKLEARN  # token kappa: scikit-learn, pip install 'bench[data]'
 
 
 def _gold():

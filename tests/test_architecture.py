@@ -141,3 +141,14 @@ def test_score_error_names_the_parameter_and_the_cli_adds_the_dashes(tmp_path: P
     )
     assert res.returncode == 2
     assert res.stderr.strip() == "error: --bootstrap: must be >= 0, got -1"
+
+
+def test_a_missing_extra_is_one_line_naming_it() -> None:
+    import pytest
+
+    from bench.errors import MissingExtraError, need
+
+    with pytest.raises(MissingExtraError) as err:
+        need("no_such_module_xyz", "data", "bench gold agree")
+    assert str(err.value) == "bench gold agree needs no_such_module_xyz: pip install 'bench[data]'"
+    need("json", "data", "anything")  # installed: no error

@@ -734,7 +734,7 @@ def test_plugin_that_fails_to_import(
     assert o.code == 0, o.err
     row = o.out[o.out.index(f"{name}  [unavailable]") :].splitlines()
     assert f"{name}_mod:Sys" in row[0] and row[1].startswith("    unavailable: ")
-    assert "spacy  [available]" in o.out
+    assert "predictions  [available]" in o.out and "llm  [available]" in o.out
     # Using it is a one-line error naming the plugin and its module, and writes nothing.
     o = run(
         ["gold", "add", "article.txt", "--date", "2017-12-11", "--pre-annotate", name],

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, ROOT, SEEDS
+from conftest import GOLD, NEEDS_RULES, NEEDS_SPACY, ROOT, SEEDS
 
 from bench.cli import main
 from bench.corpus.gold import load_gold_dir
@@ -46,6 +46,7 @@ def bench(
 
 
 @pytest.fixture(scope="module")
+@NEEDS_RULES
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``base/``: rules as is; ``values_off/``: rules with values=false (a real regression)."""
     root = tmp_path_factory.mktemp("runs")
@@ -231,6 +232,7 @@ def test_workflow_runs_every_offline_builtin() -> None:
 
 
 @pytest.mark.slow
+@NEEDS_SPACY
 def test_ci_compare_script(tmp_path) -> None:
     """.ci/compare.sh runs `bench run` for real and exits with `bench compare`'s code: 0 against
     a baseline of the same rules, 1 against a better baseline (the gold itself, as 'rules')."""

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, ROOT, SEEDS
+from conftest import GOLD, NEEDS_SPACY, ROOT, SEEDS
 
 from bench.report.leaderboard import README_END, README_START
 
@@ -132,6 +132,7 @@ def test_report_errors(project: Path) -> None:
 
 
 @pytest.mark.slow
+@NEEDS_SPACY
 def test_all_available_runs_every_runnable_system(project: Path) -> None:
     res = bench(
         # No --repeats/--warmup: the defaults must reach each child process as numbers.
@@ -146,6 +147,7 @@ def test_all_available_runs_every_runnable_system(project: Path) -> None:
     assert "| spacy |" in board and "| rules |" in board
 
 
+@NEEDS_SPACY
 def test_all_available_lists_runnable_systems() -> None:
     from bench.cli.run import available_systems
 

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from conftest import NEEDS_RULES, NEEDS_SPACY
+
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -13,6 +15,7 @@ def bench(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@NEEDS_SPACY
 def test_lists_every_builtin_with_labels_and_state() -> None:
     out = bench("systems")
     assert out.returncode == 0, out.stderr
@@ -24,6 +27,7 @@ def test_lists_every_builtin_with_labels_and_state() -> None:
         assert f"\n{name}  [" in out.stdout
 
 
+@NEEDS_RULES
 def test_json_and_filter() -> None:
     out = bench("systems", "rules", "--json")
     assert out.returncode == 0, out.stderr

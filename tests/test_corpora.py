@@ -8,7 +8,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, ROOT, SEEDS
+from conftest import GOLD, NEEDS_DATA, NEEDS_PARQUET, ROOT, SEEDS
 
 from bench.corpus.document import Document
 from bench.corpus.gold import load_gold_dir, validate_gold_file
@@ -53,7 +53,14 @@ def test_repository_is_a_directory_corpus() -> None:
         assert d.title and d.where.endswith(f"{d.doc_id}.json")
 
 
-@pytest.mark.parametrize("suffix", ["jsonl", "parquet", "hf-disk"])
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        "jsonl",
+        pytest.param("parquet", marks=NEEDS_PARQUET),
+        pytest.param("hf-disk", marks=NEEDS_DATA),
+    ],
+)
 def test_every_source_gives_the_real_gold_back(suffix: str, tmp_path: Path) -> None:
     originals = list(open_corpus(ROOT).documents())
     if suffix == "hf-disk":
@@ -69,7 +76,7 @@ def test_every_source_gives_the_real_gold_back(suffix: str, tmp_path: Path) -> N
     assert [key(d) for d in corpus.documents()] == [key(d) for d in originals]
 
 
-@pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
+@pytest.mark.parametrize("suffix", ["jsonl", pytest.param("parquet", marks=NEEDS_PARQUET)])
 def test_synthetic_corpus_round_trips_and_passes_every_gold_rule(
     suffix: str, tmp_path: Path
 ) -> None:
@@ -151,7 +158,7 @@ def _peak_bytes(path: Path) -> int:
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
+@pytest.mark.parametrize("suffix", ["jsonl", pytest.param("parquet", marks=NEEDS_PARQUET)])
 def test_memory_does_not_grow_with_the_corpus(suffix: str, tmp_path: Path) -> None:
     """Python allocations while streaming 3,000 documents stay near those for 300: only a
     batch and the ids are held (an id costs ~100 bytes)."""
@@ -232,6 +239,7 @@ def test_bad_jsonl_files(raw: bytes, words: str, tmp_path: Path) -> None:
         list(open_corpus(path).documents())
 
 
+@NEEDS_PARQUET
 def test_bad_parquet_row_names_row_and_field(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import NEEDS_DATA, NEEDS_PARQUET, NEEDS_SPACY
 from goldcases import EMOJI_ID, EMOJI_TEXT, make_corpus
 
 from bench.corpus.formats import FORMATS, get_format
@@ -16,7 +17,9 @@ from bench.errors import BenchError
 from bench.schema import GoldDocument
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL = list(FORMATS)
+# A format whose library is an optional extra is skipped on an install without it.
+_NEEDS = {"docbin": NEEDS_SPACY, "hf-disk": NEEDS_DATA, "hf-parquet": NEEDS_PARQUET}
+ALL = [pytest.param(f, marks=_NEEDS[f]) if f in _NEEDS else f for f in FORMATS]
 
 
 def _without_span_notes(gold: GoldDocument) -> GoldDocument:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import NEEDS_RULES
 
 from bench.corpus.stream import open_corpus, synthetic_documents, write_jsonl
 from bench.errors import BenchError
@@ -52,7 +53,9 @@ TOY = ("toy_system:ToySystem", {"fail_on": FAIL_ON})
 RULES = ("rules", {"values": "false"})
 
 
-@pytest.mark.parametrize("system", [TOY, RULES], ids=["toy", "rules"])
+@pytest.mark.parametrize(
+    "system", [TOY, pytest.param(RULES, marks=NEEDS_RULES)], ids=["toy", "rules"]
+)
 def test_two_processes_give_what_one_gives(corpus: Path, tmp_path: Path, system) -> None:
     one = go(corpus, tmp_path / "one", *system)
     two = go(corpus, tmp_path / "two", *system, workers=2)
@@ -83,6 +86,7 @@ def test_dask_local_cluster_gives_what_one_process_gives(corpus: Path, tmp_path:
     assert sorted(ran.values()) == [1, 1]
 
 
+@NEEDS_RULES
 def test_bad_executor_options() -> None:
     system = create_system("rules", {})
     spec = SystemSpec("rules")

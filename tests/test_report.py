@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, SEEDS
+from conftest import GOLD, NEEDS_REPORT, SEEDS
 from toy_system import ToySystem
 
 from bench.corpus.gold import load_gold_dir
@@ -44,6 +44,7 @@ def readme(tmp_path: Path) -> Path:
     return path
 
 
+@NEEDS_REPORT
 def test_writes_everything(results: Path, tmp_path: Path) -> None:
     rd = readme(tmp_path)
     out = build_report(results, readme=rd, gold_dir=GOLD, texts_dir=SEEDS)

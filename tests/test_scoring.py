@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, SEEDS
+from conftest import GOLD, NEEDS_NERVALUATE, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -299,6 +299,7 @@ def _same(ours, theirs) -> None:
         assert (getattr(ours, field) or 0.0) == pytest.approx(getattr(theirs, field), abs=1e-12)
 
 
+@NEEDS_NERVALUATE
 @pytest.mark.parametrize("seed", [1, 2])
 def test_counts_equal_nervaluate_one_to_one(seed: int) -> None:
     from nervaluate import Evaluator
@@ -516,6 +517,7 @@ def test_explicit_layer_must_agree_with_label(real_gold) -> None:
         score(real_gold, {doc: [ok, bad]}, bootstrap=0)
 
 
+@NEEDS_NERVALUATE
 def test_nervaluate_is_order_dependent_where_we_are_not() -> None:
     # The example of docs/metrics.md ("Greedy versus optimal").
     from nervaluate.entities import Entity

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import NEEDS_SPACY, ROOT
 
 from bench.errors import BenchError
 from bench.protocol import (
@@ -142,6 +142,7 @@ def test_listing_imports_no_heavy_library() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@NEEDS_SPACY
 def test_builtin_spacy_and_rules_are_listed_available() -> None:
     rows = {r.entry.name: r for r in list_systems()}
     assert set(BUILTINS) <= set(rows)
@@ -227,6 +228,7 @@ def test_parse_option_args() -> None:
             parse_option_args(bad)
 
 
+@NEEDS_SPACY
 def test_spacy_options_are_recorded_with_defaults() -> None:
     system = create_system("spacy", {"batch_size": "8"})
     assert system.options["batch_size"] == "8"

@@ -117,7 +117,9 @@ def _disagreements(doc_id: str, layer: str, sa: list[GoldSpan], sb: list[GoldSpa
 
 def agree(a: GoldSet, b: GoldSet, name_a: str = "A", name_b: str = "B") -> Agreement:
     """Agreement of annotation ``b`` with annotation ``a`` on the documents both cover."""
-    from bench.errors import BenchError
+    from bench.errors import BenchError, need
+
+    need("sklearn", "data", "agreement (token kappa)")
     from bench.scoring.engine import score
 
     common = sorted(set(a) & set(b))

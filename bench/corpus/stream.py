@@ -35,7 +35,7 @@ from bench.corpus.gold import (
     sha256_text,
     validate_gold_file,
 )
-from bench.errors import BenchError, ParameterError, shorten
+from bench.errors import BenchError, ParameterError, need, shorten
 from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
 
 KINDS: tuple[str, ...] = ("dir", "jsonl", "parquet", "hf-disk")
@@ -377,6 +377,7 @@ class Corpus:
         if self.kind == "dir":
             return sum(1 for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
         if self.kind == "parquet":
+            need("pyarrow", "data", f"{self.path}: reading Parquet")
             import pyarrow.parquet as pq
 
             return int(pq.ParquetFile(self.path).metadata.num_rows)
@@ -422,6 +423,7 @@ def write_jsonl(docs: Iterable[Document], path: Path) -> int:
 
 def write_parquet(docs: Iterable[Document], path: Path, batch_size: int = 1024) -> int:
     """Stream documents into a Parquet corpus file (the ``hf-parquet`` table), atomically."""
+    need("pyarrow", "data", f"{path}: writing Parquet")
     import pyarrow as pa
     import pyarrow.parquet as pq
 
