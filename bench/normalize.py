@@ -215,7 +215,7 @@ def resolve_timex(timex: str, document_date: dt.date) -> str | None:
         timex = day.isoformat() + (m.group(2) or "")
     m = re.match(r"^XXXX-(\d{2})(?:-(\d{2}))?(T.*)?$", timex)
     if m:
-        year = _nearest_year(document_date, int(m.group(1)), m.group(2) and int(m.group(2)))
+        year = _nearest_year(document_date, int(m.group(1)), m.group(2) and int(m.group(2)))  # type: ignore[arg-type]
         if year is None:
             return None
         timex = f"{year:04d}" + timex[4:]

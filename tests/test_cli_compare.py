@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, NEEDS_RULES, NEEDS_SPACY, ROOT, SEEDS
+from conftest import GOLD, NEEDS_SPACY, ROOT, SEEDS, skip_unless
 
 from bench.cli import main
 from bench.corpus.gold import load_gold_dir
@@ -46,9 +46,9 @@ def bench(
 
 
 @pytest.fixture(scope="module")
-@NEEDS_RULES
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``base/``: rules as is; ``values_off/``: rules with values=false (a real regression)."""
+    skip_unless("rules", "recognizers_date_time")
     root = tmp_path_factory.mktemp("runs")
     make_run(root / "base", "rules")
     make_run(root / "values_off", "rules", values="false")

@@ -99,7 +99,12 @@ def draft_spans(text: str, predicted: list[PredictedSpan]) -> tuple[list[GoldSpa
         value = p.value if value_problem(layer, p.value) is None else None
         candidates.append(
             GoldSpan(
-                start=start, end=end, text=text[start:end], layer=layer, label=p.label, value=value
+                start=start,
+                end=end,
+                text=text[start:end],
+                layer=layer,  # type: ignore[arg-type]  # one of LAYERS, checked by pydantic
+                label=p.label,
+                value=value,
             )
         )
     kept: list[GoldSpan] = []

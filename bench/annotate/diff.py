@@ -93,8 +93,8 @@ def diff_gold(old: GoldDocument | None, new: GoldDocument | None) -> DocDiff:
     out.spans = sorted(changes, key=lambda c: (_order(c.span), KINDS.index(c.kind)))
     old_ignore = {(r.start, r.end): r for r in old.ignore}
     new_ignore = {(r.start, r.end): r for r in new.ignore}
-    for key in sorted(old_ignore.keys() | new_ignore.keys()):
-        x2, y2 = old_ignore.get(key), new_ignore.get(key)
+    for ikey in sorted(old_ignore.keys() | new_ignore.keys()):
+        x2, y2 = old_ignore.get(ikey), new_ignore.get(ikey)
         if x2 is None or y2 is None:
             out.ignore.append(("added" if x2 is None else "removed", x2, y2))
         elif x2.reason != y2.reason:

@@ -450,7 +450,7 @@ def label_ids(labels: list[object]) -> np.ndarray:
     import numpy as np
 
     # bytes() of small ints is the cheapest way from a map to an array.
-    ids = np.frombuffer(bytes(map(LABEL_ID.get, labels, repeat(255))), dtype=np.uint8)
+    ids = np.frombuffer(bytes(map(LABEL_ID.get, labels, repeat(255))), dtype=np.uint8)  # type: ignore[arg-type]
     return np.where(ids == 255, -1, ids.astype(np.int64))
 
 
@@ -556,8 +556,8 @@ def dict_columns(
     n = len(items)
     first = required + optional[:usual]
     try:
-        flat = list(chain.from_iterable(map(operator.itemgetter(*first), items)))
-        lengths = sum(map(len, items))
+        flat = list(chain.from_iterable(map(operator.itemgetter(*first), items)))  # type: ignore[arg-type]
+        lengths = sum(map(len, items))  # type: ignore[arg-type]
     except (KeyError, TypeError):
         flat, lengths = None, -1
     if flat is not None and lengths == len(first) * n:
@@ -566,17 +566,17 @@ def dict_columns(
     if not only_types(items, dict):
         return None
     try:
-        flat = list(chain.from_iterable(map(operator.itemgetter(*required), items)))
+        flat = list(chain.from_iterable(map(operator.itemgetter(*required), items)))  # type: ignore[arg-type]
     except KeyError:
         return None
     k = len(required)
     cols: list[list[object]] = [flat[i::k] for i in range(k)]
     expected = k * n
     for key in optional:
-        col = list(map(dict.get, items, repeat(key), repeat(_MISSING)))  # type: ignore[call-overload]
+        col = list(map(dict.get, items, repeat(key), repeat(_MISSING)))  # type: ignore[arg-type, call-overload]
         absent = sum(x is _MISSING for x in col)
         expected += n - absent
-        cols.append([None if x is _MISSING else x for x in col] if absent else col)
+        cols.append([None if x is _MISSING else x for x in col] if absent else col)  # type: ignore[arg-type]
     return cols if sum(map(len, items)) == expected else None  # type: ignore[arg-type]
 
 
@@ -717,7 +717,7 @@ def _quick_gold_spans(
         end = np.array(ends, dtype=np.int64)
         label = label_ids(labels)
         # The label belongs to the layer (an unknown label has no layer).
-        if list(map(LABEL_LAYER.get, labels)) != layers or (n and label.min() < 0):
+        if list(map(LABEL_LAYER.get, labels)) != layers or (n and label.min() < 0):  # type: ignore[arg-type]
             return None
     except (OverflowError, TypeError):  # an offset beyond int64; an unhashable label
         return None
@@ -731,9 +731,9 @@ def _quick_gold_spans(
         return None
     # The text of every span is its slice of the document, without outer white space.
     doc_text = chain.from_iterable(map(repeat, texts, counts))
-    if list(map(str.__getitem__, doc_text, map(slice, starts, ends))) != pieces:
+    if list(map(str.__getitem__, doc_text, map(slice, starts, ends))) != pieces:  # type: ignore[arg-type]
         return None
-    if list(map(str.strip, pieces)) != pieces:
+    if list(map(str.strip, pieces)) != pieces:  # type: ignore[arg-type]
         return None
     if not _sorted_without_overlaps(doc, start, end, layer, text_len):
         return None

@@ -87,7 +87,7 @@ def _fine(sp: PredictedSpan, text: str) -> bool:
         and (
             value is None
             or (layer == "time" and type(value) is str)
-            or (layer == "number" and type(value) in (int, float) and is_finite(value))
+            or (layer == "number" and type(value) in (int, float) and is_finite(value))  # type: ignore[arg-type]
         )
         and (sp.text is None or sp.text == text[sp.start : sp.end])
     )
@@ -253,7 +253,7 @@ def _quick_columns(
         if pieces.count(None) != n:  # a text given must be the slice (and so a string)
             for i in [i for i, piece in enumerate(pieces) if piece is not None]:
                 text = texts[int(doc[i])]
-                if pieces[i] != text[starts[i] : ends[i]]:  # type: ignore[misc]
+                if pieces[i] != text[starts[i] : ends[i]]:  # type: ignore[index, misc]
                     return None
     present = [doc_ids[k] for k in sorted(docs)]
     return SpanColumns(doc=doc, start=start, end=end, label=label, values=values), present  # type: ignore[arg-type]

@@ -162,6 +162,7 @@ def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path) -> Iterator
         for data in batch:
             where = f"{path} row {row}"
             row += 1
+            bad: Violation | None = None
             for k, sp in enumerate(data.get("spans") or []):
                 value = sp.get("value") if isinstance(sp, dict) else None
                 if isinstance(value, str):
@@ -169,9 +170,9 @@ def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path) -> Iterator
                     try:
                         sp["value"] = parse_value(str(layer), value)
                     except ValueError as exc:
-                        data = Violation(where, f"spans[{k}].value", str(exc))
+                        bad = Violation(where, f"spans[{k}].value", str(exc))
                         break
-            yield where, None, data
+            yield where, None, data if bad is None else bad
 
 
 def _parquet_records(path: Path, batch_size: int) -> Iterator[Raw]:

@@ -68,7 +68,8 @@ def random_document(
         g_value = _value(rng, layer)
         p_value = g_value if rng.random() < 0.7 else _value(rng, layer)
         kind = int(kinds[slot])
-        g_span = (base, base + length)
+        g_span: tuple[int, int] | None = (base, base + length)
+        p_span: tuple[int, int] | None
         if kind == 0:  # gold only
             p_span = None
         elif kind == 1:  # prediction only
@@ -80,7 +81,7 @@ def random_document(
         elif kind == 4:  # shifted
             d = int(rng.integers(-3, 4)) or 1
             p_span = (max(base + d, base - 3), base + length + d)
-            if p_span[0] >= g_span[1] or p_span[1] <= g_span[0]:
+            if p_span[0] >= g_span[1] or p_span[1] <= g_span[0]:  # type: ignore[index]
                 p_span = (base, base + length + 1)
         elif kind == 5:  # inside or around
             p_span = (base - 2, base + length + 2) if length < 3 else (base + 1, base + length - 1)
@@ -96,11 +97,11 @@ def random_document(
                     text=text[g_span[0] : g_span[1]],
                     layer=layer,  # type: ignore[arg-type]
                     label=g_label,
-                    value=g_value,
+                    value=g_value,  # type: ignore[arg-type]
                 )
             )
         if p_span is not None:
-            pred.append(PredictedSpan(start=p_span[0], end=p_span[1], label=p_label, value=p_value))
+            pred.append(PredictedSpan(start=p_span[0], end=p_span[1], label=p_label, value=p_value))  # type: ignore[arg-type]
     n_extra = round(tangled * n_slots)
     for _ in range(n_extra):
         slot = int(rng.integers(0, max(n_slots - 1, 1)))
@@ -110,7 +111,7 @@ def random_document(
             continue
         label = labels[int(rng.integers(len(labels)))]
         pred.append(
-            PredictedSpan(start=start, end=end, label=label, value=_value(rng, LABEL_LAYER[label]))
+            PredictedSpan(start=start, end=end, label=label, value=_value(rng, LABEL_LAYER[label]))  # type: ignore[arg-type]
         )
     gold.sort(key=lambda s: (s.start, s.end))
     doc = GoldDocument(

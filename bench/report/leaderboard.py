@@ -426,9 +426,9 @@ def csv_row(board_no: int, e: ResultFile) -> dict[str, str]:
             for k, v in f.items():
                 row[f"{layer}_{mode}_{k}"] = v
     for layer in VALUE_LAYERS:
-        v = value_figures(r, layer) or {}
+        vf = value_figures(r, layer) or {}
         for k in ("acc", "acc_low", "acc_high"):
-            row[f"{layer}_value_{k}"] = v.get(k)
+            row[f"{layer}_value_{k}"] = vf.get(k)
     lat = t.latency
     row |= {
         "docs_per_s": t.docs_per_second.median,

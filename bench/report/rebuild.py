@@ -136,7 +136,7 @@ def _error_pages(
     from bench.report.errorpage import render_page
 
     errors_dir = results_dir / ERRORS_DIR
-    written = []
+    written: list[Path] = []
     labels = {e.label for e in entries}
     # Pages of results that no longer exist would be stale: remove them (only our *.html).
     if errors_dir.is_dir():

@@ -27,7 +27,7 @@ from bench.run.environment import Environment
 from bench.run.result import Throughput
 from bench.schema import PredictionRecord
 
-CACHE_VERSION = 1
+CACHE_VERSION: Literal[1] = 1
 CACHE_ENV = "BENCH_CACHE_DIR"
 
 

@@ -21,7 +21,7 @@ from bench.run.environment import Environment
 from bench.schema import PredictionRecord
 from bench.scoring.engine import ScoreReport
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION: Literal[1] = 1
 
 
 class _Model(BaseModel):

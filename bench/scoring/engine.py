@@ -304,7 +304,7 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
     strings = list(compress(values, is_str.tolist()))
     raw_rank, raw_vocab = None, None
     if keep_raw:
-        raw_vocab = sorted(set(strings))
+        raw_vocab = sorted(set(strings))  # type: ignore[type-var]
         rank = {v: i for i, v in enumerate(raw_vocab)}
         raw_rank = np.full(n, -1, dtype=np.int64)
         raw_rank[is_str] = np.fromiter(map(rank.__getitem__, strings), np.int64, len(strings))
@@ -318,8 +318,8 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
         v_num=v_num,
         v_str=v_str,
         raw_rank=raw_rank,
-        raw_vocab=raw_vocab,
-        strings=strings,
+        raw_vocab=raw_vocab,  # type: ignore[arg-type]
+        strings=strings,  # type: ignore[arg-type]
     )
 
 
@@ -502,7 +502,9 @@ def _model_tables(
     wrong_layer = np.zeros(len(cols), dtype=bool)
     if cols.layers is not None:
         explicit = np.fromiter(
-            map(LAYER_ID.get, cols.layers, repeat(-1)), dtype=np.int64, count=len(cols)
+            map(LAYER_ID.get, cols.layers, repeat(-1)),  # type: ignore[arg-type]
+            dtype=np.int64,
+            count=len(cols),
         )
         wrong_layer = (explicit >= 0) & (explicit != layer)
     problems = np.flatnonzero(bad | wrong_layer)
@@ -592,6 +594,7 @@ def _collect(
     same = gs.label[gi] == ps.label[pi]
 
     n_l = len(layers)
+    assert gs.unit is not None and ps.unit is not None  # set by _collect for both sides
     g_key = gs.unit * n_l + layer_pos[gs.layer]
     p_key = ps.unit * n_l + layer_pos[ps.layer]
     layer_counts = np.zeros((len(MODES), n_units, n_l, 5), dtype=np.int64)
@@ -1022,11 +1025,11 @@ class StreamingScorer:
         self.missing.extend(g.doc_id for g, _ in docs if g.doc_id in missing)
         per_doc = t.layer_counts.sum(axis=2)[:, order]  # (mode, doc, 5); one unit per doc
         for m in range(len(MODES)):
-            cols = _prf_arrays(per_doc[m])
-            kept = (cols[5] > 0) | (cols[6] > 0)
+            arrs = _prf_arrays(per_doc[m])
+            kept = (arrs[5] > 0) | (arrs[6] > 0)
             self._macro_docs[m] += int(kept.sum())
             for j in range(3):
-                for x in cols[7 + j][kept].tolist():
+                for x in arrs[7 + j][kept].tolist():
                     if x == x:  # NaN: undefined for this document
                         self._macro_sum[m][j] += x
                         self._macro_n[m][j] += 1

@@ -124,11 +124,20 @@ def paired_significance(
         raise ValueError(f"unknown test {method!r} (ar or bootstrap)")
     if resamples is None:
         resamples = 10_000 if method == "ar" else 1000
-    opts = dict(mode=mode, metric=metric, layers=layers, unit=unit, ignore=ignore)
     stats_a, statistic, info = unit_statistics(
-        gold, predictions_a, resamples=resamples, seed=seed, **opts
+        gold,
+        predictions_a,
+        resamples=resamples,
+        seed=seed,
+        mode=mode,
+        metric=metric,
+        layers=layers,
+        unit=unit,
+        ignore=ignore,
     )
-    stats_b, _, _ = unit_statistics(gold, predictions_b, **opts)
+    stats_b, _, _ = unit_statistics(
+        gold, predictions_b, mode=mode, metric=metric, layers=layers, unit=unit, ignore=ignore
+    )
     sa, sb, p, interval = paired_test(
         stats_a, stats_b, statistic, method=method, resamples=resamples, seed=seed
     )

@@ -43,7 +43,9 @@ def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def ann(record: GoldRecord) -> str:
     """The ``.ann`` file of one record."""
-    text, lines, notes = record.text, [], []
+    text = record.text
+    lines: list[str] = []
+    notes: list[str] = []
 
     def bound(label: str, start: int, end: int, note: dict) -> None:
         tid = f"T{len(lines) + 1}"

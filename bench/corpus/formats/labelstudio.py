@@ -101,7 +101,7 @@ def task(record: GoldRecord) -> dict:
         )
         result.append(_region(rid, NOTES_NAME, "textarea", a, b, {"text": [reg.reason]}))
     data = {"text": text, "title": record.title}
-    data.update({k: v for k, v in header(gold).items() if v is not None})
+    data.update({k: v for k, v in header(gold).items() if v is not None})  # type: ignore[misc]
     return {"data": data, "predictions": [{"model_version": MODEL_VERSION, "result": result}]}
 
 
