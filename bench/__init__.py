@@ -32,7 +32,7 @@ _EXPORTS: dict[str, str] = {
     "PredictedSpan": "bench.schema:PredictedSpan",
     "System": "bench.protocol:System",
     "BaseSystem": "bench.protocol:BaseSystem",
-    "ScoreReport": "bench.scoring.engine:ScoreReport",
+    "ScoreReport": "bench.scoring.report:ScoreReport",
     "Result": "bench.run.result:Result",
     "BenchError": "bench.errors:BenchError",
 }
@@ -65,7 +65,8 @@ if TYPE_CHECKING:
     from bench.protocol import BaseSystem, System
     from bench.run.result import Result
     from bench.schema import GoldDocument, GoldSpan, PredictedSpan
-    from bench.scoring.engine import ScoreReport, StreamingScorer, score, score_files
+    from bench.scoring.engine import StreamingScorer, score, score_files
+    from bench.scoring.report import ScoreReport
     from bench.scoring.significance import paired_significance
 
 

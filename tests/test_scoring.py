@@ -17,8 +17,9 @@ from bench.corpus.predictions import read_predictions, write_predictions
 from bench.corpus.synthetic import random_corpus
 from bench.errors import BenchError
 from bench.schema import LAYER_LABELS, GoldDocument, GoldSpan, IgnoreRegion, PredictedSpan
-from bench.scoring.engine import parse_signature, score, score_files
+from bench.scoring.engine import score, score_files
 from bench.scoring.metrics import COUNT_FIELDS, MODES
+from bench.scoring.report import parse_signature
 
 TEN_KEYS = [*COUNT_FIELDS, "possible", "actual", "precision", "recall", "f1"]
 

@@ -10,7 +10,7 @@ import typer
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from bench.scoring.engine import ScoreReport
+    from bench.scoring.report import ScoreReport
 
 
 def score(

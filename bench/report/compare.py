@@ -346,7 +346,7 @@ def _check_reproduced(
 ) -> None:
     """The re-scored layer and value scores equal the ones stored in the result, or the
     predictions file is not the one the result was made from (exit 2)."""
-    from bench.scoring.engine import SCORING_VERSION
+    from bench.scoring.report import SCORING_VERSION
 
     if loaded.signature.get("scoring") != str(SCORING_VERSION):
         return  # scored by another definition: the stored numbers legitimately differ

@@ -19,7 +19,7 @@ from bench.corpus.gold import format_loc, read_json
 from bench.errors import BenchError
 from bench.run.environment import Environment
 from bench.schema import PredictionRecord
-from bench.scoring.engine import ScoreReport
+from bench.scoring.report import ScoreReport
 
 RESULT_SCHEMA_VERSION: Literal[1] = 1
 

@@ -18,12 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
-from bench import __version__
 from bench.corpus.document import Document, GoldPairs, as_gold
 from bench.corpus.gold import GoldTable, SpanColumns, label_layers, load_gold_table
 from bench.corpus.predictions import read_prediction_columns
@@ -33,7 +30,6 @@ from bench.schema import (
     LABEL_ID,
     LABEL_LAYER,
     LAYER_ID,
-    LAYER_LABELS,
     LAYERS,
     VALUE_LAYERS,
     GoldDocument,
@@ -43,11 +39,20 @@ from bench.scoring.align import max_weight_matching, mode_credit, overlap_pairs
 from bench.scoring.metrics import (
     MODES,
     Counts,
-    MacroScores,
-    ModeScores,
     _prf_arrays,
     macro_rows,
     mode_score_dicts,
+)
+from bench.scoring.report import (
+    CONFIDENCE,
+    Intervals,
+    ModeIntervals,
+    PRFInterval,
+    ScoreReport,
+    Signature,
+    ValueIntervals,
+    build_report,
+    labels_of,
 )
 from bench.scoring.resample import (
     Interval,
@@ -59,138 +64,6 @@ from bench.scoring.resample import (
     sentence_starts,
 )
 from bench.scoring.values import normalized_string, same_values
-
-SCORING_VERSION = 1  # bump when a definition in docs/metrics.md changes
-CONFIDENCE = 0.95
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ValueScore(_Frozen):
-    """Value scores of one layer: accuracy over aligned pairs and a TempEval-3 style F1."""
-
-    matched: int
-    correct: int
-    accuracy: float | None
-    precision: float | None
-    recall: float | None
-    f1: float | None
-
-
-class PRFInterval(_Frozen):
-    """Confidence intervals of precision, recall and F1."""
-
-    precision: Interval
-    recall: Interval
-    f1: Interval
-
-
-class ModeIntervals(_Frozen):
-    """One :class:`PRFInterval` per SemEval mode."""
-
-    strict: PRFInterval
-    exact: PRFInterval
-    partial: PRFInterval
-    type: PRFInterval
-
-
-class ValueIntervals(_Frozen):
-    """Confidence intervals of the value scores of one layer."""
-
-    accuracy: Interval
-    precision: Interval
-    recall: Interval
-    f1: Interval
-
-
-class Intervals(_Frozen):
-    """Percentile bootstrap confidence intervals, resampling sentences or documents."""
-
-    method: Literal["percentile bootstrap", "percentile Poisson bootstrap"] = "percentile bootstrap"
-    unit: Literal["sentence", "document"]
-    units: int
-    resamples: int
-    seed: int
-    confidence: float
-    overall: ModeIntervals
-    by_layer: dict[str, ModeIntervals]
-    values: dict[str, ValueIntervals]
-
-
-class Macro(_Frozen):
-    """Macro averages over labels and over documents."""
-
-    by_label: MacroScores
-    by_doc: MacroScores
-
-
-class ScoreReport(_Frozen):
-    """Everything ``bench score`` reports; its JSON is byte-identical for identical inputs."""
-
-    schema_version: Literal[1] = 1
-    signature: str
-    bench_version: str
-    documents: int
-    layers: list[str]
-    missing_predictions: list[str]
-    ignored_predictions: int
-    overall: ModeScores
-    by_layer: dict[str, ModeScores]
-    by_label: dict[str, ModeScores]
-    by_doc: dict[str, ModeScores]
-    macro: Macro
-    values: dict[str, ValueScore]
-    ci: Intervals | None
-
-    def to_json(self) -> str:
-        """Stable, indented JSON with a final newline (keys in field order)."""
-        return self.model_dump_json(indent=2) + "\n"
-
-
-@dataclass(frozen=True)
-class Signature:
-    """What a score depends on besides the predictions; compare numbers only when equal."""
-
-    gold: str
-    documents: int
-    layers: tuple[str, ...]
-    ignore: bool
-    unit: str
-    resamples: int
-    seed: int
-    confidence: float = CONFIDENCE
-    version: str = __version__
-    scoring: int = SCORING_VERSION
-
-    def __str__(self) -> str:
-        return "|".join(
-            [
-                f"bench:{self.version}",
-                f"scoring:{self.scoring}",
-                f"gold:{self.gold}",
-                f"docs:{self.documents}",
-                f"layers:{'+'.join(self.layers)}",
-                "align:optimal",
-                f"ignore:{'on' if self.ignore else 'off'}",
-                f"ci:{self.unit}",
-                f"conf:{round(self.confidence * 100)}",
-                f"boot:{self.resamples}",
-                f"seed:{self.seed}",
-            ]
-        )
-
-
-def parse_signature(signature: str) -> dict[str, str]:
-    """The fields of a signature string, ``{"bench": "0.1.0", "gold": ..., ...}``."""
-    out: dict[str, str] = {}
-    for part in signature.split("|"):
-        key, sep, val = part.partition(":")
-        if not sep:
-            raise ValueError(f"malformed signature field {part!r}")
-        out[key] = val
-    return out
 
 
 @contextlib.contextmanager
@@ -655,20 +528,6 @@ def _collect(
 # Report
 
 
-def _value_score(matched: int, correct: int, n_pred: int, n_gold: int) -> ValueScore:
-    def r(a: float, b: float) -> float | None:
-        return a / b if b else None
-
-    return ValueScore(
-        matched=matched,
-        correct=correct,
-        accuracy=r(correct, matched),
-        precision=r(correct, n_pred),
-        recall=r(correct, n_gold),
-        f1=r(2 * correct, n_pred + n_gold),
-    )
-
-
 def _interval(samples: np.ndarray) -> Interval:
     low, high = percentile_interval(samples, CONFIDENCE)
     return Interval(low=low, high=high)
@@ -759,34 +618,20 @@ def _report(t: _Tallies, signature: Signature, resamples: int, seed: int) -> Sco
     by_layer_tot = lc.sum(axis=1).transpose(1, 0, 2)  # (layer, mode, 5)
     doc_starts = np.searchsorted(t.unit_doc, np.arange(len(t.doc_ids)))
     by_doc_tot = np.add.reduceat(lc.sum(axis=2), doc_starts, axis=1).transpose(1, 0, 2)
-    labels = [label for layer in t.layers for label in LAYER_LABELS[layer]]
-    by_label_tot = t.label_counts.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels]]
-    vc = t.value_counts.sum(axis=0)  # (layer, 2)
-    values = {}
-    for j, layer in enumerate(t.layers):
-        if layer in VALUE_LAYERS:
-            c0 = _counts(by_layer_tot[j, 0])
-            values[layer] = _value_score(int(vc[j, 0]), int(vc[j, 1]), c0.actual, c0.possible)
-    # Plain dicts validated once: far faster than a model object per count.
-    data = {
-        "signature": str(signature),
-        "bench_version": __version__,
-        "documents": len(t.doc_ids),
-        "layers": list(t.layers),
-        "missing_predictions": t.missing,
-        "ignored_predictions": t.ignored,
-        "overall": mode_score_dicts(by_layer_tot.sum(axis=0, keepdims=True))[0],
-        "by_layer": dict(zip(t.layers, mode_score_dicts(by_layer_tot), strict=True)),
-        "by_label": dict(zip(labels, mode_score_dicts(by_label_tot), strict=True)),
-        "by_doc": dict(zip(t.doc_ids, mode_score_dicts(by_doc_tot), strict=True)),
-        "macro": {
-            "by_label": {m: macro_rows(by_label_tot[:, k]) for k, m in enumerate(MODES)},
-            "by_doc": {m: macro_rows(by_doc_tot[:, k]) for k, m in enumerate(MODES)},
-        },
-        "values": values,
-        "ci": _intervals(t, resamples, seed) if resamples > 0 else None,
-    }
-    return ScoreReport.model_validate(data)
+    by_label_tot = t.label_counts.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels_of(t.layers)]]
+    return build_report(
+        signature=str(signature),
+        documents=len(t.doc_ids),
+        layers=t.layers,
+        missing=t.missing,
+        ignored=t.ignored,
+        by_layer_tot=by_layer_tot,
+        by_label_tot=by_label_tot,
+        value_counts=t.value_counts.sum(axis=0),
+        by_doc=dict(zip(t.doc_ids, mode_score_dicts(by_doc_tot), strict=True)),
+        macro_by_doc={m: macro_rows(by_doc_tot[:, k]) for k, m in enumerate(MODES)},
+        ci=_intervals(t, resamples, seed) if resamples > 0 else None,
+    )
 
 
 def _options(
@@ -1069,14 +914,8 @@ class StreamingScorer:
     def report(self) -> ScoreReport:
         """The report of everything added so far."""
         by_layer_tot = self._layer.transpose(1, 0, 2)  # (layer, mode, 5)
-        labels = [label for layer in self.layers for label in LAYER_LABELS[layer]]
+        labels = labels_of(self.layers)
         by_label_tot = self._label.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels]]
-        values = {}
-        for j, layer in enumerate(self.layers):
-            if layer in VALUE_LAYERS:
-                c0 = _counts(by_layer_tot[j, 0])
-                vc = self._value[j]
-                values[layer] = _value_score(int(vc[0]), int(vc[1]), c0.actual, c0.possible)
 
         def doc_macro(m: int) -> dict[str, float | int | None]:
             s, n = self._macro_sum[m], self._macro_n[m]
@@ -1098,22 +937,16 @@ class StreamingScorer:
                 self.seed,
                 method="percentile Poisson bootstrap",
             )
-        data = {
-            "signature": str(self.signature()),
-            "bench_version": __version__,
-            "documents": self.documents,
-            "layers": list(self.layers),
-            "missing_predictions": self.missing,
-            "ignored_predictions": self.ignored,
-            "overall": mode_score_dicts(by_layer_tot.sum(axis=0, keepdims=True))[0],
-            "by_layer": dict(zip(self.layers, mode_score_dicts(by_layer_tot), strict=True)),
-            "by_label": dict(zip(labels, mode_score_dicts(by_label_tot), strict=True)),
-            "by_doc": {},
-            "macro": {
-                "by_label": {m: macro_rows(by_label_tot[:, k]) for k, m in enumerate(MODES)},
-                "by_doc": {m: doc_macro(k) for k, m in enumerate(MODES)},
-            },
-            "values": values,
-            "ci": ci,
-        }
-        return ScoreReport.model_validate(data)
+        return build_report(
+            signature=str(self.signature()),
+            documents=self.documents,
+            layers=self.layers,
+            missing=self.missing,
+            ignored=self.ignored,
+            by_layer_tot=by_layer_tot,
+            by_label_tot=by_label_tot,
+            value_counts=self._value,
+            by_doc={},
+            macro_by_doc={m: doc_macro(k) for k, m in enumerate(MODES)},
+            ci=ci,
+        )
