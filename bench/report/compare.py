@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from bench.errors import BenchError, ParameterError
 from bench.run.layout import COMPARED, ResultFile
 from bench.schema import LAYER_LABELS, LAYERS, VALUE_LAYERS, GoldDocument, PredictedSpan
 from bench.scoring.metrics import MODES
-from bench.scoring.resample import Interval
+from bench.scoring.resample import Interval, Statistic
+from bench.scoring.significance import delta_test
 
 if TYPE_CHECKING:
     from bench.run.result import Result
@@ -169,30 +171,16 @@ def _dropped(delta: float | None, p: float | None, s: CompareSettings, sign: int
 def _row(
     kind: RowKind,
     name: str,
-    gold: Gold,
-    preds: tuple[Predictions, Predictions],
+    a: np.ndarray,
+    b: np.ndarray,
+    statistic: Statistic,
     *,
-    mode: str,
-    layers: Sequence[str],
     s: CompareSettings,
-    ignore: bool,
     gated: bool,
 ) -> tuple[Row, int, int]:
-    """A row, and how many spans baseline and candidate predicted in its scope."""
-    from bench.scoring.engine import unit_statistics
-    from bench.scoring.significance import paired_test
-
-    a, statistic, _ = unit_statistics(
-        gold, preds[0], mode=mode, metric=s.metric, layers=layers, ignore=ignore
-    )
-    b, _, _ = unit_statistics(
-        gold, preds[1], mode=mode, metric=s.metric, layers=layers, ignore=ignore
-    )
+    """A row from both sides' per-unit counts, and how many spans each predicted in its scope."""
     # p and the interval are shown even when the gate ignores them (--no-significance).
-    sa, sb, p, _ = paired_test(a, b, statistic, method="ar", resamples=s.trials, seed=s.seed)
-    _, _, _, ci = paired_test(
-        a, b, statistic, method="bootstrap", resamples=s.resamples, seed=s.seed
-    )
+    sa, sb, p, ci = delta_test(a, b, statistic, trials=s.trials, resamples=s.resamples, seed=s.seed)
     delta = None if sa is None or sb is None else sb - sa
     row = Row(
         kind=kind,
@@ -210,6 +198,13 @@ def _row(
     return row, int(a[:, 1].sum()), int(b[:, 1].sum())
 
 
+def _in_play(gold: Gold, preds: tuple[Predictions, Predictions], label: str) -> bool:
+    """Some gold span or some prediction of either side has ``label``."""
+    return any(s.label == label for doc, _ in gold.values() for s in doc.spans) or any(
+        s.label == label for side in preds for spans in side.values() for s in spans
+    )
+
+
 def compare_predictions(
     gold: Gold,
     baseline: Predictions,
@@ -222,37 +217,39 @@ def compare_predictions(
     """Rows for the overall score, each layer, each value layer and each label in play.
 
     Overall, layer and value rows are gated; label rows are shown and marked but never fail
-    the comparison (one test per label would turn noise into failures).
+    the comparison (one test per label would turn noise into failures). One alignment pass
+    per side gives the overall, layer and value rows (their counts are sums over layers);
+    each label in play takes one more pass per side, over that label's spans alone.
     """
-    preds = (baseline, candidate)
+    from bench.scoring.engine import unit_tallies
 
-    def row(kind: RowKind, name: str, mode: str, scope: Sequence[str], gated: bool) -> Row:
-        return _row(
-            kind, name, gold, preds, mode=mode, layers=scope, s=settings, ignore=ignore, gated=gated
-        )[0]
+    s = settings
+    ta = unit_tallies(gold, baseline, layers=layers, ignore=ignore)
+    tb = unit_tallies(gold, candidate, layers=layers, ignore=ignore)
 
-    rows = [row("overall", "overall", settings.mode, layers, True)]
-    rows += [row("layer", layer, settings.mode, [layer], True) for layer in layers]
+    def row(kind: RowKind, name: str, mode: str, scope: Sequence[str] | None) -> Row:
+        a, statistic = ta.statistics(mode, s.metric, scope)
+        b, _ = tb.statistics(mode, s.metric, scope)
+        return _row(kind, name, a, b, statistic, s=s, gated=True)[0]
+
+    rows = [row("overall", "overall", s.mode, None)]
+    rows += [row("layer", layer, s.mode, [layer]) for layer in layers]
     rows += [
-        row("value", f"{layer} value", f"value:{layer}", [layer], True)
+        row("value", f"{layer} value", f"value:{layer}", [layer])
         for layer in layers
         if layer in VALUE_LAYERS
     ]
     for layer in layers:
         for label in LAYER_LABELS[layer]:
+            if not _in_play(gold, (baseline, candidate), label):
+                continue  # nothing to align: the row would be empty and dropped
             g, p_a = _only_label(gold, baseline, label)
             _, p_b = _only_label(gold, candidate, label)
-            label_row, n_a, n_b = _row(
-                "label",
-                label,
-                g,
-                (p_a, p_b),
-                mode=settings.mode,
-                layers=[layer],
-                s=settings,
-                ignore=ignore,
-                gated=False,
+            a, statistic = unit_tallies(g, p_a, layers=[layer], ignore=ignore).statistics(
+                s.mode, s.metric
             )
+            b, _ = unit_tallies(g, p_b, layers=[layer], ignore=ignore).statistics(s.mode, s.metric)
+            label_row, n_a, n_b = _row("label", label, a, b, statistic, s=s, gated=False)
             if label_row.gold or n_a or n_b:
                 rows.append(label_row)
     return rows

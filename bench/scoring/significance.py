@@ -155,3 +155,23 @@ def paired_significance(
         seed=seed,
         signature=f"{info['signature']}|test:{method}",
     )
+
+
+def delta_test(
+    stats_a: np.ndarray,
+    stats_b: np.ndarray,
+    statistic: Statistic,
+    *,
+    trials: int,
+    resamples: int,
+    seed: int = 0,
+) -> tuple[float | None, float | None, float | None, Interval | None]:
+    """What ``bench compare`` shows per row: both scores, the approximate-randomization
+    p-value (``trials``) and the paired-bootstrap interval of the delta (``resamples``)."""
+    sa, sb, p, _ = paired_test(
+        stats_a, stats_b, statistic, method="ar", resamples=trials, seed=seed
+    )
+    _, _, _, ci = paired_test(
+        stats_a, stats_b, statistic, method="bootstrap", resamples=resamples, seed=seed
+    )
+    return sa, sb, p, ci
