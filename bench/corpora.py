@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bench import strictjson
 from bench.corpus import (
     Violation,
     check_gold_spans,
@@ -171,9 +171,9 @@ def _jsonl_records(path: Path) -> Iterator[Raw]:
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problem = f"{exc.msg} (column {exc.colno})"
+                data = strictjson.loads(line)
+            except strictjson.JsonError as exc:
+                problem = exc.msg
                 yield spath, lineno, Violation(spath, "json", problem, lineno)
                 continue
             yield spath, lineno, data
@@ -441,7 +441,7 @@ def write_jsonl(docs: Iterable[CorpusDocument], path: Path) -> int:
     n = 0
     with open_atomic(path) as fh:
         for doc in docs:
-            fh.write(json.dumps(record(doc), ensure_ascii=False).encode("utf-8") + b"\n")
+            fh.write(strictjson.dumps(record(doc), ensure_ascii=False).encode("utf-8") + b"\n")
             n += 1
     return n
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bench import strictjson
 from bench.corpus import dump_gold, format_loc, read_json, sha256_text
 from bench.environment import Environment
 from bench.errors import BenchError
@@ -174,7 +174,7 @@ class Result(_Model):
 
     def to_json(self) -> str:
         """Indented JSON with a final newline; fields in a fixed order, timings last."""
-        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        return strictjson.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
 # Fields that may differ between reruns of the same system on the same gold.

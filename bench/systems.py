@@ -13,13 +13,13 @@ import datetime as dt
 import importlib
 import importlib.metadata
 import importlib.util
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
+from bench import strictjson
 from bench.errors import BenchError, one_line
 from bench.schema import ALL_LABELS, PredictedSpan, Value
 
@@ -225,13 +225,14 @@ def resolve_label_map(info: SystemInfo, options: Mapping[str, str]) -> dict[str,
     path = options.get(LABELS_OPTION)
     if path:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = strictjson.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise BenchError(f"{path}: file not found (option {LABELS_OPTION})") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise BenchError(f"{path}: cannot read: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise BenchError(f"{path}:{exc.lineno}: json: {exc.msg}") from None
+        except strictjson.JsonError as exc:
+            at = f"{path}:{exc.lineno}" if exc.lineno else path
+            raise BenchError(f"{at}: json: {exc.msg}") from None
         if not isinstance(data, dict):
             raise BenchError(f"{path}: expected a JSON object of system label -> our label")
         for label, target in data.items():

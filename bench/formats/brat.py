@@ -11,11 +11,11 @@ directory also gets ``annotation.conf`` and ``visual.conf`` for our labels.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bench import strictjson
 from bench.corpus import read_json, read_text, write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
@@ -52,7 +52,8 @@ def ann(record: GoldRecord) -> str:
         lines.append(f"{tid}\t{label} {where}\t" + " ".join(text[a:b] for a, b in frags))
         if note:
             notes.append(
-                f"#{len(notes) + 1}\tAnnotatorNotes {tid}\t{json.dumps(note, ensure_ascii=False)}"
+                f"#{len(notes) + 1}\tAnnotatorNotes {tid}\t"
+                + strictjson.dumps(note, ensure_ascii=False)
             )
 
     for sp in record.gold.spans:
@@ -100,7 +101,7 @@ def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
         write_atomic(out_dir / f"{doc_id}.txt", rec.text)
         write_atomic(out_dir / f"{doc_id}.ann", ann(rec))
         manifest.append({**header(rec.gold), "title": rec.title})
-    body = json.dumps({"documents": manifest}, ensure_ascii=False, indent=2) + "\n"
+    body = strictjson.dumps({"documents": manifest}, ensure_ascii=False, indent=2) + "\n"
     write_atomic(out_dir / MANIFEST, body)
     write_atomic(out_dir / "annotation.conf", annotation_conf())
     write_atomic(out_dir / "visual.conf", visual_conf())
@@ -119,9 +120,9 @@ def _manifest(directory: Path) -> dict[str, dict]:
 
 def _note(raw: str, where: str) -> dict:
     try:
-        note = json.loads(raw)
-    except json.JSONDecodeError:
-        note = None
+        note = strictjson.loads(raw)
+    except strictjson.JsonError as exc:
+        raise BenchError(f"{where}: AnnotatorNotes: json: {exc.msg}") from None
     if not isinstance(note, dict) or set(note) - {"value", "notes", "reason"}:
         raise BenchError(
             f'{where}: AnnotatorNotes: expected a JSON object such as {{"value": "2017-12-11"}} '

@@ -9,10 +9,10 @@ along as top-level keys: ``values``, ``span_notes`` (``[start, end, LABEL, x]``)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bench import strictjson
 from bench.corpus import read_text, write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
@@ -66,9 +66,9 @@ def label_types() -> list[dict]:
 
 def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
     """Write ``gold.jsonl`` (one example a line) and ``labels.json``."""
-    body = "".join(json.dumps(line(r), ensure_ascii=False) + "\n" for r in records)
+    body = "".join(strictjson.dumps(line(r), ensure_ascii=False) + "\n" for r in records)
     write_atomic(out_dir / DATA_FILE, body)
-    write_atomic(out_dir / LABELS_FILE, json.dumps(label_types(), indent=2) + "\n")
+    write_atomic(out_dir / LABELS_FILE, strictjson.dumps(label_types(), indent=2) + "\n")
 
 
 def _labels(obj: Mapping, where: str) -> list[tuple[int, int, str]]:
@@ -134,9 +134,9 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise BenchError(f"{path}:{lineno}: json: {exc.msg} (column {exc.colno})") from None
+            obj = strictjson.loads(raw)
+        except strictjson.JsonError as exc:
+            raise BenchError(f"{path}:{lineno}: json: {exc.msg}") from None
         out.append(_record(obj, path, lineno, texts_dir))
     return out
 

@@ -8,11 +8,11 @@ are UTF-16 code units, as Label Studio counts them in the browser.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from bench import strictjson
 from bench.corpus import read_json, write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
@@ -108,7 +108,7 @@ def task(record: GoldRecord) -> dict:
 def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
     """Write ``tasks.json`` and ``labeling-config.xml``."""
     tasks = [task(r) for r in records]
-    write_atomic(out_dir / TASKS_FILE, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+    write_atomic(out_dir / TASKS_FILE, strictjson.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
     write_atomic(out_dir / CONFIG_FILE, labeling_config())
 
 
