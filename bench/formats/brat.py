@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench import strictjson
 from bench.corpus import read_json, read_text, write_atomic
-from bench.errors import BenchError
+from bench.errors import BenchError, shorten
 from bench.formats.base import (
     IGNORE_COLOUR,
     IGNORE_LABEL,
@@ -119,14 +119,15 @@ def _manifest(directory: Path) -> dict[str, dict]:
 
 
 def _note(raw: str, where: str) -> dict:
+    why = ""
     try:
         note = strictjson.loads(raw)
     except strictjson.JsonError as exc:
-        raise BenchError(f"{where}: AnnotatorNotes: json: {exc.msg}") from None
+        note, why = None, f" ({exc.msg})"
     if not isinstance(note, dict) or set(note) - {"value", "notes", "reason"}:
         raise BenchError(
             f'{where}: AnnotatorNotes: expected a JSON object such as {{"value": "2017-12-11"}} '
-            f"(keys value, notes, reason), got {raw!r}"
+            f"(keys value, notes, reason), got {shorten(raw)}{why}"
         )
     return note
 
@@ -143,7 +144,10 @@ def read_ann(ann_path: Path, text: str, head: Mapping[str, object], texts_dir: P
         m = _TEXT_BOUND.match(raw)
         if m:
             tid, label, frags, shown = m.groups()
-            pairs = [tuple(map(int, f.split())) for f in frags.split(";")]
+            try:
+                pairs = [tuple(map(int, f.split())) for f in frags.split(";")]
+            except ValueError:  # an offset over the interpreter's 4,300-digit limit
+                raise BenchError(f"{where}: offsets: {shorten(frags)} are not offsets") from None
             expect = " ".join(text[a:b] for a, b in pairs if 0 <= a <= b <= len(text))
             if shown != expect:
                 raise BenchError(f"{where}: text: {shown!r} != the text at {frags} {expect!r}")

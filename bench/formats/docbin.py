@@ -120,7 +120,7 @@ def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
     found = [s for g in groups for s in doc.spans[g]] if groups else list(doc.ents)
     spans = []
     for sp in found:
-        key = (sp.start_char, sp.end_char, sp.label_)
+        a, b = sp.start_char, sp.end_char
         here = f"{where}: span {sp.start_char}:{sp.end_char}"
         spans.append(
             make_span(
@@ -129,8 +129,8 @@ def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
                 sp.end_char,
                 sp.label_,
                 here,
-                extras.values.get(key),
-                extras.notes.get(key),
+                extras.value(a, b, sp.label_),
+                extras.note(a, b, sp.label_),
             )
         )
     ignore = [
@@ -141,7 +141,7 @@ def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
         )
         for sp in (doc.spans[IGNORE_GROUP] if IGNORE_GROUP in doc.spans else [])
     ]
-    return gold_record(data, text, spans, ignore, where, texts_dir)
+    return gold_record(data, text, spans, ignore, where, texts_dir, extras.dropped(where))
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:

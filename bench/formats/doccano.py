@@ -116,11 +116,9 @@ def _record(obj: object, path: Path, lineno: int, texts_dir: Path) -> GoldRecord
         if label == IGNORE_LABEL:
             ignore.append(IgnoreRegion(start=start, end=end, reason=extras.reasons.get((a, b), "")))
             continue
-        key = (a, b, label)
-        spans.append(
-            make_span(text, start, end, label, here, extras.values.get(key), extras.notes.get(key))
-        )
-    return gold_record(obj, text, spans, ignore, where, texts_dir)
+        value, note = extras.value(a, b, label), extras.note(a, b, label)
+        spans.append(make_span(text, start, end, label, here, value, note))
+    return gold_record(obj, text, spans, ignore, where, texts_dir, extras.dropped(where))
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
