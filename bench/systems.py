@@ -14,6 +14,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -361,12 +362,35 @@ def shadowed_plugins() -> list[SystemEntry]:
 
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
+# ``module:Class`` imports ``module``, which runs its code (as ``python -m module`` would).
+# No bench system lives in the standard library, and importing some of it is itself the harm
+# (``antigravity`` opens a browser, ``this`` prints): every standard-library module, and these,
+# are refused by name, before anything is imported.
+REFUSED_MODULES = frozenset({*sys.stdlib_module_names, "__main__"})
+
+
+def refused_target(spec: str) -> str | None:
+    """Why the ``module:Class`` spec is refused without importing it, or None."""
+    top = spec.partition(":")[0].split(".")[0]
+    if top in REFUSED_MODULES:
+        return (
+            f"{top} is a standard-library module; module:Class imports and runs the module's "
+            "code, so such targets (os:system and the like) are refused before any import"
+        )
+    return None
+
 
 def resolve(spec: str) -> SystemEntry:
-    """The entry for a system name or a ``package.module:ClassName`` spec."""
+    """The entry for a system name or a ``package.module:ClassName`` spec.
+
+    A spec imports its module (and so runs its code) when the system is used; targets in the
+    standard library are refused here, before any import."""
     if ":" in spec:
         if not _TARGET.match(spec):
             raise BenchError(f"system {spec!r}: expected NAME or package.module:ClassName")
+        why = refused_target(spec)
+        if why:
+            raise BenchError(f"system {spec!r}: refused: {why}")
         return SystemEntry(spec, spec, "module")
     found = entries()
     if spec not in found:

@@ -14,7 +14,15 @@ if TYPE_CHECKING:
 def run(
     system: Annotated[
         str | None,
-        typer.Option("--system", "-s", help="System name (see `bench systems`) or module:Class."),
+        typer.Option(
+            "--system",
+            "-s",
+            help=(
+                "System name (see `bench systems`) or module:Class. module:Class imports "
+                "that module and so runs its code, as `python -m` would: name only modules "
+                "you trust (standard-library targets such as os:system are refused)."
+            ),
+        ),
     ] = None,
     option: Annotated[
         list[str] | None,
