@@ -34,7 +34,7 @@ from bench.corpus import (
     sha256_text,
     validate_gold_file,
 )
-from bench.errors import BenchError, shorten
+from bench.errors import BenchError, one_line, shorten
 from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
 from bench.systems import DocInput
 
@@ -200,27 +200,49 @@ def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path) -> Iterator
             yield where, None, data
 
 
-def _parquet_records(path: Path, batch_size: int) -> Iterator[Raw]:
+def _parquet_file(path: Path) -> Any:
+    """``pyarrow.parquet.ParquetFile`` of ``path``; empty, truncated or not Parquet: one line."""
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise BenchError(f"{path}: reading Parquet needs pyarrow: {_INSTALL}") from None
     try:
-        pfile = pq.ParquetFile(path)
+        return pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
-        raise BenchError(f"{path}: not a Parquet file: {exc}") from None
+        raise BenchError(f"{path}: not a Parquet file: {one_line(exc)}") from None
+
+
+def _guarded(batches: Iterator[list[dict[str, Any]]], path: Path) -> Iterator[list[dict[str, Any]]]:
+    """``batches``, with a failure to read one (a corrupt page, a truncated Arrow file) as a
+    one-line error naming the file, whoever reads it (`corpus validate`, `run --corpus`)."""
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:  # pyarrow / datasets raise many types for broken data
+            raise BenchError(f"{path}: cannot read: {one_line(exc)}") from None
+        yield batch
+
+
+def _parquet_records(path: Path, batch_size: int) -> Iterator[Raw]:
+    pfile = _parquet_file(path)
     batches = (b.to_pylist() for b in pfile.iter_batches(batch_size=batch_size))
-    yield from _table_rows(batches, path)
+    yield from _table_rows(_guarded(batches, path), path)
 
 
-def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
+def _hf_split(path: Path) -> Any:
     try:
         import datasets
     except ImportError:
         raise BenchError(f"{path}: reading a dataset needs datasets: {_INSTALL}") from None
     from bench.formats.hfdatasets import load_split
 
-    ds = load_split(path, datasets)
+    return load_split(path, datasets)
+
+
+def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
+    ds = _hf_split(path)
 
     def batches() -> Iterator[list[dict[str, Any]]]:
         # Dataset.iter slices the memory-mapped Arrow table: one batch in Python at a time.
@@ -228,7 +250,7 @@ def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
             names = list(cols)
             yield [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
 
-    yield from _table_rows(batches(), path)
+    yield from _table_rows(_guarded(batches(), path), path)
 
 
 # --- a corpus ---------------------------------------------------------------------------------
@@ -403,9 +425,9 @@ class Corpus:
         if self.kind == "dir":
             return sum(1 for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
         if self.kind == "parquet":
-            import pyarrow.parquet as pq
-
-            return int(pq.ParquetFile(self.path).metadata.num_rows)
+            return int(_parquet_file(self.path).metadata.num_rows)
+        if self.kind == "hf-disk":  # memory-mapped: opening it reads no rows, checks the files
+            return len(_hf_split(self.path))
         return None
 
 

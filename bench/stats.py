@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from bench.errors import BenchError
+
 if TYPE_CHECKING:
     from bench.schema import GoldDocument, PredictedSpan
 
@@ -49,6 +51,13 @@ def _weights(rng: np.random.Generator, n_units: int, rows: int) -> np.ndarray:
     idx += (np.arange(rows, dtype=np.int64) * n_units)[:, None]
     counts = np.bincount(idx.ravel(), minlength=rows * n_units)
     return counts.reshape(rows, n_units).astype(np.float64)
+
+
+def check_seed(seed: int, where: str = "--seed") -> int:
+    """``seed`` when numpy can seed with it (an integer >= 0); else a one-line error."""
+    if seed < 0:
+        raise BenchError(f"{where}: {seed} is negative; a seed is an integer >= 0")
+    return seed
 
 
 def bootstrap_sums(unit_stats: np.ndarray, resamples: int, seed: int) -> np.ndarray:

@@ -102,8 +102,10 @@ def run(
     from bench.errors import BenchError
     from bench.run import run_system, write_run
     from bench.runner import RunSettings
+    from bench.stats import check_seed
     from bench.systems import create_system, parse_option_args
 
+    check_seed(seed)
     if all_available and (system or option or label):
         raise BenchError("--all-available: cannot be combined with --system, --option or --label")
     if not all_available and not system:

@@ -39,7 +39,9 @@ def score(
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
     from bench.scoring import score_files
+    from bench.stats import check_seed
 
+    check_seed(seed)
     report = score_files(
         gold,
         texts,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.corpus import write_atomic
-from bench.errors import BenchError
+from bench.errors import BenchError, one_line
 from bench.formats.base import (
     IGNORE_LABEL,
     ExtrasIndex,
@@ -154,13 +154,17 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
     if path.is_dir():
         path = path / DATA_FILE
     try:
-        docbin = DocBin(store_user_data=True).from_bytes(path.read_bytes())
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BenchError(f"{path}: not a spaCy DocBin: {exc}") from None
-    return [
-        from_doc(doc, f"{path}: doc {i}", texts_dir)
-        for i, doc in enumerate(docbin.get_docs(Vocab()))
-    ]
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BenchError(f"{path}: file not found (a docbin export holds {DATA_FILE})") from None
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        docbin = DocBin(store_user_data=True).from_bytes(data)
+        docs = list(docbin.get_docs(Vocab()))
+    except Exception as exc:  # zlib, msgpack and spaCy raise many types for a broken file
+        raise BenchError(f"{path}: not a spaCy DocBin: {one_line(exc)}") from None
+    return [from_doc(doc, f"{path}: doc {i}", texts_dir) for i, doc in enumerate(docs)]
 
 
 FORMAT = GoldFormat(

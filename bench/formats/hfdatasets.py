@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.errors import BenchError
+from bench.errors import BenchError, one_line
 from bench.formats.base import (
     GoldFormat,
     GoldRecord,
@@ -132,6 +132,8 @@ def load_split(path: Path, datasets: Any) -> Any:
             ds = datasets.load_from_disk(str(path))
     except FileNotFoundError as exc:
         raise BenchError(f"{path}: not a dataset saved with save_to_disk: {exc}") from None
+    except Exception as exc:  # a truncated or corrupt Arrow file: pyarrow raises many types
+        raise BenchError(f"{path}: cannot read the dataset: {one_line(exc)}") from None
     if isinstance(ds, datasets.DatasetDict):
         if len(ds) != 1:
             raise BenchError(
