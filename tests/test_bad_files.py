@@ -166,3 +166,18 @@ def test_results_are_strict_json() -> None:
 
     for path in sorted((ROOT / "results").glob("*.json")):
         strictjson.load_text(path.read_text("utf-8"), str(path))
+
+
+def test_guarantees_name_tests_that_exist() -> None:
+    """docs/guarantees.md, section "Bad input files": every test file and test it cites exists."""
+    import re
+
+    text = (ROOT / "docs" / "guarantees.md").read_text("utf-8")
+    section = text.split("## Bad input files", 1)[1].split("\n## ", 1)[0]
+    files = re.findall(r"tests/(test_\w+\.py)", section)
+    assert files
+    for name in files:
+        assert (ROOT / "tests" / name).is_file(), name
+    sources = "".join((ROOT / "tests" / n).read_text("utf-8") for n in files)
+    for test in re.findall(r"`(test_\w+)`", section):
+        assert f"def {test}(" in sources, test

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from bench.errors import BenchError, one_line
 from bench.formats.base import (
     GoldFormat,
@@ -112,10 +114,13 @@ def from_row(data: Mapping[str, Any], where: str, texts_dir: Path) -> GoldRecord
         if sp.get("text") is not None and sp["text"] != made.text:
             raise BenchError(f"{here}: text: {sp['text']!r} != text[{start}:{end}] {made.text!r}")
         spans.append(made.model_copy(update={"value": value, "notes": sp.get("notes")}))
-    ignore = [
-        IgnoreRegion(start=int(r["start"]), end=int(r["end"]), reason=str(r.get("reason") or ""))
-        for r in data.get("ignore") or []
-    ]
+    try:
+        ignore = [
+            IgnoreRegion(start=r["start"], end=r["end"], reason=str(r.get("reason") or ""))
+            for r in data.get("ignore") or []
+        ]
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise BenchError(f"{where}: ignore: malformed region: {one_line(exc)}") from None
     return gold_record(data, text, spans, ignore, where, texts_dir)
 
 
