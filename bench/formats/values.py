@@ -26,7 +26,9 @@ def parse_value(layer: str, text: str | None) -> Value:
         return text
     try:
         number = strictjson.loads(text)
-    except strictjson.JsonError:
+    except strictjson.JsonError as exc:
+        if "finite" in exc.msg:  # NaN, Infinity, 1e999
+            raise ValueError(f"number value {text!r} is not a finite number") from None
         raise ValueError(
             f"number value {text!r} is not a number (write 12000000, not 12 million)"
         ) from None
