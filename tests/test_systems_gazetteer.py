@@ -122,3 +122,17 @@ def test_listed_and_its_note_recorded_in_the_result() -> None:
     record = system_record(create_system("gazetteer", {}), "gazetteer")
     assert record.note and "floor" in record.note
     assert system_record(create_system("rules", {}), "rules").note is None
+
+
+def test_min_population_chooses_the_city_list() -> None:
+    from bench.errors import BenchError
+    from systems.gazetteer import gazetteer_names
+
+    big = {n for n, label in gazetteer_names(1_000_000) if label == "GPE"}
+    small = {n for n, label in gazetteer_names(5000) if label == "GPE"}
+    assert "Istanbul" in big and "Sochi" not in big  # Sochi: about 400,000 people
+    assert {"Istanbul", "Sochi"} <= small
+    assert len(small) > len(big) + 10000  # the 5000+ list has many more towns
+    low = create_system("gazetteer", {"min_population": "100"})
+    with pytest.raises(BenchError, match="min_population: at least 500"):
+        low.load()
