@@ -142,6 +142,7 @@ class SystemRecord(_Model):
     layers: list[str]
     label_map: dict[str, str | None] = Field(default_factory=dict)
     versions: dict[str, str] = Field(default_factory=dict)  # libraries and models it used
+    note: str | None = None  # the system's own remark (SystemInfo.note), e.g. "the floor"
 
 
 class GoldRecord(_Model):

@@ -13,6 +13,7 @@ import datetime as dt
 import importlib
 import importlib.metadata
 import importlib.util
+import platform
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +30,8 @@ ENTRY_POINT_GROUP = "bench.systems"
 # Built-in systems: name -> "module:Class", imported only when the system is listed or used.
 BUILTINS: dict[str, str] = {
     "spacy": "systems.spacy:SpacySystem",
+    "spacy-md": "systems.spacy:SpacyMdSystem",
+    "gazetteer": "systems.gazetteer:GazetteerSystem",
     "rules": "systems.rules:RulesSystem",
     "predictions": "systems.predictions:PredictionsSystem",
     "recognizers": "systems.recognizers:RecognizersSystem",
@@ -107,6 +110,8 @@ class SystemInfo:
     label_map: Mapping[str, str | None] = field(default_factory=dict)  # system label -> ours
     options: tuple[Option, ...] = ()  # what --option accepts besides the label-map options
     imports: tuple[str, ...] = ()  # modules that must be importable (checked by find_spec)
+    python: str = ""  # Python versions it runs on (a specifier such as ">=3.12"), "" for any
+    note: str = ""  # a short remark recorded in results, e.g. that the system is a floor
 
     def option(self, name: str) -> Option | None:
         """The declared option called ``name``, or None."""
@@ -459,6 +464,12 @@ def _requirement_problem(req_text: str) -> str | None:
 
 def availability(info: SystemInfo, deep: bool = False) -> Availability:
     """Whether the dependencies of a system are installed; ``deep`` also imports them."""
+    if info.python:
+        from packaging.specifiers import SpecifierSet
+
+        here = platform.python_version()
+        if not SpecifierSet(info.python).contains(here, prereleases=True):
+            return Availability(False, f"needs Python {info.python}, this is Python {here}")
     install = "pip install " + " ".join(f"'{r}'" for r in info.requires) if info.requires else ""
     for req in info.requires:
         problem = _requirement_problem(req)
@@ -515,13 +526,17 @@ def create_system(spec: str, options: Mapping[str, str] | None = None) -> System
 
 
 def describe(system: System) -> dict[str, object]:
-    """What a result records about a system: name, version, options, label map, versions."""
+    """What a result records about a system: name, version, options, label map, versions,
+    and its note when it has one."""
     info = system.info
     label_map = getattr(system, "label_map", None) or resolve_label_map(info, system.options)
-    return {
+    out: dict[str, object] = {
         "name": info.name,
         "version": info.version,
         "options": dict(sorted(system.options.items())),
         "label_map": dict(sorted(label_map.items())),
         "versions": dict(sorted(getattr(system, "versions", {}).items())),
     }
+    if info.note:
+        out["note"] = info.note
+    return out

@@ -212,13 +212,23 @@ def test_spacy_end_to_end(tmp_path, monkeypatch, capsys) -> None:
 
 
 def test_workflow_runs_every_offline_builtin() -> None:
-    """.github/workflows/bench.yml lists every built-in that needs no server or file."""
-    from bench.systems import BUILTINS
+    """.github/workflows/bench.yml lists every built-in that needs no server or file and runs
+    on the workflow's Python."""
+    from packaging.specifiers import SpecifierSet
+
+    from bench.systems import BUILTINS, SystemEntry, load_class
 
     text = (ROOT / ".github" / "workflows" / "bench.yml").read_text(encoding="utf-8")
     listed = re.search(r"^\s*SYSTEMS: (.+)$", text, re.M)
-    assert listed is not None
-    assert sorted(listed.group(1).split()) == sorted(set(BUILTINS) - {"llm", "predictions"})
+    python = re.search(r'python-version: "([0-9.]+)"', text)
+    assert listed is not None and python is not None
+    offline = set()
+    for name, target in BUILTINS.items():
+        spec = load_class(SystemEntry(name, target, "builtin")).info.python  # type: ignore[attr-defined]
+        if name not in {"llm", "predictions"} and python.group(1) in SpecifierSet(spec):
+            offline.add(name)
+    assert "spacy" in offline and "spacy-md" not in offline  # 3.12+ only
+    assert sorted(listed.group(1).split()) == sorted(offline)
     assert 'bench compare results "$OUT" --no-significance' in text
     tomllib = pytest.importorskip("tomllib")
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
