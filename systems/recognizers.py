@@ -11,7 +11,7 @@ from bench.normalize import resolve_timex
 from bench.offsets import find_all
 from bench.schema import PredictedSpan
 from bench.systems import DocInput, Option, SystemInfo
-from bench.timex import is_timex_value
+from bench.timex import is_specified_timex
 from systems._base import (
     CARDINALS_IN_TIMES_OPTION,
     WARM_UP,
@@ -126,7 +126,7 @@ def _fill(timex: str, when: dt.date, doc_date: dt.date) -> str | None:
         return None
     if sep:
         value += "T" + time_part
-    return value if is_timex_value(value) else None
+    return value if is_specified_timex(value) else None
 
 
 def timex_value(resolution: dict[str, Any] | None, doc_date: dt.date, resolve: str) -> str | None:
@@ -144,7 +144,7 @@ def timex_value(resolution: dict[str, Any] | None, doc_date: dt.date, resolve: s
     if not values:
         return None
     timex = values[0].get("timex") or ""
-    if is_timex_value(timex):
+    if is_specified_timex(timex):
         return timex
     if resolve == "guidelines":
         if values[0].get("type") == "set":
