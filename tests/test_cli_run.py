@@ -107,7 +107,7 @@ def test_failed_documents_exit_1_unless_allowed(project: Path) -> None:
         (("--system", TOY, "--repeats", "0"), "--repeats: must be at least 1"),
         (("--system", TOY, "--option", "names"), "expected key=value"),
         (("--system", TOY, "--option", "colour=red"), "unknown option 'colour'"),
-        (("--system", TOY, "--label", "../x"), "--label: '../x' is not a usable name"),
+        (("--system", TOY, "--label", "../x"), "--label: '../x' is not a safe label"),
         (("--system", TOY, "--gold", "nowhere"), "nowhere: not a directory of gold files"),
         (("--system", TOY, "-o", "fail_load=true"), "load failed: OSError: model files missing"),
         (("--all-available", "--system", TOY), "cannot be combined"),
