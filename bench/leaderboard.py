@@ -358,7 +358,10 @@ def render_markdown(all_boards: Sequence[Board]) -> str:
 def readme_table(all_boards: Sequence[Board], leaderboard_link: str) -> str:
     """The README's block: the first board's overview and a pointer to the full leaderboard."""
     if not all_boards:
-        return "No results yet: run `bench run --system NAME`, then `bench report`.\n"
+        return (
+            "No results yet: run `bench run --system NAME`, then `bench report --readme`; "
+            f"they will be in [the leaderboard]({leaderboard_link}).\n"
+        )
     board = all_boards[0]
     lines = [
         *_board_header(board),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,8 @@ LEADERBOARD_MD = "LEADERBOARD.md"
 LEADERBOARD_CSV = "leaderboard.csv"
 PLOT_PNG = "f1_vs_speed.png"
 ERRORS_DIR = "errors"
+# A Markdown link to a LEADERBOARD.md, as readme_table writes it.
+_LINK = re.compile(r"\]\(([^()\s]*/)?" + re.escape(LEADERBOARD_MD) + r"\)")
 
 
 @dataclass
@@ -63,11 +66,40 @@ def update_readme(readme: Path, block: str) -> bool:
     return _write_if_changed(readme, replace_block(text, block, str(readme)))
 
 
+def check_readme_target(readme: Path, results_dir: Path) -> str:
+    """The link to ``results_dir``'s leaderboard as the README writes it; BenchError unless
+    ``readme`` has the leaderboard markers and its block links to that very directory.
+
+    The README's block is the committed leaderboard: a scratch directory (``--results``,
+    ``bench run --out``) must never replace it. The block's link says which directory it
+    shows; a block without one (a new README) belongs to ``results/`` beside the README.
+    """
+    if readme.is_dir():
+        raise BenchError(f"{readme}: is a directory, not a README")
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BenchError(f"{readme}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BenchError(f"{readme}: not UTF-8 text") from None
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise BenchError(f"{readme}: no {README_START} ... {README_END} markers")
+    base = readme.resolve().parent
+    links = _LINK.findall(text[start:end])
+    shown = (base / (links[0] or ".")).resolve() if links else (base / "results").resolve()
+    if shown != results_dir.resolve():
+        raise BenchError(
+            f"{readme}: its leaderboard shows {shown}, not {results_dir}; "
+            "refusing to replace it with other results"
+        )
+    return Path(os.path.relpath(results_dir.resolve() / LEADERBOARD_MD, base)).as_posix()
+
+
 def build_report(
     results_dir: Path,
     *,
     readme: Path | None = None,
-    readme_required: bool = False,
     gold_dir: Path | None = None,
     texts_dir: Path | None = None,
     plot: bool = True,
@@ -92,16 +124,9 @@ def build_report(
     out.written += [md, csv_path]
 
     if readme is not None:
-        text = readme.read_text(encoding="utf-8") if readme.exists() else None
-        has_markers = text is not None and README_START in text and README_END in text
-        if has_markers:
-            link = Path(os.path.relpath(md.resolve(), readme.resolve().parent))
-            update_readme(readme, readme_table(all_boards, link.as_posix()))
-            out.written.append(readme)
-        elif readme_required:
-            raise BenchError(f"{readme}: no {README_START} ... {README_END} markers")
-        else:
-            out.notes.append(f"{readme}: no leaderboard markers, left alone")
+        link = check_readme_target(readme, results_dir)
+        update_readme(readme, readme_table(all_boards, link))
+        out.written.append(readme)
 
     png = results_dir / PLOT_PNG
     if plot and all_boards:

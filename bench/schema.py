@@ -48,6 +48,7 @@ LABEL_LAYER: dict[str, str] = {
 }
 ALL_LABELS: tuple[str, ...] = tuple(LABEL_LAYER)
 
+
 def check_doc_id_safe(doc_id: str) -> str:
     """``doc_id`` when it is safe as a file name (:func:`bench.names.check_name`)."""
     return check_name(doc_id, "id")

@@ -1,4 +1,7 @@
-"""``bench run``: run systems over the gold corpus, write results, rebuild the leaderboard."""
+"""``bench run``: run systems over the gold corpus, write results, rebuild the leaderboard.
+
+Everything it writes is under ``--out`` (and the cache); README.md only with ``--readme``.
+"""
 
 from __future__ import annotations
 
@@ -84,7 +87,10 @@ def run(
     ] = True,
     readme: Annotated[
         Path | None,
-        typer.Option(help="README whose leaderboard block to rewrite; default README.md if any."),
+        typer.Option(
+            help="README whose leaderboard block to rewrite from --out (only when given, and "
+            "only if its block links to --out's leaderboard)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -102,6 +108,13 @@ def run(
         raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
     if bootstrap < 0:
         raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+    if readme is not None:
+        # Refuse before the systems run, not after.
+        if not report:
+            raise BenchError("--readme: rewriting the README needs the report (drop --no-report)")
+        from bench.report import check_readme_target
+
+        check_readme_target(readme, out)
     if corpus is not None:
         if all_available:
             raise BenchError("--corpus: run one --system at a time")
@@ -183,7 +196,7 @@ def run(
     if report:
         from bench.report import build_report
 
-        rep = build_report(out, readme=_readme(readme), gold_dir=gold, texts_dir=texts)
+        rep = build_report(out, readme=readme, gold_dir=gold, texts_dir=texts)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
             typer.echo(f"note: {note}", err=True)
@@ -262,7 +275,7 @@ def _run_corpus(
     if report:
         from bench.report import build_report
 
-        rep = build_report(out, readme=_readme(readme))
+        rep = build_report(out, readme=readme)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
             typer.echo(f"note: {note}", err=True)
@@ -273,13 +286,6 @@ def _run_corpus(
             err=True,
         )
         raise typer.Exit(1)
-
-
-def _readme(readme: Path | None) -> Path | None:
-    if readme is not None:
-        return readme
-    default = Path("README.md")
-    return default if default.exists() else None
 
 
 def available_systems() -> list[str]:
