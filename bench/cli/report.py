@@ -26,6 +26,7 @@ def report(
 
     Nothing outside --results is written, except the README's table when --readme is given.
     """
+    from bench.escape import visible
     from bench.report import build_report
 
     out = build_report(
@@ -39,4 +40,4 @@ def report(
     for p in out.written:
         typer.echo(f"wrote {p}")
     for note in out.notes:
-        typer.echo(f"note: {note}", err=True)
+        typer.echo(f"note: {visible(note)}", err=True)

@@ -98,6 +98,7 @@ def run(
     from bench.cache import PredictionCache, default_dir
     from bench.corpus import load_gold_dir
     from bench.errors import BenchError
+    from bench.escape import visible
     from bench.run import run_system, write_run
     from bench.runner import RunSettings
     from bench.systems import create_system, parse_option_args
@@ -190,7 +191,7 @@ def run(
         typer.echo(summary(outcome.result))
         typer.echo(f"  wrote {res_path} and {preds_path}")
         for f in outcome.result.failures:
-            typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+            typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
         if outcome.result.failures:
             failed.append(f"{outcome.result.system.label} ({len(outcome.result.failures)})")
     if report:
@@ -199,7 +200,7 @@ def run(
         rep = build_report(out, readme=readme, gold_dir=gold, texts_dir=texts)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(f"note: {visible(note)}", err=True)
     if broken:
         typer.echo(f"error: could not run {', '.join(broken)}", err=True)
         raise typer.Exit(2)
@@ -245,6 +246,7 @@ def _run_corpus(
     from bench.cache import PredictionCache
     from bench.corpora import open_corpus
     from bench.corpusrun import run_corpus
+    from bench.escape import visible
     from bench.executor import SystemSpec
     from bench.systems import create_system
 
@@ -271,14 +273,14 @@ def _run_corpus(
         f"wrote {outcome.result_path} and {outcome.predictions_path}"
     )
     for f in result.failures[:20]:
-        typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+        typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
     if report:
         from bench.report import build_report
 
         rep = build_report(out, readme=readme)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(f"note: {visible(note)}", err=True)
     if result.failures and not allow_failures:
         typer.echo(
             f"error: {len(result.failures)} documents failed in {result.system.label}; results "
