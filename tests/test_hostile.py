@@ -298,6 +298,55 @@ def test_importers_refuse_hostile_doc_ids(
     assert not Path("/tmp/bench-absolute.json").exists()
 
 
+def _rewrite_binary(fmt: str, exp: Path, doc_id: str) -> Path:
+    """The export of ``fmt`` in ``exp`` with its one document's id set to ``doc_id``, through
+    the format's own library; the path to import."""
+    if fmt == "docbin":
+        from spacy.tokens import DocBin
+        from spacy.vocab import Vocab
+
+        path = exp / "gold.spacy"
+        docs = list(DocBin().from_disk(path).get_docs(Vocab()))
+        for doc in docs:
+            doc.user_data["bench"]["doc_id"] = doc_id
+        DocBin(docs=docs, store_user_data=True).to_disk(path)
+        return path
+    if fmt == "hf-parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = exp / "gold.parquet"
+        table = pq.read_table(path)
+        ids = pa.array([doc_id] * table.num_rows)
+        pq.write_table(table.set_column(table.column_names.index("doc_id"), "doc_id", ids), path)
+        return path
+    from datasets import load_from_disk
+
+    ds = load_from_disk(str(exp)).map(lambda _: {"doc_id": doc_id})
+    ds.save_to_disk(str(exp.with_name("hf-disk-evil")))
+    return exp.with_name("hf-disk-evil")
+
+
+@pytest.mark.parametrize("fmt", ["docbin", "hf-disk", "hf-parquet"])
+@pytest.mark.parametrize("doc_id", ["../../evil", "/tmp/bench-absolute", "a" + ANSI])
+def test_binary_importers_refuse_hostile_doc_ids(
+    project: Path, tmp_path: Path, fmt: str, doc_id: str
+) -> None:
+    pytest.importorskip("spacy" if fmt == "docbin" else "datasets")
+    exp = tmp_path / "exp"
+    _export(project, fmt, exp)
+    source = _rewrite_binary(fmt, exp, doc_id)
+    out = tmp_path / "imported"
+    before = snapshot(tmp_path)
+    res = bench("gold", "import", fmt, str(source), "--out", str(out), cwd=project)
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    assert "is not a safe id" in res.stderr, res.stderr
+    assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1
+    assert "\x1b" not in res.stderr + res.stdout and "\x07" not in res.stderr + res.stdout
+    assert snapshot(tmp_path) == before
+    assert not Path("/tmp/bench-absolute.json").exists()
+
+
 @pytest.mark.parametrize("fmt", sorted(TEXT_FORMATS))
 def test_importers_show_hostile_labels_inert(project: Path, tmp_path: Path, fmt: str) -> None:
     exp = tmp_path / "exp"
