@@ -11,16 +11,17 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from bench import strictjson
 from bench.corpus import dump_gold, format_loc, read_json, sha256_text
 from bench.environment import Environment
 from bench.errors import BenchError
+from bench.names import check_name
 from bench.runner import Measurement, RunSettings, median, percentile
-from bench.schema import GoldDocument
+from bench.schema import DocId, GoldDocument
 from bench.scoring import ScoreReport
 
 RESULT_SCHEMA_VERSION = 1
@@ -135,7 +136,8 @@ def make_throughput(
 class SystemRecord(_Model):
     """Which system ran, as what, with which options (all the key of a comparable result)."""
 
-    label: str  # the result's name: file stem and leaderboard row
+    # The result's name: file stem, error page name and leaderboard row; checked on reading.
+    label: Annotated[str, AfterValidator(lambda v: check_name(v, "label"))]
     name: str
     version: str
     options: dict[str, str]
@@ -157,7 +159,7 @@ class GoldRecord(_Model):
 class FailureRecord(_Model):
     """A document the system failed on; it is scored as predicting nothing."""
 
-    doc_id: str
+    doc_id: DocId
     error: str
 
 

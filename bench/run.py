@@ -9,7 +9,6 @@ assemble the :class:`~bench.result.Result`; write ``<out>/<label>.json`` and
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from bench.cache import CacheEntry, PredictionCache, cache_key, code_digest, doc
 from bench.corpus import write_atomic
 from bench.environment import capture
 from bench.errors import BenchError, one_line
+from bench.names import check_name
 from bench.predictions import dump_predictions
 from bench.result import (
     FailureRecord,
@@ -33,7 +33,6 @@ from bench.scoring import score
 from bench.systems import DocInput, System, describe
 
 PREDICTIONS_DIR = "predictions"
-_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
 
 
 @dataclass
@@ -45,13 +44,11 @@ class RunOutput:
 
 
 def check_label(label: str) -> str:
-    """A result label is a file stem: letters, digits and ``_.+-``, at most 100 characters."""
-    if not _LABEL.fullmatch(label):
-        raise BenchError(
-            f"--label: {label!r} is not a usable name (letters, digits, '_', '.', '+', '-'; "
-            "starting with a letter or digit)"
-        )
-    return label
+    """``--label`` (or the system name) when safe (:func:`bench.names.check_name`)."""
+    try:
+        return check_name(label, "label")
+    except ValueError as exc:
+        raise BenchError(f"--label: {exc}") from None
 
 
 def documents(gold: Mapping[str, tuple[GoldDocument, str]]) -> list[DocInput]:

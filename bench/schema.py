@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -19,6 +18,7 @@ from pydantic import (
 )
 
 from bench.errors import shorten
+from bench.names import check_name
 from bench.timex import is_timex_value
 
 SCHEMA_VERSION = 1
@@ -48,16 +48,10 @@ LABEL_LAYER: dict[str, str] = {
 }
 ALL_LABELS: tuple[str, ...] = tuple(LABEL_LAYER)
 
-_DOC_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
-
 
 def check_doc_id_safe(doc_id: str) -> str:
-    """``doc_id`` when it is safe as a file name; ValueError saying why not."""
-    if not _DOC_ID.fullmatch(doc_id) or doc_id in (".", ".."):
-        raise ValueError(
-            f"{shorten(doc_id)} is not a safe id (letters, digits, '_', '.', '-'; not '.' or '..')"
-        )
-    return doc_id
+    """``doc_id`` when it is safe as a file name (:func:`bench.names.check_name`)."""
+    return check_name(doc_id, "id")
 
 
 DocId = Annotated[str, AfterValidator(check_doc_id_safe)]

@@ -206,7 +206,7 @@ def test_spacy_end_to_end(tmp_path, monkeypatch, capsys) -> None:
     assert rows["GPE"][1] == str(gpe) and float(rows["GPE"][2]) > 0.5
     assert rows["GPE"][3] == "0.000" and rows["GPE"][-1] == "drop"
     assert rows["PERSON"][-1] == "1.000"
-    assert "option label_map.GPE: (unset) -> ''" in md.read_text(encoding="utf-8")
+    assert "option label\\_map.GPE: (unset) -&gt; ''" in md.read_text(encoding="utf-8")
     code, out, _ = bench(monkeypatch, capsys, tmp_path / "base", tmp_path / "cand", "-l", "time")
     assert code == 0 and "entity" not in out
 

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from bench.errors import BenchError, single_line
+from bench.escape import visible
 
 app = typer.Typer(
     name="bench",
@@ -45,7 +46,7 @@ def main() -> None:
     try:
         app()
     except BenchError as exc:
-        print(f"error: {single_line(str(exc))}", file=sys.stderr)
+        print(f"error: {visible(single_line(str(exc)))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

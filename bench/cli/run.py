@@ -1,4 +1,7 @@
-"""``bench run``: run systems over the gold corpus, write results, rebuild the leaderboard."""
+"""``bench run``: run systems over the gold corpus, write results, rebuild the leaderboard.
+
+Everything it writes is under ``--out`` (and the cache); README.md only with ``--readme``.
+"""
 
 from __future__ import annotations
 
@@ -92,7 +95,10 @@ def run(
     ] = True,
     readme: Annotated[
         Path | None,
-        typer.Option(help="README whose leaderboard block to rewrite; default README.md if any."),
+        typer.Option(
+            help="README whose leaderboard block to rewrite from --out (only when given, and "
+            "only if its block links to --out's leaderboard)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -100,6 +106,7 @@ def run(
     from bench.cache import PredictionCache, default_dir
     from bench.corpus import load_gold_dir
     from bench.errors import BenchError
+    from bench.escape import visible
     from bench.run import run_system, write_run
     from bench.runner import RunSettings
     from bench.stats import check_seed
@@ -112,6 +119,13 @@ def run(
         raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
     if bootstrap < 0:
         raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+    if readme is not None:
+        # Refuse before the systems run, not after.
+        if not report:
+            raise BenchError("--readme: rewriting the README needs the report (drop --no-report)")
+        from bench.report import check_readme_target
+
+        check_readme_target(readme, out)
     if corpus is not None:
         if all_available:
             raise BenchError("--corpus: run one --system at a time")
@@ -187,16 +201,16 @@ def run(
         typer.echo(summary(outcome.result))
         typer.echo(f"  wrote {res_path} and {preds_path}")
         for f in outcome.result.failures:
-            typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+            typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
         if outcome.result.failures:
             failed.append(f"{outcome.result.system.label} ({len(outcome.result.failures)})")
     if report:
         from bench.report import build_report
 
-        rep = build_report(out, readme=_readme(readme), gold_dir=gold, texts_dir=texts)
+        rep = build_report(out, readme=readme, gold_dir=gold, texts_dir=texts)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(f"note: {visible(note)}", err=True)
     if broken:
         typer.echo(f"error: could not run {', '.join(broken)}", err=True)
         raise typer.Exit(2)
@@ -242,6 +256,7 @@ def _run_corpus(
     from bench.cache import PredictionCache
     from bench.corpora import open_corpus
     from bench.corpusrun import run_corpus
+    from bench.escape import visible
     from bench.executor import SystemSpec
     from bench.systems import create_system
 
@@ -268,14 +283,14 @@ def _run_corpus(
         f"wrote {outcome.result_path} and {outcome.predictions_path}"
     )
     for f in result.failures[:20]:
-        typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+        typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
     if report:
         from bench.report import build_report
 
-        rep = build_report(out, readme=_readme(readme))
+        rep = build_report(out, readme=readme)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(f"note: {visible(note)}", err=True)
     if result.failures and not allow_failures:
         typer.echo(
             f"error: {len(result.failures)} documents failed in {result.system.label}; results "
@@ -283,13 +298,6 @@ def _run_corpus(
             err=True,
         )
         raise typer.Exit(1)
-
-
-def _readme(readme: Path | None) -> Path | None:
-    if readme is not None:
-        return readme
-    default = Path("README.md")
-    return default if default.exists() else None
 
 
 def available_systems() -> list[str]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench import strictjson
-from bench.corpus import read_text, write_atomic
+from bench.corpus import check_doc_id, read_text, write_atomic
 from bench.errors import BenchError
 from bench.formats.base import (
     HEADER_FIELDS,
@@ -196,7 +196,8 @@ def _runs(
 
 
 def _record(doc: _Doc, texts_dir: Path, path: Path) -> GoldRecord:
-    seed = texts_dir / f"{doc.doc_id}.txt"
+    # The id becomes a path before the record is validated: check it first.
+    seed = texts_dir / f"{check_doc_id(doc.doc_id, f'{path}:{doc.lineno}: doc_id')}.txt"
     if not seed.exists():
         raise BenchError(f"{path}:{doc.lineno}: doc_id: no seed text {seed} to align the tokens to")
     text = read_text(seed)
