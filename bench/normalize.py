@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bench.timex import is_timex_value
+from bench.timex import is_specified_timex
 
 REQUIRES = ("recognizers-text-suite>=1.0.2a2", "emoji<2")
 IMPORTS = ("recognizers_text", "recognizers_number", "recognizers_date_time")
@@ -227,7 +227,7 @@ def resolve_timex(timex: str, document_date: dt.date) -> str | None:
         timex = document_date.isoformat() + timex
     # the guidelines write times as hh:mm ("10 a.m." -> T10:00, not T10)
     timex = re.sub(r"T(\d{2})$", r"T\1:00", timex)
-    return timex if is_timex_value(timex) else None
+    return timex if is_specified_timex(timex) else None
 
 
 _MODELS_NEEDED = object()

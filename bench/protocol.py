@@ -10,12 +10,12 @@ See docs/systems.md.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
+from bench import strictjson
 from bench.errors import BenchError, ParameterError
 from bench.schema import ALL_LABELS, PredictedSpan, Value
 
@@ -88,6 +88,8 @@ class SystemInfo:
     label_map: Mapping[str, str | None] = field(default_factory=dict)  # system label -> ours
     options: tuple[Option, ...] = ()  # what --option accepts besides the label-map options
     imports: tuple[str, ...] = ()  # modules that must be importable (checked by find_spec)
+    python: str = ""  # Python versions it runs on (a specifier such as ">=3.12"), "" for any
+    note: str = ""  # a short remark recorded in results, e.g. that the system is a floor
 
     def option(self, name: str) -> Option | None:
         """The declared option called ``name``, or None."""
@@ -207,13 +209,14 @@ def resolve_label_map(info: SystemInfo, options: Mapping[str, str]) -> dict[str,
     path = options.get(LABELS_OPTION)
     if path:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = strictjson.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise BenchError(f"{path}: file not found (option {LABELS_OPTION})") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise BenchError(f"{path}: cannot read: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise BenchError(f"{path}:{exc.lineno}: json: {exc.msg}") from None
+        except strictjson.JsonError as exc:
+            at = f"{path}:{exc.lineno}" if exc.lineno else path
+            raise BenchError(f"{at}: json: {exc.msg}") from None
         if not isinstance(data, dict):
             raise BenchError(f"{path}: expected a JSON object of system label -> our label")
         for label, target in data.items():
@@ -282,13 +285,17 @@ class BaseSystem:
 
 
 def describe(system: System) -> dict[str, object]:
-    """What a result records about a system: name, version, options, label map, versions."""
+    """What a result records about a system: name, version, options, label map, versions,
+    and its note when it has one."""
     info = system.info
     label_map = getattr(system, "label_map", None) or resolve_label_map(info, system.options)
-    return {
+    out: dict[str, object] = {
         "name": info.name,
         "version": info.version,
         "options": dict(sorted(system.options.items())),
         "label_map": dict(sorted(label_map.items())),
         "versions": dict(sorted(getattr(system, "versions", {}).items())),
     }
+    if info.note:
+        out["note"] = info.note
+    return out

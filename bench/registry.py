@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import platform
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,6 +25,8 @@ ENTRY_POINT_GROUP = "bench.systems"
 # Built-in systems: name -> "module:Class", imported only when the system is listed or used.
 BUILTINS: dict[str, str] = {
     "spacy": "systems.spacy:SpacySystem",
+    "spacy-md": "systems.spacy:SpacyMdSystem",
+    "gazetteer": "systems.gazetteer:GazetteerSystem",
     "rules": "systems.rules:RulesSystem",
     "predictions": "systems.predictions:PredictionsSystem",
     "recognizers": "systems.recognizers:RecognizersSystem",
@@ -40,6 +44,8 @@ BUILTIN_EXTRAS: dict[str, str] = {
     "duckling": "duckling",
     "dateparser": "dateparser",
     "quantulum3": "quantulum3",
+    "spacy-md": "spacy-md",
+    "gazetteer": "gazetteer",
 }
 
 
@@ -101,12 +107,35 @@ def shadowed_plugins() -> list[SystemEntry]:
 
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
+# ``module:Class`` imports ``module``, which runs its code (as ``python -m module`` would).
+# No bench system lives in the standard library, and importing some of it is itself the harm
+# (``antigravity`` opens a browser, ``this`` prints): every standard-library module, and these,
+# are refused by name, before anything is imported.
+REFUSED_MODULES = frozenset({*sys.stdlib_module_names, "__main__"})
+
+
+def refused_target(spec: str) -> str | None:
+    """Why the ``module:Class`` spec is refused without importing it, or None."""
+    top = spec.partition(":")[0].split(".")[0]
+    if top in REFUSED_MODULES:
+        return (
+            f"{top} is a standard-library module; module:Class imports and runs the module's "
+            "code, so such targets (os:system and the like) are refused before any import"
+        )
+    return None
+
 
 def resolve(spec: str) -> SystemEntry:
-    """The entry for a system name or a ``package.module:ClassName`` spec."""
+    """The entry for a system name or a ``package.module:ClassName`` spec.
+
+    A spec imports its module (and so runs its code) when the system is used; targets in the
+    standard library are refused here, before any import."""
     if ":" in spec:
         if not _TARGET.match(spec):
             raise BenchError(f"system {spec!r}: expected NAME or package.module:ClassName")
+        why = refused_target(spec)
+        if why:
+            raise BenchError(f"system {spec!r}: refused: {why}")
         return SystemEntry(spec, spec, "module")
     found = entries()
     if spec not in found:
@@ -188,6 +217,12 @@ def extra_of(entry: SystemEntry) -> str | None:
 
 def availability(info: SystemInfo, deep: bool = False, extra: str | None = None) -> Availability:
     """Whether the dependencies of a system are installed; ``deep`` also imports them."""
+    if info.python:
+        from packaging.specifiers import SpecifierSet
+
+        here = platform.python_version()
+        if not SpecifierSet(info.python).contains(here, prereleases=True):
+            return Availability(False, f"needs Python {info.python}, this is Python {here}")
     install = install_hint(info, extra)
     for req in info.requires:
         problem = _requirement_problem(req)

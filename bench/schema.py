@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -19,6 +18,7 @@ from pydantic import (
 )
 
 from bench.errors import shorten
+from bench.names import check_name
 from bench.timex import is_timex_value
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -53,16 +53,10 @@ VALUE_LAYERS: tuple[str, ...] = ("time", "number")
 LABEL_ID: dict[str, int] = {label: i for i, label in enumerate(ALL_LABELS)}
 LAYER_ID: dict[str, int] = {layer: i for i, layer in enumerate(LAYERS)}
 
-_DOC_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
-
 
 def check_doc_id_safe(doc_id: str) -> str:
-    """``doc_id`` when it is safe as a file name; ValueError saying why not."""
-    if not _DOC_ID.fullmatch(doc_id) or doc_id in (".", ".."):
-        raise ValueError(
-            f"{shorten(doc_id)} is not a safe id (letters, digits, '_', '.', '-'; not '.' or '..')"
-        )
-    return doc_id
+    """``doc_id`` when it is safe as a file name (:func:`bench.names.check_name`)."""
+    return check_name(doc_id, "id")
 
 
 DocId = Annotated[str, AfterValidator(check_doc_id_safe)]

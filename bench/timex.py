@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+# The grammar bench's own normalizers emit (and the only one bench accepted before full
+# TimeML): fully specified dates and times, a year's trailing digits as X for a decade or
+# century. ``is_specified_timex`` keeps it, so that a library's ``XXXX-12-11`` is still
+# recognised as "needs resolving" by the systems that resolve it.
 _YEAR = r"(?:\d{4}|\d{3}X|\d{2}XX)"
 _DATE = (
     rf"{_YEAR}"
@@ -19,12 +23,54 @@ _DURATION = (
     rf"|T(?:{_AMOUNT}(?:H|M|S))+)"
 )
 _REF = r"PRESENT_REF|PAST_REF|FUTURE_REF"
-_TIMEX = re.compile(rf"^(?:{_DATE}(?:{_TIME})?|{_DURATION}|{_REF})$")
+_SPECIFIED = re.compile(rf"^(?:{_DATE}(?:{_TIME})?|{_DURATION}|{_REF})$")
+
+# Full TimeML 1.2.1 / TIDES values (docs/metrics.md, "TIMEX3 values"): any date or time
+# position may be X; ISO weeks with a weekday or weekend; seasons, quarters, halves;
+# decades (``199``, ``199X``), centuries (``19``, ``19XX``) and millennia (``1``); parts
+# of day; time zones after a clock time; durations in any unit the guidelines name.
+_FULL_YEAR = r"(?:\d{4}|\d{3}X|\d{2}XX|\dXXX|XXXX)"
+_MONTH = r"(?:0[1-9]|1[0-2]|XX)"
+_DAY = r"(?:0[1-9]|[12]\d|3[01]|XX)"
+_WEEK = r"W(?:0[1-9]|[1-4]\d|5[0-3]|XX)"
+_FULL_DATE = (
+    rf"{_FULL_YEAR}"
+    rf"(?:-{_MONTH}(?:-{_DAY})?"  # -MM, -MM-DD
+    rf"|-{_WEEK}(?:-(?:[1-7X]|WE))?"  # -Www, -Www-D, -Www-WE
+    r"|-Q[1-4X]|-H[12X]|-(?:SP|SU|FA|WI))?"
+)
+_ZONE = r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)"
+_CLOCK = (
+    r"(?:[01]\d|2[0-4]|XX)"
+    r"(?::(?:[0-5]\d|XX)(?::(?:[0-5]\d|XX)(?:\.\d+)?)?)?"
+    rf"{_ZONE}?"
+)
+_FULL_TIME = rf"T(?:{_CLOCK}|MO|MI|AF|EV|NI|DT)"
+_FULL_DURATION = (
+    rf"P(?:(?:{_AMOUNT}(?:Y|M|W|D|DE|CE|ML|Q|WE))+(?:T(?:{_AMOUNT}(?:H|M|S))+)?"
+    rf"|T(?:{_AMOUNT}(?:H|M|S))+)"
+)
+_MILLENNIUM_CENTURY_DECADE = r"\d{1,3}"  # 2, 19, 199
+_TIMEX = re.compile(
+    rf"{_FULL_DATE}(?:{_FULL_TIME})?|{_MILLENNIUM_CENTURY_DECADE}|{_FULL_DURATION}|{_REF}"
+)
 
 
 def is_timex_value(value: str) -> bool:
-    """True when ``value`` is a well-formed TIMEX3 ``value`` (date, time, duration, ref)."""
-    return bool(_TIMEX.match(value))
+    """True when ``value`` is a well-formed TimeML 1.2.1 TIMEX3 ``value``.
+
+    Dates, times, durations and the ``*_REF`` tokens, with ``X`` placeholders in any date
+    or time position (``XXXX-XX-XX``, ``2012-WXX-7TNI``, ``PXY``); docs/metrics.md lists
+    the grammar.
+    """
+    return _TIMEX.fullmatch(value) is not None
+
+
+def is_specified_timex(value: str) -> bool:
+    """True for the fully specified subset bench's normalizers emit (no ``X`` placeholder
+    except a decade's or century's trailing digits): what "already resolved" means to the
+    systems that complete year-less or week-less values from the document date."""
+    return bool(_SPECIFIED.match(value))
 
 
 def same_timex(a: str, b: str) -> bool:
@@ -82,4 +128,4 @@ def duration_timex(amounts: dict[str, float]) -> str | None:
     date = "".join(f"{fmt(amounts[u])}{c}" for u, c in _DATE_UNITS if u in amounts)
     time = "".join(f"{fmt(amounts[u])}{c}" for u, c in _TIME_UNITS if u in amounts)
     value = "P" + date + (f"T{time}" if time else "")
-    return value if is_timex_value(value) else None
+    return value if is_specified_timex(value) else None

@@ -67,6 +67,29 @@ def dist_version(dist: str) -> str:
         return "not installed"
 
 
+def strip_offsets(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``start:end`` without the whitespace at either edge; None when nothing is left.
+
+    No built-in system emits a span that starts or ends in whitespace (spaCy's entities
+    can hold a newline token, libraries match a leading blank line); docs/systems.md.
+    """
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def clean_spans(text: str, found: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """(start, end, label) triples with their edges stripped of whitespace, empty ones dropped."""
+    out = []
+    for start, end, label in found:
+        where = strip_offsets(text, start, end)
+        if where is not None:
+            out.append((*where, label))
+    return out
+
+
 class Backend(BaseSystem):
     """``BaseSystem`` plus option checks and a span maker that keeps values well-typed."""
 
@@ -104,7 +127,8 @@ class Backend(BaseSystem):
     def mapped(
         self, text: str, start: int, end: int, native: str, value: object = None
     ) -> PredictedSpan | None:
-        """A span for a native label, mapped into ours; None when the label is dropped.
+        """A span for a native label, mapped into ours, its edges stripped of whitespace;
+        None when the label is dropped or the span is only whitespace.
 
         The value is kept only when it fits the label's layer (a string for time, a number
         for number labels, nothing for entities).
@@ -112,6 +136,10 @@ class Backend(BaseSystem):
         ours = self.map_label(native)
         if ours is None or not (0 <= start < end <= len(text)):
             return None
+        where = strip_offsets(text, start, end)
+        if where is None:
+            return None
+        start, end = where
         layer = LABEL_LAYER[ours]
         kept: Value = None
         if layer == "number" and isinstance(value, int | float) and not isinstance(value, bool):

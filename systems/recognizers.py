@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from bench.normalize import resolve_timex
-from bench.offsets import find_all
 from bench.protocol import DocInput, Option, SystemInfo
 from bench.schema import PredictedSpan
-from bench.timex import is_timex_value
+from bench.timex import is_specified_timex
 from systems._base import (
     CARDINALS_IN_TIMES_OPTION,
     WARM_UP,
@@ -88,16 +87,26 @@ def _lower_map(text: str) -> list[int] | None:
 def _offsets(
     text: str, lowmap: list[int] | None, start: int, end: int, found: str
 ) -> tuple[int, int] | None:
-    """Half-open original offsets of a result (``end`` is inclusive in Recognizers-Text)."""
+    """Half-open original offsets of a result (``end`` is inclusive in Recognizers-Text);
+    None when the result's text is not the text at its offsets, or when its offsets cut a
+    word at either edge: Recognizers-Text sometimes reports shifted offsets (and a text cut
+    from the shifted place, ``'me sunday ni'``). Such results are dropped, not relocated."""
     if lowmap is not None:
+        if not (0 <= start and end < len(lowmap) - 1):
+            return None
         start, end = lowmap[start], lowmap[end] + 1
     else:
         end += 1
-    if text[start:end].lower() == found:
-        return start, end
-    # Should not happen; keep the result if its text is found near where it was reported.
-    spans = find_all(text, found)
-    return min(spans, key=lambda s: abs(s[0] - start)) if spans else None
+    if not (0 <= start < end <= len(text)) or text[start:end].lower() != found:
+        return None
+    if _cuts_word(text, start) or _cuts_word(text, end):
+        return None
+    return start, end
+
+
+def _cuts_word(text: str, i: int) -> bool:
+    """True when offset ``i`` falls between two letters or digits of one word."""
+    return 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum()
 
 
 def _candidate(v: dict[str, Any]) -> dt.datetime | None:
@@ -126,7 +135,7 @@ def _fill(timex: str, when: dt.date, doc_date: dt.date) -> str | None:
         return None
     if sep:
         value += "T" + time_part
-    return value if is_timex_value(value) else None
+    return value if is_specified_timex(value) else None
 
 
 def timex_value(resolution: dict[str, Any] | None, doc_date: dt.date, resolve: str) -> str | None:
@@ -144,7 +153,7 @@ def timex_value(resolution: dict[str, Any] | None, doc_date: dt.date, resolve: s
     if not values:
         return None
     timex = values[0].get("timex") or ""
-    if is_timex_value(timex):
+    if is_specified_timex(timex):
         return timex
     if resolve == "guidelines":
         if values[0].get("type") == "set":
@@ -192,6 +201,8 @@ class RecognizersSystem(Backend):
         self._models = self.opt_list("models", MODELS)
         self._resolve = str(self.params["resolve"])
         self._drop = self.params["cardinals_in_times"] == "drop"
+        # results dropped because their text is not the text at their offsets (_offsets)
+        self.stats: dict[str, int] = {"misaligned": 0}
 
     def load(self) -> None:
         """Build the recognizers of the chosen models (compiles their regexes)."""
@@ -232,6 +243,7 @@ class RecognizersSystem(Backend):
             for r in results:
                 where = _offsets(text, lowmap, r.start, r.end, r.text)
                 if where is None:
+                    self.stats["misaligned"] += 1
                     continue
                 native = r.type_name if name == "datetime" else name
                 if name == "datetime":

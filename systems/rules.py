@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from bench import normalize
 from bench.protocol import BaseSystem, DocInput, SystemInfo
 from bench.schema import PredictedSpan, Value
-from systems._base import VALUES_OPTION, normalized_values
+from systems._base import VALUES_OPTION, clean_spans, normalized_values
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -170,6 +170,7 @@ class RulesSystem(BaseSystem):
             for s, e, label in _leftmost_longest(text, NUMBER_RULES)
             if label == "ORDINAL" or not any(s < te and ts < e for ts, te, _ in times)
         ]
+        times, numbers = clean_spans(text, times), clean_spans(text, numbers)
         values: list[Value] = [None] * (len(times) + len(numbers))
         if self.params["values"]:
             values = normalized_values(text, [*times, *numbers], doc.document_date)

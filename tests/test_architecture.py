@@ -16,7 +16,8 @@ PACKAGE = ROOT / "bench"
 
 # Stages, lowest first: a module may import its own stage or a lower one, never a higher one.
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("bench.errors", "bench.timex", "bench.schema", "bench.normalize", "bench.offsets"),
+    ("bench.errors", "bench.timex", "bench.strictjson", "bench.escape", "bench.names"),
+    ("bench.schema", "bench.normalize", "bench.offsets"),
     ("bench.protocol", "bench.corpus"),
     ("bench.scoring", "bench.registry"),
     ("bench.run",),

@@ -272,6 +272,43 @@ def g_huge_line(work: Path) -> list[str]:
     return [f"{GOLD_FILE}:1: spans[4].text:", "5,000,000 chars"]
 
 
+def g_deep_nesting(work: Path) -> list[str]:
+    """A value nested 100,000 arrays deep (Python's json: RecursionError)."""
+    line = _span_line(work, 3)
+    raw = (work / GOLD_FILE).read_text("utf-8").split("\n")
+    raw[line - 1] = raw[line - 1].replace(
+        '"end":', '"x": ' + "[" * 100_000 + "]" * 100_000 + ', "end":'
+    )
+    (work / GOLD_FILE).write_text("\n".join(raw), "utf-8")
+    return [f"{GOLD_FILE}:{line}: json:", "nested too deeply"]
+
+
+def g_long_integer(work: Path) -> list[str]:
+    """An integer literal of 5,000 digits (Python's int(): ValueError over 4,300 digits)."""
+    line = _span_line(work, 2)
+    raw = (work / GOLD_FILE).read_text("utf-8").split("\n")
+    raw[line - 1] = raw[line - 1].replace('"end":', '"x": ' + "7" * 5000 + ', "end":')
+    (work / GOLD_FILE).write_text("\n".join(raw), "utf-8")
+    return [f"{GOLD_FILE}:{line}: json:", "over 4300 digits"]
+
+
+def g_nan_value(work: Path) -> list[str]:
+    k = next(i for i, s in enumerate(_gold(work)["spans"]) if s["layer"] == "number")
+    raw = (work / GOLD_FILE).read_text("utf-8").split("\n")
+    line = _span_line(work, k)
+    span = json.loads(raw[line - 1].rstrip().rstrip(","))
+    raw[line - 1] = raw[line - 1].replace(f'"value": {json.dumps(span["value"])}', '"value": NaN')
+    (work / GOLD_FILE).write_text("\n".join(raw), "utf-8")
+    return [f"{GOLD_FILE}", "json:", "NaN is not JSON"]
+
+
+def g_infinity_literal(work: Path) -> list[str]:
+    _edit_span(work, 1, start=10**400)  # json.dumps writes it; 1e400 would be float inf
+    raw = (work / GOLD_FILE).read_text("utf-8").replace("1" + "0" * 400, "1e400", 1)
+    (work / GOLD_FILE).write_text(raw, "utf-8")
+    return [f"{GOLD_FILE}", "json:", "out of range"]
+
+
 GOLD_CASES: dict[str, Callable[[Path], list[str]]] = {
     "truncated": g_truncated,
     "invalid-json": g_invalid,
@@ -294,6 +331,10 @@ GOLD_CASES: dict[str, Callable[[Path], list[str]]] = {
     "missing-text": g_missing_text,
     "corpus-json-truncated": g_corpus_json_truncated,
     "huge-single-line": g_huge_line,
+    "deep-nesting": g_deep_nesting,
+    "long-integer": g_long_integer,
+    "nan-value": g_nan_value,
+    "infinity-literal": g_infinity_literal,
 }
 
 
@@ -454,6 +495,27 @@ def p_huge_text(work: Path) -> list[str]:
     return [f"{PRED}:1: spans[0].text:", "3,000,000 chars"]
 
 
+def p_deep_nesting(work: Path) -> list[str]:
+    lines = (work / PRED).read_text("utf-8").split("\n")
+    lines[1] = lines[1].replace('"spans":', '"x": ' + "[" * 100_000 + "]" * 100_000 + ', "spans":')
+    (work / PRED).write_text("\n".join(lines), "utf-8")
+    return [f"{PRED}:2:", "json:", "nested"]
+
+
+def p_long_integer(work: Path) -> list[str]:
+    lines = (work / PRED).read_text("utf-8").split("\n")
+    lines[1] = lines[1].replace('"start":', '"start": ' + "9" * 5000 + ', "y":', 1)
+    (work / PRED).write_text("\n".join(lines), "utf-8")
+    return [f"{PRED}:2:", "json:", "over 4300 digits"]
+
+
+def p_nan_value(work: Path) -> list[str]:
+    recs = _pred_lines(work)
+    recs[0]["spans"][0].update(label="CARDINAL", value=float("nan"))
+    _write_pred(work, recs)  # json.dumps writes NaN
+    return [f"{PRED}:1:", "must be finite"]  # held before: a guard, not a fix
+
+
 PRED_CASES: dict[str, Callable[[Path], list[str]]] = {
     "truncated": p_truncated,
     "invalid-json": p_invalid,
@@ -476,6 +538,9 @@ PRED_CASES: dict[str, Callable[[Path], list[str]]] = {
     "huge-single-line": p_huge_line,
     "huge-garbage-line": p_huge_garbage,
     "huge-span-text": p_huge_text,
+    "deep-nesting": p_deep_nesting,
+    "long-integer": p_long_integer,
+    "nan-value": p_nan_value,
 }
 
 
@@ -638,6 +703,37 @@ def i_huge_line(work: Path) -> list[str]:
     return [f"{IMPORT}:1 ({DOC}): label[100000]: label:", "'CELEBRITY'"]
 
 
+def i_deep_nesting(work: Path) -> list[str]:
+    raw = (work / IMPORT).read_text("utf-8")
+    (work / IMPORT).write_text('{"x": ' + "[" * 100_000 + "]" * 100_000 + ", " + raw[1:], "utf-8")
+    return [f"{IMPORT}:1: json:", "nested too deeply"]
+
+
+def i_long_integer(work: Path) -> list[str]:
+    raw = (work / IMPORT).read_text("utf-8")
+    (work / IMPORT).write_text('{"x": ' + "5" * 5000 + ", " + raw[1:], "utf-8")
+    return [f"{IMPORT}:1: json:", "over 4300 digits"]
+
+
+def i_nan_value(work: Path) -> list[str]:
+    """doccano metadata with a NaN value: it used to reach the gold file as NaN, exit 0."""
+    recs = _records(work)
+    recs[0]["values"] = [
+        [*v[:3], float("nan")] if v[2] == "CARDINAL" else v for v in recs[0]["values"]
+    ]
+    _write_records(work, recs)
+    return [f"{IMPORT}:1: json:", "NaN is not JSON"]
+
+
+def i_infinity_value(work: Path) -> list[str]:
+    recs = _records(work)
+    recs[0]["values"] = [
+        [*v[:3], float("inf")] if v[2] == "CARDINAL" else v for v in recs[0]["values"]
+    ]
+    _write_records(work, recs)
+    return [f"{IMPORT}:1: json:", "Infinity is not JSON"]
+
+
 IMPORT_CASES: dict[str, Callable[[Path], list[str]]] = {
     "truncated": i_truncated,
     "offset-as-string": i_string_offset,
@@ -654,6 +750,10 @@ IMPORT_CASES: dict[str, Callable[[Path], list[str]]] = {
     "empty-document": i_empty_document,
     "missing-value": i_missing_value,
     "huge-single-line": i_huge_line,
+    "deep-nesting": i_deep_nesting,
+    "long-integer": i_long_integer,
+    "nan-value": i_nan_value,
+    "infinity-value": i_infinity_value,
 }
 
 

@@ -208,19 +208,29 @@ def test_spacy_end_to_end(tmp_path, monkeypatch, capsys) -> None:
     assert rows["GPE"][1] == str(gpe) and float(rows["GPE"][2]) > 0.5
     assert rows["GPE"][3] == "0.000" and rows["GPE"][-1] == "drop"
     assert rows["PERSON"][-1] == "1.000"
-    assert "option label_map.GPE: (unset) -> ''" in md.read_text(encoding="utf-8")
+    assert "option label\\_map.GPE: (unset) -&gt; ''" in md.read_text(encoding="utf-8")
     code, out, _ = bench(monkeypatch, capsys, tmp_path / "base", tmp_path / "cand", "-l", "time")
     assert code == 0 and "entity" not in out
 
 
 def test_workflow_runs_every_offline_builtin() -> None:
-    """.github/workflows/bench.yml lists every built-in that needs no server or file."""
-    from bench.registry import BUILTINS
+    """.github/workflows/bench.yml lists every built-in that needs no server or file and runs
+    on the workflow's Python."""
+    from packaging.specifiers import SpecifierSet
+
+    from bench.registry import BUILTINS, SystemEntry, load_class
 
     text = (ROOT / ".github" / "workflows" / "bench.yml").read_text(encoding="utf-8")
     listed = re.search(r"^\s*SYSTEMS: (.+)$", text, re.M)
-    assert listed is not None
-    assert sorted(listed.group(1).split()) == sorted(set(BUILTINS) - {"llm", "predictions"})
+    python = re.search(r'python-version: "([0-9.]+)"', text)
+    assert listed is not None and python is not None
+    offline = set()
+    for name, target in BUILTINS.items():
+        spec = load_class(SystemEntry(name, target, "builtin")).info.python  # type: ignore[attr-defined]
+        if name not in {"llm", "predictions"} and python.group(1) in SpecifierSet(spec):
+            offline.add(name)
+    assert "spacy" in offline and "spacy-md" not in offline  # 3.12+ only
+    assert sorted(listed.group(1).split()) == sorted(offline)
     assert 'bench compare results "$OUT" --no-significance' in text
     tomllib = pytest.importorskip("tomllib")
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][

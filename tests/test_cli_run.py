@@ -53,7 +53,8 @@ def test_run_writes_result_predictions_and_leaderboard(project: Path) -> None:
     for name in ("toy.json", "predictions/toy.jsonl", "LEADERBOARD.md", "leaderboard.csv"):
         assert (out / name).is_file(), name
     assert (out / "errors" / "toy.html").is_file()
-    assert "| toy |" in (project / "README.md").read_text(encoding="utf-8")
+    # Without --readme the README is not touched (docs/guarantees.md).
+    assert "| toy |" not in (project / "README.md").read_text(encoding="utf-8")
     data = json.loads((out / "toy.json").read_text(encoding="utf-8"))
     assert data["throughput"]["repeats"] == 1 and data["throughput"]["cached"] is False
 
@@ -83,7 +84,7 @@ def test_options_label_and_report(project: Path) -> None:
     assert res.stderr == ""  # --quiet: no progress bar
     assert (project / "results" / "toy-putin.json").is_file()
     assert not (project / "results" / "LEADERBOARD.md").exists()
-    rep = bench("report", cwd=project)
+    rep = bench("report", "--readme", "README.md", cwd=project)
     assert rep.returncode == 0, rep.stderr
     assert "wrote results/LEADERBOARD.md" in rep.stdout
     assert "| toy-putin |" in (project / "README.md").read_text(encoding="utf-8")
@@ -107,7 +108,7 @@ def test_failed_documents_exit_1_unless_allowed(project: Path) -> None:
         (("--system", TOY, "--repeats", "0"), "--repeats: must be at least 1"),
         (("--system", TOY, "--option", "names"), "expected key=value"),
         (("--system", TOY, "--option", "colour=red"), "unknown option 'colour'"),
-        (("--system", TOY, "--label", "../x"), "--label: '../x' is not a usable name"),
+        (("--system", TOY, "--label", "../x"), "--label: '../x' is not a safe label"),
         (("--system", TOY, "--gold", "nowhere"), "nowhere: not a directory of gold files"),
         (("--system", TOY, "-o", "fail_load=true"), "load failed: OSError: model files missing"),
         (("--all-available", "--system", TOY), "cannot be combined"),
@@ -136,7 +137,8 @@ def test_report_errors(project: Path) -> None:
 def test_all_available_runs_every_runnable_system(project: Path) -> None:
     res = bench(
         # No --repeats/--warmup: the defaults must reach each child process as numbers.
-        "run", "--all-available", "--no-latency", "--bootstrap", "0", "-q", cwd=project,
+        "run", "--all-available", "--no-latency", "--bootstrap", "0", "-q", "--readme",
+        "README.md", cwd=project,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     from bench.cli.run import available_systems

@@ -228,7 +228,8 @@ def test_exit_code_and_markdown(gold, perfect) -> None:
     assert "❌ **regression**" in md and "| drop |" in md
     gpe = n_labelled(gold, "GPE")
     assert f"| GPE | {gpe} | 1.000 | 0.000 | -1.000 | [-1.000, -1.000] | <0.001 |" in md
-    assert "option label_map.GPE: (unset) -> ''" in md
+    # Escaped as Markdown: renders as "option label_map.GPE: (unset) -> ''".
+    assert "option label\\_map.GPE: (unset) -&gt; ''" in md
     assert "Not compared, baseline only: rules." in md
     assert md == render_markdown(bad)
 

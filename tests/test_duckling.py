@@ -13,7 +13,7 @@ from backends import nth_index, run_system, seed_spans
 from bench.errors import BenchError
 from bench.protocol import DocInput
 from bench.registry import BUILTINS, availability
-from bench.timex import is_timex_value
+from bench.timex import is_specified_timex
 from systems.duckling import DucklingSystem, time_value
 
 DATE = dt.date(2017, 12, 11)
@@ -45,7 +45,7 @@ def test_every_span_is_well_formed(seeds: dict) -> None:
             assert text[s.start : s.end] == s.text
             assert s.label in labels
             if s.span_layer == "time" and s.value is not None:
-                assert is_timex_value(s.value), s
+                assert is_specified_timex(s.value), s
 
 
 def test_dates_from_grains(seeds: dict) -> None:

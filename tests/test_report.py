@@ -89,11 +89,9 @@ def test_stale_pages_removed_and_missing_predictions_noted(results: Path) -> Non
 def test_readme_without_markers(results: Path, tmp_path: Path) -> None:
     rd = tmp_path / "README.md"
     rd.write_text("# nothing here\n", encoding="utf-8")
-    out = build_report(results, readme=rd, gold_dir=GOLD, texts_dir=SEEDS, error_pages=False)
-    assert rd.read_text(encoding="utf-8") == "# nothing here\n"
-    assert any("no leaderboard markers" in n for n in out.notes)
     with pytest.raises(BenchError, match="no <!-- leaderboard:start -->"):
-        build_report(results, readme=rd, readme_required=True, gold_dir=GOLD, texts_dir=SEEDS)
+        build_report(results, readme=rd, gold_dir=GOLD, texts_dir=SEEDS)
+    assert rd.read_text(encoding="utf-8") == "# nothing here\n"
 
 
 def test_without_gold_no_pages(results: Path, tmp_path: Path) -> None:

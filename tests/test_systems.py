@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -373,3 +374,37 @@ def test_base_system_without_find_fails_per_document() -> None:
 
     with pytest.raises(NotImplementedError, match="neither find nor extract"):
         Empty().extract([DOC])
+
+
+# --- module:Class runs code: standard-library targets refused before any import -------------------
+
+
+@pytest.mark.parametrize("spec", ["os:system", "subprocess:Popen", "builtins:eval", "this:Zen"])
+def test_standard_library_targets_are_refused_before_import(spec: str, tmp_path: Path) -> None:
+    """Through the real command in a fresh process: ``this`` prints the Zen of Python when
+    imported, so its absence from the output proves nothing was imported."""
+    (tmp_path / "a.txt").write_text("Putin met Assad on Monday.\n", "utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--system", spec, "--out", str(tmp_path / "r")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert f"system {spec!r}: refused:" in proc.stderr
+    assert "standard-library" in proc.stderr
+    assert "Beautiful is better than ugly" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_run_help_says_module_class_runs_code() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert "runs its code" in " ".join(proc.stdout.split())

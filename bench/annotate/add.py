@@ -7,13 +7,13 @@ and undoes the files it wrote if a later write fails, so the corpus is never hal
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from bench import strictjson
 from bench.corpus.gold import (
     CORPUS_FILE,
     document_meta,
@@ -202,4 +202,4 @@ def add_document(
 
 def dump_corpus(corpus: CorpusMeta) -> str:
     """``corpus.json`` as the seeds have it: two-space indent, UTF-8, one trailing newline."""
-    return json.dumps(corpus.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return strictjson.dumps(corpus.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
+from bench.escape import visible
 from bench.schema import LAYERS, GoldDocument
 
 LAYER_STYLE = {"entity": "bold cyan", "time": "bold green", "number": "bold magenta"}
@@ -20,7 +21,7 @@ def render_gold(gold: GoldDocument, text: str, layers: Iterable[str] = LAYERS) -
     for sp in gold.spans:
         if sp.layer not in wanted:
             continue
-        tag = sp.label if sp.value is None else f"{sp.label}={sp.value}"
+        tag = visible(sp.label if sp.value is None else f"{sp.label}={sp.value}")
         opens.setdefault(sp.start, []).append((sp.end, sp.layer))
         closes.setdefault(sp.end, []).append((sp.start, sp.layer, tag))
     ignored = [(r.start, r.end) for r in gold.ignore]
@@ -35,7 +36,8 @@ def render_gold(gold: GoldDocument, text: str, layers: Iterable[str] = LAYERS) -
             out.append("[", style=LAYER_STYLE[layer])
         if b is None:
             break
-        piece = text[a:b]
+        # Shown, not obeyed: escape sequences in the text are printed as \x1b etc.
+        piece = visible(text[a:b], keep_newlines=True)
         dim = any(s <= a and b <= e for s, e in ignored)
         out.append(piece, style="dim strike" if dim else "")
     return out

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from bench.errors import BenchError, ParameterError, single_line
+from bench.escape import visible
 
 app = typer.Typer(
     name="bench",
@@ -61,7 +62,7 @@ def main() -> None:
     try:
         app()
     except BenchError as exc:
-        print(f"error: {single_line(message(exc))}", file=sys.stderr)
+        print(f"error: {visible(single_line(message(exc)))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

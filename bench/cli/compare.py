@@ -101,8 +101,10 @@ def compare(
 def _print_tables(c: Comparison) -> None:
     from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from bench.escape import visible
     from bench.report.compare import (
         fmt_ci,
         fmt_delta,
@@ -115,9 +117,12 @@ def _print_tables(c: Comparison) -> None:
         verdict,
     )
 
+    def t(text: str) -> str:  # data: no markup, no terminal control
+        return escape(visible(text))
+
     console = Console(highlight=False)
     for s in c.systems:
-        title = f"{s.label}: {'REGRESSION' if s.failed else 'ok'}"
+        title = f"{t(s.label)}: {'REGRESSION' if s.failed else 'ok'}"
         table = Table(
             title=title,
             title_justify="left",
@@ -135,7 +140,7 @@ def _print_tables(c: Comparison) -> None:
         for k, r in enumerate([*main, *labels]):
             mark = verdict(r)
             table.add_row(
-                r.name,
+                t(r.name),
                 str(r.gold),
                 fmt_score(r.baseline),
                 fmt_score(r.candidate),
@@ -155,21 +160,21 @@ def _print_tables(c: Comparison) -> None:
             + (f", [bold red]{mark}[/]" if mark == "REGRESSION" else f", {mark}" if mark else ""),
             soft_wrap=True,
         )
-        console.print(f"baseline {s.baseline}, candidate {s.candidate}", soft_wrap=True)
+        console.print(f"baseline {t(s.baseline)}, candidate {t(s.candidate)}", soft_wrap=True)
         for change in s.changes:
-            console.print(f"changed: {change}", soft_wrap=True)
+            console.print(f"changed: {t(change)}", soft_wrap=True)
         if any(s.failures):
             console.print(f"failed documents: baseline {s.failures[0]}, candidate {s.failures[1]}")
         console.print()
     if c.only_baseline:
-        console.print(f"not compared, baseline only: {', '.join(c.only_baseline)}")
+        console.print(f"not compared, baseline only: {', '.join(map(t, c.only_baseline))}")
     if c.only_candidate:
-        console.print(f"not compared, candidate only: {', '.join(c.only_candidate)}")
+        console.print(f"not compared, candidate only: {', '.join(map(t, c.only_candidate))}")
     if c.systems:
         s0 = c.systems[0]
-        console.print(f"paired over {s0.units} {s0.unit}s; gold {c.gold}")
+        console.print(f"paired over {s0.units} {s0.unit}s; gold {t(c.gold)}")
     console.print(gate_text(c), soft_wrap=True)
-    failed = [s.label for s in c.systems if s.failed]
+    failed = [t(s.label) for s in c.systems if s.failed]
     if failed:
         console.print(f"[bold red]regression:[/] {', '.join(failed)}")
     else:

@@ -53,8 +53,10 @@ def generate(
     """Write a synthetic news corpus with complete gold (for scale benchmarks), streamed."""
     from bench.corpus.stream import synthetic_documents, write_corpus
     from bench.errors import BenchError
+    from bench.scoring.resample import check_seed
 
     if docs < 1:
         raise BenchError(f"--docs: must be at least 1, got {docs}")
+    check_seed(seed)
     n = write_corpus(synthetic_documents(docs, seed), out)
     typer.echo(f"wrote {out}: {n} document(s)", err=True)

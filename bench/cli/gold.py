@@ -290,6 +290,8 @@ def import_(
         raise BenchError(f"{outcome.violations[0]}{tail}; nothing written")
     for p in outcome.written:
         typer.echo(str(p))
+    for line in outcome.notices:  # a value dropped or changed: one line per span
+        typer.echo(f"warning: {line}", err=True)
     typer.echo(f"ok: {len(outcome.written)} gold file(s) written to {out}", err=True)
 
 

@@ -14,20 +14,24 @@ def report(
     texts: Annotated[Path, typer.Option(help="Directory of the documents' texts.")] = Path("seeds"),
     readme: Annotated[
         Path | None,
-        typer.Option(help="README whose leaderboard block to rewrite (must have the markers)."),
+        typer.Option(
+            help="README whose leaderboard block to rewrite; its block must link to --results "
+            "(or, without a link yet, --results must be results/ beside it)."
+        ),
     ] = None,
     plot: Annotated[bool, typer.Option(help="Draw f1_vs_speed.png.")] = True,
     errors: Annotated[bool, typer.Option(help="Write errors/<label>.html.")] = True,
 ) -> None:
-    """Regenerate LEADERBOARD.md, leaderboard.csv, f1_vs_speed.png, errors/ and the README table."""
+    """Regenerate LEADERBOARD.md, leaderboard.csv, f1_vs_speed.png and errors/ in --results.
+
+    Nothing outside --results is written, except the README's table when --readme is given.
+    """
+    from bench.escape import visible
     from bench.report.rebuild import build_report
 
-    default = Path("README.md")
-    path = readme if readme is not None else (default if default.exists() else None)
     out = build_report(
         results,
-        readme=path,
-        readme_required=readme is not None,
+        readme=readme,
         gold_dir=gold,
         texts_dir=texts,
         plot=plot,
@@ -36,4 +40,4 @@ def report(
     for p in out.written:
         typer.echo(f"wrote {p}")
     for note in out.notes:
-        typer.echo(f"note: {note}", err=True)
+        typer.echo(f"note: {visible(note)}", err=True)

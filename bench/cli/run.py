@@ -1,4 +1,7 @@
-"""``bench run``: run systems over the gold corpus, write results, rebuild the leaderboard."""
+"""``bench run``: run systems over the gold corpus, write results, rebuild the leaderboard.
+
+Everything it writes is under ``--out`` (and the cache); README.md only with ``--readme``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,15 @@ if TYPE_CHECKING:
 def run(
     system: Annotated[
         str | None,
-        typer.Option("--system", "-s", help="System name (see `bench systems`) or module:Class."),
+        typer.Option(
+            "--system",
+            "-s",
+            help=(
+                "System name (see `bench systems`) or module:Class. module:Class imports "
+                "that module and so runs its code, as `python -m` would: name only modules "
+                "you trust (standard-library targets such as os:system are refused)."
+            ),
+        ),
     ] = None,
     option: Annotated[
         list[str] | None,
@@ -84,26 +95,39 @@ def run(
     ] = True,
     readme: Annotated[
         Path | None,
-        typer.Option(help="README whose leaderboard block to rewrite; default README.md if any."),
+        typer.Option(
+            help="README whose leaderboard block to rewrite from --out (only when given, and "
+            "only if its block links to --out's leaderboard)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a system over the corpus: time it, score it, write results/<label>.json."""
     from bench.corpus.gold import load_gold_dir
     from bench.errors import BenchError
+    from bench.escape import visible
     from bench.protocol import parse_option_args
     from bench.registry import create_system
     from bench.run.cache import PredictionCache, default_dir
     from bench.run.layout import write_run
     from bench.run.pipeline import run_system
     from bench.run.timing import RunSettings
+    from bench.scoring.resample import check_seed
 
+    check_seed(seed)
     if all_available and (system or option or label):
         raise BenchError("--all-available: cannot be combined with --system, --option or --label")
     if not all_available and not system:
         raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
     if bootstrap < 0:
         raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+    if readme is not None:
+        # Refuse before the systems run, not after.
+        if not report:
+            raise BenchError("--readme: rewriting the README needs the report (drop --no-report)")
+        from bench.report.rebuild import check_readme_target
+
+        check_readme_target(readme, out)
     if corpus is not None:
         if all_available:
             raise BenchError("--corpus: run one --system at a time")
@@ -179,16 +203,16 @@ def run(
         typer.echo(summary(outcome.result))
         typer.echo(f"  wrote {res_path} and {preds_path}")
         for f in outcome.result.failures:
-            typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+            typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
         if outcome.result.failures:
             failed.append(f"{outcome.result.system.label} ({len(outcome.result.failures)})")
     if report:
         from bench.report.rebuild import build_report
 
-        rep = build_report(out, readme=_readme(readme), gold_dir=gold, texts_dir=texts)
+        rep = build_report(out, readme=readme, gold_dir=gold, texts_dir=texts)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(f"note: {visible(note)}", err=True)
     if broken:
         typer.echo(f"error: could not run {', '.join(broken)}", err=True)
         raise typer.Exit(2)
@@ -232,6 +256,7 @@ def _run_corpus(
     readme: Path | None,
 ) -> None:
     from bench.corpus.stream import open_corpus
+    from bench.escape import visible
     from bench.registry import create_system
     from bench.run.cache import PredictionCache
     from bench.run.executor import SystemSpec
@@ -260,14 +285,14 @@ def _run_corpus(
         f"wrote {outcome.result_path} and {outcome.predictions_path}"
     )
     for f in result.failures[:20]:
-        typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+        typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
     if report:
         from bench.report.rebuild import build_report
 
-        rep = build_report(out, readme=_readme(readme))
+        rep = build_report(out, readme=readme)
         typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
         for note in rep.notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(f"note: {visible(note)}", err=True)
     if result.failures and not allow_failures:
         typer.echo(
             f"error: {len(result.failures)} documents failed in {result.system.label}; results "
@@ -275,13 +300,6 @@ def _run_corpus(
             err=True,
         )
         raise typer.Exit(1)
-
-
-def _readme(readme: Path | None) -> Path | None:
-    if readme is not None:
-        return readme
-    default = Path("README.md")
-    return default if default.exists() else None
 
 
 def available_systems() -> list[str]:

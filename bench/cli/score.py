@@ -39,7 +39,9 @@ def score(
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
     from bench.scoring.engine import score_files
+    from bench.scoring.resample import check_seed
 
+    check_seed(seed)
     report = score_files(
         gold,
         texts,

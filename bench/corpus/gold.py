@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from pydantic import ValidationError
 from pydantic_core import from_json
 
+from bench import strictjson
 from bench.corpus.jsonloc import array_element_lines
 from bench.errors import BenchError, shorten
 from bench.schema import (
@@ -113,10 +114,7 @@ def word_count(text: str) -> int:
 def read_json(path: Path) -> tuple[str, object]:
     """Read a JSON file, returning raw text and parsed value; errors name file and line."""
     raw = read_text(path)
-    try:
-        return raw, json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BenchError(f"{path}:{exc.lineno}: json: {exc.msg} (column {exc.colno})") from None
+    return raw, strictjson.load_text(raw, str(path))
 
 
 def check_doc_id(doc_id: str, where: str = "doc_id") -> str:
@@ -809,7 +807,7 @@ def dump_gold(gold: GoldDocument) -> str:
     head = gold.model_dump(mode="json", exclude={"spans", "ignore"}, exclude_none=True)
     lines = ["{"]
     for key, val in head.items():
-        lines.append(f"  {json.dumps(key)}: {json.dumps(val, ensure_ascii=False)},")
+        lines.append(f"  {json.dumps(key)}: {strictjson.dumps(val, ensure_ascii=False)},")
 
     def block(name: str, items: list[dict[str, object]], last: bool) -> None:
         if not items:
@@ -818,7 +816,7 @@ def dump_gold(gold: GoldDocument) -> str:
         lines.append(f'  "{name}": [')
         for k, item in enumerate(items):
             comma = "," if k < len(items) - 1 else ""
-            lines.append("    " + json.dumps(item, ensure_ascii=False) + comma)
+            lines.append("    " + strictjson.dumps(item, ensure_ascii=False) + comma)
         lines.append("  ]" + ("" if last else ","))
 
     spans = []

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import ValidationError
 from pydantic_core import from_json
 
+from bench import strictjson
 from bench.corpus.gold import (
     SpanColumns,
     dict_columns,
@@ -60,9 +61,9 @@ def _record(path: Path, lineno: int, line: str) -> PredictionRecord:
         return PredictionRecord.model_validate_json(line)
     except ValidationError as exc:
         try:
-            json.loads(line)
-        except json.JSONDecodeError as jexc:
-            raise BenchError(f"{where}: json: {jexc.msg} (column {jexc.colno})") from None
+            strictjson.loads(line)
+        except strictjson.JsonError as jexc:
+            raise BenchError(f"{where}: json: {jexc.msg}") from None
         err = exc.errors()[0]
         msg = err["msg"].removeprefix("Value error, ")
         raise BenchError(f"{where}: {format_loc(err['loc'])}: {msg}") from None
@@ -280,7 +281,7 @@ def prediction_line(doc_id: str, spans: Sequence[PredictedSpan], error: str | No
     rec: dict[str, object] = {"doc_id": doc_id, "spans": out}
     if error is not None:
         rec["error"] = error
-    return json.dumps(rec, ensure_ascii=False)
+    return strictjson.dumps(rec, ensure_ascii=False)
 
 
 def dump_predictions(

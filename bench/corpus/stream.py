@@ -16,7 +16,6 @@ repeated id: memory is bounded by one batch of documents plus an 8-byte hash per
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bench import strictjson
 from bench.corpus.document import Document
 from bench.corpus.gold import (
     BOM,
@@ -35,7 +35,7 @@ from bench.corpus.gold import (
     sha256_text,
     validate_gold_file,
 )
-from bench.errors import BenchError, ParameterError, need, shorten
+from bench.errors import BenchError, ParameterError, need, one_line, shorten
 from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
 
 KINDS: tuple[str, ...] = ("dir", "jsonl", "parquet", "hf-disk")
@@ -145,9 +145,9 @@ def _jsonl_records(path: Path) -> Iterator[Raw]:
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problem = f"{exc.msg} (column {exc.colno})"
+                data = strictjson.loads(line)
+            except strictjson.JsonError as exc:
+                problem = exc.msg
                 yield spath, lineno, Violation(spath, "json", problem, lineno)
                 continue
             yield spath, lineno, data
@@ -175,27 +175,49 @@ def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path) -> Iterator
             yield where, None, data if bad is None else bad
 
 
-def _parquet_records(path: Path, batch_size: int) -> Iterator[Raw]:
+def _parquet_file(path: Path) -> Any:
+    """``pyarrow.parquet.ParquetFile`` of ``path``; empty, truncated or not Parquet: one line."""
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise BenchError(f"{path}: reading Parquet needs pyarrow: {_INSTALL}") from None
     try:
-        pfile = pq.ParquetFile(path)
+        return pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
-        raise BenchError(f"{path}: not a Parquet file: {exc}") from None
+        raise BenchError(f"{path}: not a Parquet file: {one_line(exc)}") from None
+
+
+def _guarded(batches: Iterator[list[dict[str, Any]]], path: Path) -> Iterator[list[dict[str, Any]]]:
+    """``batches``, with a failure to read one (a corrupt page, a truncated Arrow file) as a
+    one-line error naming the file, whoever reads it (`corpus validate`, `run --corpus`)."""
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:  # pyarrow / datasets raise many types for broken data
+            raise BenchError(f"{path}: cannot read: {one_line(exc)}") from None
+        yield batch
+
+
+def _parquet_records(path: Path, batch_size: int) -> Iterator[Raw]:
+    pfile = _parquet_file(path)
     batches = (b.to_pylist() for b in pfile.iter_batches(batch_size=batch_size))
-    yield from _table_rows(batches, path)
+    yield from _table_rows(_guarded(batches, path), path)
 
 
-def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
+def _hf_split(path: Path) -> Any:
     try:
         import datasets
     except ImportError:
         raise BenchError(f"{path}: reading a dataset needs datasets: {_INSTALL}") from None
     from bench.corpus.formats.hfdatasets import load_split
 
-    ds = load_split(path, datasets)
+    return load_split(path, datasets)
+
+
+def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
+    ds = _hf_split(path)
 
     def batches() -> Iterator[list[dict[str, Any]]]:
         # Dataset.iter slices the memory-mapped Arrow table: one batch in Python at a time.
@@ -203,7 +225,7 @@ def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
             names = list(cols)
             yield [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
 
-    yield from _table_rows(batches(), path)
+    yield from _table_rows(_guarded(batches(), path), path)
 
 
 # --- a corpus ---------------------------------------------------------------------------------
@@ -379,9 +401,9 @@ class Corpus:
             return sum(1 for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
         if self.kind == "parquet":
             need("pyarrow", "data", f"{self.path}: reading Parquet")
-            import pyarrow.parquet as pq
-
-            return int(pq.ParquetFile(self.path).metadata.num_rows)
+            return int(_parquet_file(self.path).metadata.num_rows)
+        if self.kind == "hf-disk":  # memory-mapped: opening it reads no rows, checks the files
+            return len(_hf_split(self.path))
         return None
 
 
@@ -417,7 +439,7 @@ def write_jsonl(docs: Iterable[Document], path: Path) -> int:
     n = 0
     with open_atomic(path) as fh:
         for doc in docs:
-            fh.write(json.dumps(record(doc), ensure_ascii=False).encode("utf-8") + b"\n")
+            fh.write(strictjson.dumps(record(doc), ensure_ascii=False).encode("utf-8") + b"\n")
             n += 1
     return n
 

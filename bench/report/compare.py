@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from bench.errors import BenchError, ParameterError
+from bench.escape import md_code, md_text
 from bench.run.layout import COMPARED, ResultFile
 from bench.schema import LAYER_LABELS, LAYERS, VALUE_LAYERS, GoldDocument, PredictedSpan
 from bench.scoring.metrics import MODES
@@ -549,7 +550,8 @@ def gate_text(c: Comparison) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """Text from data (labels, options, names), inert in Markdown (:func:`md_text`)."""
+    return md_text(text)
 
 
 def _md_mark(mark: str) -> str:
@@ -573,13 +575,13 @@ def render_markdown(c: Comparison) -> str:
         s0 = c.systems[0]
         lines += [
             f"Paired over {s0.units} {s0.unit}s; confidence intervals of the delta: paired "
-            f"bootstrap, {c.resamples} resamples; gold `{c.gold}`.",
+            f"bootstrap, {c.resamples} resamples; gold `{md_code(c.gold)}`.",
             "",
         ]
     ci_head = "95% CI of Δ"
     for s in c.systems:
         lines += [f"### {'❌' if s.failed else '✅'} {_md_cell(s.label)}", ""]
-        lines.append(f"Baseline `{s.baseline}`, candidate `{s.candidate}`.")
+        lines.append(f"Baseline `{md_code(s.baseline)}`, candidate `{md_code(s.candidate)}`.")
         if s.changes:
             lines.append("Changed: " + "; ".join(_md_cell(x) for x in s.changes) + ".")
         if any(s.failures):
@@ -594,7 +596,7 @@ def render_markdown(c: Comparison) -> str:
         ]
         main = [r for r in s.rows if r.kind != "label"]
         for r in main:
-            name = f"**{r.name}**" if r.kind == "overall" else r.name
+            name = f"**{_md_cell(r.name)}**" if r.kind == "overall" else _md_cell(r.name)
             lines.append(_md_row(name, r))
         sp = s.speed
         change = "-" if sp.change is None else f"{sp.change:+.1%}"
@@ -612,13 +614,13 @@ def render_markdown(c: Comparison) -> str:
                 f"| label | gold | baseline | candidate | Δ | {ci_head} | p | |",
                 "|---|---:|---:|---:|---:|---:|---:|---|",
             ]
-            lines += [_md_row(r.name, r) for r in labels]
+            lines += [_md_row(_md_cell(r.name), r) for r in labels]
             lines += ["", "</details>"]
         lines.append("")
     if c.only_baseline:
-        lines.append(f"Not compared, baseline only: {', '.join(c.only_baseline)}.")
+        lines.append(f"Not compared, baseline only: {', '.join(map(_md_cell, c.only_baseline))}.")
     if c.only_candidate:
-        lines.append(f"Not compared, candidate only: {', '.join(c.only_candidate)}.")
+        lines.append(f"Not compared, candidate only: {', '.join(map(_md_cell, c.only_candidate))}.")
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"

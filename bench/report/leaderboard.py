@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bench.errors import BenchError
+from bench.escape import csv_text, md_code, md_text
 from bench.run.layout import ResultFile, comparability_key, signature_fields
 from bench.run.result import Result
 from bench.run.timing import median
@@ -131,8 +132,8 @@ def _name_cell(e: ResultFile) -> str:
 
 
 def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text from data, inert inside a Markdown table cell (:func:`bench.escape.md_text`)."""
+    return md_text(text)
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], right_from: int = 1) -> str:
@@ -260,7 +261,10 @@ def machines(board: Board) -> list[str]:
             f"{cpu}, {env.usable_cpus or env.logical_cpus or '?'} usable cores, Python {env.python}"
         )
         by_machine.setdefault(desc, []).append(e.label)
-    return [f"{desc}: {', '.join(labels)}" for desc, labels in sorted(by_machine.items())]
+    return [
+        f"{_md(desc)}: {', '.join(_md(label) for label in labels)}"
+        for desc, labels in sorted(by_machine.items())
+    ]
 
 
 def _notes(board: Board) -> list[str]:
@@ -272,7 +276,7 @@ def _notes(board: Board) -> list[str]:
         )
     failed = [e for e in board.entries if e.result.failures]
     if failed:
-        parts = ", ".join(f"{e.label} ({len(e.result.failures)})" for e in failed)
+        parts = ", ".join(f"{_md(e.label)} ({len(e.result.failures)})" for e in failed)
         notes.append(f"‡n: n documents failed and are scored as predicting nothing: {parts}.")
     return notes
 
@@ -281,10 +285,11 @@ def _board_header(board: Board) -> list[str]:
     fields = signature_fields(board.signature)
     docs = fields.get("docs", "?")
     return [
-        f"Gold `{board.gold}` ({docs} documents); scoring signature `{board.signature}`.",
+        f"Gold `{md_code(board.gold)}` ({_md(docs)} documents); "
+        f"scoring signature `{md_code(board.signature)}`.",
         "",
         "F1 and value accuracy in %, strict match unless marked; 95% bootstrap intervals "
-        f"in brackets; the resampling unit is the {fields.get('ci', '?')}.",
+        f"in brackets; the resampling unit is the {_md(fields.get('ci', '?'))}.",
     ]
 
 
@@ -323,7 +328,10 @@ def render_markdown(all_boards: Sequence[Board]) -> str:
 def readme_table(all_boards: Sequence[Board], leaderboard_link: str) -> str:
     """The README's block: the first board's overview and a pointer to the full leaderboard."""
     if not all_boards:
-        return "No results yet: run `bench run --system NAME`, then `bench report`.\n"
+        return (
+            "No results yet: run `bench run --system NAME`, then `bench report --readme`; "
+            f"they will be in [the leaderboard]({leaderboard_link}).\n"
+        )
     board = all_boards[0]
     lines = [
         *_board_header(board),
@@ -402,9 +410,9 @@ def _cell(x: object) -> str:
         return ""
     if isinstance(x, bool):
         return "true" if x else "false"
-    if isinstance(x, float):
+    if isinstance(x, (int, float)):
         return repr(x)
-    return str(x)
+    return csv_text(str(x))  # text from data: never a spreadsheet formula
 
 
 def csv_row(board_no: int, e: ResultFile) -> dict[str, str]:

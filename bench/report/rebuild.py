@@ -10,12 +10,15 @@ running it twice on the same results gives the same files.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.corpus.gold import load_gold_dir, write_atomic
+from bench.corpus.gold import load_gold_dir, read_json, write_atomic
 from bench.errors import BenchError
+from bench.names import check_name
 from bench.report.leaderboard import (
     README_END,
     README_START,
@@ -32,6 +35,9 @@ LEADERBOARD_MD = "LEADERBOARD.md"
 LEADERBOARD_CSV = "leaderboard.csv"
 PLOT_PNG = "f1_vs_speed.png"
 ERRORS_DIR = "errors"
+MANIFEST = ".written.json"  # in errors/: the pages bench report wrote (and may remove)
+# A Markdown link to a LEADERBOARD.md, as readme_table writes it.
+_LINK = re.compile(r"\]\(([^()\s]*/)?" + re.escape(LEADERBOARD_MD) + r"\)")
 
 
 @dataclass
@@ -62,11 +68,40 @@ def update_readme(readme: Path, block: str) -> bool:
     return _write_if_changed(readme, replace_block(text, block, str(readme)))
 
 
+def check_readme_target(readme: Path, results_dir: Path) -> str:
+    """The link to ``results_dir``'s leaderboard as the README writes it; BenchError unless
+    ``readme`` has the leaderboard markers and its block links to that very directory.
+
+    The README's block is the committed leaderboard: a scratch directory (``--results``,
+    ``bench run --out``) must never replace it. The block's link says which directory it
+    shows; a block without one (a new README) belongs to ``results/`` beside the README.
+    """
+    if readme.is_dir():
+        raise BenchError(f"{readme}: is a directory, not a README")
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BenchError(f"{readme}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BenchError(f"{readme}: not UTF-8 text") from None
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise BenchError(f"{readme}: no {README_START} ... {README_END} markers")
+    base = readme.resolve().parent
+    links = _LINK.findall(text[start:end])
+    shown = (base / (links[0] or ".")).resolve() if links else (base / "results").resolve()
+    if shown != results_dir.resolve():
+        raise BenchError(
+            f"{readme}: its leaderboard shows {shown}, not {results_dir}; "
+            "refusing to replace it with other results"
+        )
+    return Path(os.path.relpath(results_dir.resolve() / LEADERBOARD_MD, base)).as_posix()
+
+
 def build_report(
     results_dir: Path,
     *,
     readme: Path | None = None,
-    readme_required: bool = False,
     gold_dir: Path | None = None,
     texts_dir: Path | None = None,
     plot: bool = True,
@@ -91,16 +126,9 @@ def build_report(
     out.written += [md, csv_path]
 
     if readme is not None:
-        text = readme.read_text(encoding="utf-8") if readme.exists() else None
-        has_markers = text is not None and README_START in text and README_END in text
-        if has_markers:
-            link = Path(os.path.relpath(md.resolve(), readme.resolve().parent))
-            update_readme(readme, readme_table(all_boards, link.as_posix()))
-            out.written.append(readme)
-        elif readme_required:
-            raise BenchError(f"{readme}: no {README_START} ... {README_END} markers")
-        else:
-            out.notes.append(f"{readme}: no leaderboard markers, left alone")
+        link = check_readme_target(readme, results_dir)
+        update_readme(readme, readme_table(all_boards, link))
+        out.written.append(readme)
 
     png = results_dir / PLOT_PNG
     if plot and all_boards:
@@ -138,27 +166,65 @@ def _error_pages(
     errors_dir = results_dir / ERRORS_DIR
     written: list[Path] = []
     labels = {e.label for e in entries}
-    # Pages of results that no longer exist would be stale: remove them (only our *.html).
-    if errors_dir.is_dir():
-        for page in errors_dir.glob("*.html"):
-            if page.stem not in labels:
-                page.unlink()
+    # Pages of results that no longer exist would be stale: remove those this command wrote
+    # (listed in the manifest), never a file it did not write.
+    manifest = errors_dir / MANIFEST
+    ours = read_manifest(manifest)
+    for name in sorted(ours):
+        if name.removesuffix(".html") not in labels:
+            (errors_dir / name).unlink(missing_ok=True)
+            ours.discard(name)
     if gold is None:
         if entries:
             notes.append("error pages: not made, no gold directory to compare with")
         return written
     texts = {d: t for d, (_, t) in gold.items()}
-    for e in entries:
-        page = errors_dir / f"{e.label}.html"
-        digest = signature_fields(e.result.metrics.signature).get("gold")
-        if digest != current:
-            notes.append(f"{page}: not made, {e.path} was scored on other gold ({digest})")
-            continue
-        preds_file = predictions_path(results_dir, e.label)
-        if not preds_file.exists():
-            notes.append(f"{page}: not made, {preds_file} is missing")
-            continue
-        preds = read_predictions(preds_file, texts)
-        _write_if_changed(page, render_page(e.result, gold, preds))
-        written.append(page)
+    try:
+        for e in entries:
+            page = errors_dir / f"{check_name(e.label, 'label')}.html"
+            digest = signature_fields(e.result.metrics.signature).get("gold")
+            if digest != current:
+                notes.append(f"{page}: not made, {e.path} was scored on other gold ({digest})")
+                continue
+            preds_file = predictions_path(results_dir, e.label)
+            if not preds_file.exists():
+                notes.append(f"{page}: not made, {preds_file} is missing")
+                continue
+            preds = read_predictions(preds_file, texts)
+            ours.add(page.name)  # before writing: a page half-way there is ours to remove
+            _write_manifest(manifest, ours)
+            _write_if_changed(page, render_page(e.result, gold, preds))
+            written.append(page)
+    finally:
+        _write_manifest(manifest, ours)
     return written
+
+
+def read_manifest(path: Path) -> set[str]:
+    """The error pages ``bench report`` wrote, from ``errors/.written.json`` (none if absent).
+
+    Only names of the form ``<safe name>.html`` count: a hand-edited manifest cannot make the
+    report delete anything else.
+    """
+    if not path.exists():
+        return set()
+    _raw, data = read_json(path)
+    ok = isinstance(data, dict) and data.get("written_by") == "bench report"
+    pages = data.get("pages") if isinstance(data, dict) else None
+    if not ok or not isinstance(pages, list):
+        raise BenchError(f"{path}: not a manifest of bench report (move it away)")
+    out = set()
+    for name in pages:
+        if isinstance(name, str) and name.endswith(".html"):
+            try:
+                out.add(check_name(name.removesuffix(".html")) + ".html")
+            except ValueError:
+                continue
+    return out
+
+
+def _write_manifest(path: Path, pages: set[str]) -> None:
+    if not pages and not path.exists():
+        return
+    data = {"written_by": "bench report", "pages": sorted(pages)}
+    _write_if_changed(path, json.dumps(data, indent=1) + "\n")

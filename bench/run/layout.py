@@ -8,17 +8,16 @@ comparable when their scoring signatures agree on :data:`COMPARED` (docs/run.md)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus.gold import write_atomic
 from bench.corpus.predictions import dump_predictions
 from bench.errors import BenchError, ParameterError
+from bench.names import check_name
 from bench.run.result import Result, RunOutput, read_result
 
 PREDICTIONS_DIR = "predictions"
-_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
 # Signature fields two results must share to be compared or to sit in one leaderboard table:
 # those that decide the point scores. The bench version, the layer list and the
 # confidence-interval set-up (ci, conf, boot, seed) do not.
@@ -26,14 +25,12 @@ COMPARED: tuple[str, ...] = ("scoring", "gold", "docs", "align", "ignore")
 
 
 def check_label(label: str) -> str:
-    """A result label is a file stem: letters, digits and ``_.+-``, at most 100 characters."""
-    if not _LABEL.fullmatch(label):
-        raise ParameterError(
-            "label",
-            f"{label!r} is not a usable name (letters, digits, '_', '.', '+', '-'; "
-            "starting with a letter or digit)",
-        )
-    return label
+    """A result label (or the system name) when safe as a file stem
+    (:func:`bench.names.check_name`)."""
+    try:
+        return check_name(label, "label")
+    except ValueError as exc:
+        raise ParameterError("label", str(exc)) from None
 
 
 def result_path(out_dir: Path, label: str) -> Path:

@@ -8,17 +8,18 @@ every rerun. The format is documented in docs/run.md.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from bench import strictjson
 from bench.corpus.gold import format_loc, read_json
 from bench.errors import BenchError
+from bench.names import check_name
 from bench.run.environment import Environment
-from bench.schema import PredictionRecord
+from bench.schema import DocId, PredictionRecord
 from bench.scoring.report import ScoreReport
 
 RESULT_SCHEMA_VERSION: Literal[1] = 1
@@ -81,13 +82,15 @@ class Throughput(_Model):
 class SystemRecord(_Model):
     """Which system ran, as what, with which options (all the key of a comparable result)."""
 
-    label: str  # the result's name: file stem and leaderboard row
+    # The result's name: file stem, error page name and leaderboard row; checked on reading.
+    label: Annotated[str, AfterValidator(lambda v: check_name(v, "label"))]
     name: str
     version: str
     options: dict[str, str]
     layers: list[str]
     label_map: dict[str, str | None] = Field(default_factory=dict)
     versions: dict[str, str] = Field(default_factory=dict)  # libraries and models it used
+    note: str | None = None  # the system's own remark (SystemInfo.note), e.g. "the floor"
 
 
 class GoldRecord(_Model):
@@ -102,7 +105,7 @@ class GoldRecord(_Model):
 class FailureRecord(_Model):
     """A document the system failed on; it is scored as predicting nothing."""
 
-    doc_id: str
+    doc_id: DocId
     error: str
 
 
@@ -120,7 +123,7 @@ class Result(_Model):
 
     def to_json(self) -> str:
         """Indented JSON with a final newline; fields in a fixed order, timings last."""
-        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        return strictjson.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
 @dataclass

@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from bench.errors import ParameterError
+
 # A sentence ends after . ! or ? (and closing quotes or brackets) followed by white space,
 # or at a line break; the next one starts at the next non-space character.
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+|\n\s*")
@@ -46,6 +48,13 @@ def resample_weights(rng: np.random.Generator, n_units: int, rows: int) -> np.nd
     idx += (np.arange(rows, dtype=np.int64) * n_units)[:, None]
     counts = np.bincount(idx.ravel(), minlength=rows * n_units)
     return counts.reshape(rows, n_units).astype(np.float64)
+
+
+def check_seed(seed: int, param: str = "seed") -> int:
+    """``seed`` when numpy can seed with it (an integer >= 0); else a :class:`ParameterError`."""
+    if seed < 0:
+        raise ParameterError(param, f"{seed} is negative; a seed is an integer >= 0")
+    return seed
 
 
 def bootstrap_sums(unit_stats: np.ndarray, resamples: int, seed: int) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -37,6 +37,9 @@ class GoldRecord:
     text: str
     title: str = ""
     where: str = ""
+    # What the import dropped or changed on the way (a value no span took), one line per span:
+    # printed on stderr by `bench gold import`, never silently lost.
+    notices: tuple[str, ...] = ()
 
 
 Writer = Callable[[Sequence[GoldRecord], Path], None]
@@ -148,12 +151,13 @@ def gold_record(
     ignore: Iterable[IgnoreRegion],
     where: str,
     texts_dir: Path,
+    notices: Iterable[str] = (),
 ) -> GoldRecord:
     """A record from what a file gave: header fields and title (completed by
     :func:`complete_header`), the text, spans and ignore regions; errors name ``where``."""
     full = complete_header({k: head.get(k) for k in (*HEADER_FIELDS, "title")}, text, texts_dir)
     gold = build_gold(full, spans, ignore, where)
-    return GoldRecord(gold, text, str(full.get("title") or ""), where)
+    return GoldRecord(gold, text, str(full.get("title") or ""), where, tuple(notices))
 
 
 def reject_options(fmt: str, options: Mapping[str, str], known: Iterable[str] = ()) -> None:
@@ -210,6 +214,42 @@ class ExtrasIndex:
     values: dict[tuple[int, int, str], Value]
     notes: dict[tuple[int, int, str], str]
     reasons: dict[tuple[int, int], str]
+    used: set[tuple[int, int, str]] = field(default_factory=set)
+
+    def _find(
+        self, table: Mapping[tuple[int, int, str], object], a: int, b: int, label: str
+    ) -> tuple[int, int, str] | None:
+        """The key of ``table`` for a span at ``a:b`` labelled ``label``: its own, else the one
+        entry at the same offsets whose label is of the same layer (a relabel within a layer,
+        QUANTITY to MONEY, keeps the value); None when there is none or more than one."""
+        if (a, b, label) in table:
+            return (a, b, label)
+        layer = LABEL_LAYER.get(label)
+        near = [k for k in table if k[:2] == (a, b) and LABEL_LAYER.get(k[2]) == layer]
+        return near[0] if len(near) == 1 else None
+
+    def value(self, a: int, b: int, label: str) -> Value:
+        """The value written for the span at ``a:b`` (see :meth:`_find`); marks it taken."""
+        key = self._find(self.values, a, b, label)
+        if key is None:
+            return None
+        self.used.add(key)
+        return self.values[key]
+
+    def note(self, a: int, b: int, label: str) -> str | None:
+        """The note written for the span at ``a:b`` (same lookup as :meth:`value`)."""
+        key = self._find(self.notes, a, b, label)
+        return None if key is None else self.notes[key]
+
+    def dropped(self, where: str) -> list[str]:
+        """One line per value that no span took (its span was deleted, moved or relabelled
+        into another layer in the tool): the import says so instead of losing it silently."""
+        return [
+            f"{where}: values[{i}]: value {v!r} of span {a}:{b} {label} dropped: "
+            f"no span {a}:{b} with a {LABEL_LAYER.get(label, '?')} label any more"
+            for i, ((a, b, label), v) in enumerate(self.values.items())
+            if (a, b, label) not in self.used and v is not None
+        ]
 
     @classmethod
     def parse(cls, data: Mapping[str, object], where: str) -> ExtrasIndex:

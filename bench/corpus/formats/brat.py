@@ -11,11 +11,11 @@ directory also gets ``annotation.conf`` and ``visual.conf`` for our labels.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bench import strictjson
 from bench.corpus.formats.base import (
     IGNORE_COLOUR,
     IGNORE_LABEL,
@@ -28,7 +28,7 @@ from bench.corpus.formats.base import (
     reject_options,
 )
 from bench.corpus.gold import read_json, read_text, write_atomic
-from bench.errors import BenchError
+from bench.errors import BenchError, shorten
 from bench.schema import LAYER_LABELS, LAYERS, IgnoreRegion
 
 MANIFEST = "bench.json"
@@ -54,7 +54,8 @@ def ann(record: GoldRecord) -> str:
         lines.append(f"{tid}\t{label} {where}\t" + " ".join(text[a:b] for a, b in frags))
         if note:
             notes.append(
-                f"#{len(notes) + 1}\tAnnotatorNotes {tid}\t{json.dumps(note, ensure_ascii=False)}"
+                f"#{len(notes) + 1}\tAnnotatorNotes {tid}\t"
+                + strictjson.dumps(note, ensure_ascii=False)
             )
 
     for sp in record.gold.spans:
@@ -102,7 +103,7 @@ def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
         write_atomic(out_dir / f"{doc_id}.txt", rec.text)
         write_atomic(out_dir / f"{doc_id}.ann", ann(rec))
         manifest.append({**header(rec.gold), "title": rec.title})
-    body = json.dumps({"documents": manifest}, ensure_ascii=False, indent=2) + "\n"
+    body = strictjson.dumps({"documents": manifest}, ensure_ascii=False, indent=2) + "\n"
     write_atomic(out_dir / MANIFEST, body)
     write_atomic(out_dir / "annotation.conf", annotation_conf())
     write_atomic(out_dir / "visual.conf", visual_conf())
@@ -120,14 +121,15 @@ def _manifest(directory: Path) -> dict[str, dict]:
 
 
 def _note(raw: str, where: str) -> dict:
+    why = ""
     try:
-        note = json.loads(raw)
-    except json.JSONDecodeError:
-        note = None
+        note = strictjson.loads(raw)
+    except strictjson.JsonError as exc:
+        note, why = None, f" ({exc.msg})"
     if not isinstance(note, dict) or set(note) - {"value", "notes", "reason"}:
         raise BenchError(
             f'{where}: AnnotatorNotes: expected a JSON object such as {{"value": "2017-12-11"}} '
-            f"(keys value, notes, reason), got {raw!r}"
+            f"(keys value, notes, reason), got {shorten(raw)}{why}"
         )
     return note
 
@@ -144,7 +146,10 @@ def read_ann(ann_path: Path, text: str, head: Mapping[str, object], texts_dir: P
         m = _TEXT_BOUND.match(raw)
         if m:
             tid, label, frags, shown = m.groups()
-            pairs = [tuple(map(int, f.split())) for f in frags.split(";")]
+            try:
+                pairs = [tuple(map(int, f.split())) for f in frags.split(";")]
+            except ValueError:  # an offset over the interpreter's 4,300-digit limit
+                raise BenchError(f"{where}: offsets: {shorten(frags)} are not offsets") from None
             expect = " ".join(text[a:b] for a, b in pairs if 0 <= a <= b <= len(text))
             if shown != expect:
                 raise BenchError(f"{where}: text: {shown!r} != the text at {frags} {expect!r}")

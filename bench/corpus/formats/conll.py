@@ -11,10 +11,10 @@ and header comments; a blank line marks a line break in the text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bench import strictjson
 from bench.corpus.formats.base import (
     HEADER_FIELDS,
     IGNORE_LABEL,
@@ -27,7 +27,7 @@ from bench.corpus.formats.base import (
 )
 from bench.corpus.formats.tokens import tokenize
 from bench.corpus.formats.values import parse_value, value_text
-from bench.corpus.gold import read_text, write_atomic
+from bench.corpus.gold import check_doc_id, read_text, write_atomic
 from bench.errors import BenchError
 from bench.schema import IgnoreRegion
 
@@ -55,7 +55,9 @@ def document(record: GoldRecord) -> list[str]:
     items: list[tuple[str, int, int, str, str]] = [
         (sp.layer, sp.start, sp.end, sp.label, value_text(sp.value) or EMPTY) for sp in gold.spans
     ]
-    items += [("ignore", r.start, r.end, IGNORE_LABEL, json.dumps(r.reason)) for r in gold.ignore]
+    items += [
+        ("ignore", r.start, r.end, IGNORE_LABEL, strictjson.dumps(r.reason)) for r in gold.ignore
+    ]
     tokens = tokenize(text, [p for _, a, b, _, _ in items for p in (a, b)])
     index = {t[0]: i for i, t in enumerate(tokens)}
     ends = {t[1]: i for i, t in enumerate(tokens)}
@@ -74,7 +76,8 @@ def document(record: GoldRecord) -> list[str]:
         val = record.title if key == "title" else head[key]
         if val is not None and (key != "title" or val):
             lines.append(
-                f"# {key} = {json.dumps(val, ensure_ascii=False) if key in _JSON_FIELDS else val}"
+                f"# {key} = "
+                + (strictjson.dumps(val, ensure_ascii=False) if key in _JSON_FIELDS else str(val))
             )
     prev_end = 0
     for (a, b), row in zip(tokens, rows, strict=True):
@@ -121,8 +124,8 @@ def _parse(path: Path) -> list[_Doc]:
                 raise BenchError(f"{path}:{lineno}: {key}: comes before any '# newdoc id = …'")
             elif key in _JSON_FIELDS:
                 try:
-                    docs[-1].head[key] = json.loads(val)
-                except json.JSONDecodeError:
+                    docs[-1].head[key] = strictjson.loads(val)
+                except strictjson.JsonError:
                     raise BenchError(f"{path}:{lineno}: {key}: expected a JSON string") from None
             else:
                 docs[-1].head[key] = val.strip()
@@ -193,7 +196,8 @@ def _runs(
 
 
 def _record(doc: _Doc, texts_dir: Path, path: Path) -> GoldRecord:
-    seed = texts_dir / f"{doc.doc_id}.txt"
+    # The id becomes a path before the record is validated: check it first.
+    seed = texts_dir / f"{check_doc_id(doc.doc_id, f'{path}:{doc.lineno}: doc_id')}.txt"
     if not seed.exists():
         raise BenchError(f"{path}:{doc.lineno}: doc_id: no seed text {seed} to align the tokens to")
     text = read_text(seed)
@@ -205,8 +209,8 @@ def _record(doc: _Doc, texts_dir: Path, path: Path) -> GoldRecord:
             raw = None if extra == EMPTY else extra
             if layer == "ignore":
                 try:
-                    reason = json.loads(raw) if raw is not None else ""
-                except json.JSONDecodeError:
+                    reason = strictjson.loads(raw) if raw is not None else ""
+                except strictjson.JsonError:
                     reason = None
                 if not isinstance(reason, str):
                     raise BenchError(f"{where}: IGNORE_REASON: expected a JSON string, got {raw!r}")

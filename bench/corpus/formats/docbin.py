@@ -27,7 +27,7 @@ from bench.corpus.formats.base import (
 )
 from bench.corpus.formats.tokens import tokenize
 from bench.corpus.gold import write_atomic
-from bench.errors import BenchError
+from bench.errors import BenchError, one_line
 from bench.schema import LAYERS, IgnoreRegion
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
     found = [s for g in groups for s in doc.spans[g]] if groups else list(doc.ents)
     spans = []
     for sp in found:
-        key = (sp.start_char, sp.end_char, sp.label_)
+        a, b = sp.start_char, sp.end_char
         here = f"{where}: span {sp.start_char}:{sp.end_char}"
         spans.append(
             make_span(
@@ -129,8 +129,8 @@ def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
                 sp.end_char,
                 sp.label_,
                 here,
-                extras.values.get(key),
-                extras.notes.get(key),
+                extras.value(a, b, sp.label_),
+                extras.note(a, b, sp.label_),
             )
         )
     ignore = [
@@ -141,7 +141,7 @@ def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
         )
         for sp in (doc.spans[IGNORE_GROUP] if IGNORE_GROUP in doc.spans else [])
     ]
-    return gold_record(data, text, spans, ignore, where, texts_dir)
+    return gold_record(data, text, spans, ignore, where, texts_dir, extras.dropped(where))
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
@@ -154,13 +154,17 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
     if path.is_dir():
         path = path / DATA_FILE
     try:
-        docbin = DocBin(store_user_data=True).from_bytes(path.read_bytes())
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BenchError(f"{path}: not a spaCy DocBin: {exc}") from None
-    return [
-        from_doc(doc, f"{path}: doc {i}", texts_dir)
-        for i, doc in enumerate(docbin.get_docs(Vocab()))
-    ]
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BenchError(f"{path}: file not found (a docbin export holds {DATA_FILE})") from None
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        docbin = DocBin(store_user_data=True).from_bytes(data)
+        docs = list(docbin.get_docs(Vocab()))
+    except Exception as exc:  # zlib, msgpack and spaCy raise many types for a broken file
+        raise BenchError(f"{path}: not a spaCy DocBin: {one_line(exc)}") from None
+    return [from_doc(doc, f"{path}: doc {i}", texts_dir) for i, doc in enumerate(docs)]
 
 
 FORMAT = GoldFormat(

@@ -9,10 +9,10 @@ along as top-level keys: ``values``, ``span_notes`` (``[start, end, LABEL, x]``)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bench import strictjson
 from bench.corpus.formats.base import (
     IGNORE_COLOUR,
     IGNORE_LABEL,
@@ -66,9 +66,9 @@ def label_types() -> list[dict]:
 
 def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
     """Write ``gold.jsonl`` (one example a line) and ``labels.json``."""
-    body = "".join(json.dumps(line(r), ensure_ascii=False) + "\n" for r in records)
+    body = "".join(strictjson.dumps(line(r), ensure_ascii=False) + "\n" for r in records)
     write_atomic(out_dir / DATA_FILE, body)
-    write_atomic(out_dir / LABELS_FILE, json.dumps(label_types(), indent=2) + "\n")
+    write_atomic(out_dir / LABELS_FILE, strictjson.dumps(label_types(), indent=2) + "\n")
 
 
 def _labels(obj: Mapping, where: str) -> list[tuple[int, int, str]]:
@@ -116,11 +116,9 @@ def _record(obj: object, path: Path, lineno: int, texts_dir: Path) -> GoldRecord
         if label == IGNORE_LABEL:
             ignore.append(IgnoreRegion(start=start, end=end, reason=extras.reasons.get((a, b), "")))
             continue
-        key = (a, b, label)
-        spans.append(
-            make_span(text, start, end, label, here, extras.values.get(key), extras.notes.get(key))
-        )
-    return gold_record(obj, text, spans, ignore, where, texts_dir)
+        value, note = extras.value(a, b, label), extras.note(a, b, label)
+        spans.append(make_span(text, start, end, label, here, value, note))
+    return gold_record(obj, text, spans, ignore, where, texts_dir, extras.dropped(where))
 
 
 def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
@@ -134,9 +132,9 @@ def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRe
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise BenchError(f"{path}:{lineno}: json: {exc.msg} (column {exc.colno})") from None
+            obj = strictjson.loads(raw)
+        except strictjson.JsonError as exc:
+            raise BenchError(f"{path}:{lineno}: json: {exc.msg}") from None
         out.append(_record(obj, path, lineno, texts_dir))
     return out
 

@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from bench import strictjson
 from bench.corpus.formats import get_format
 from bench.corpus.formats.base import GoldRecord
 from bench.corpus.gold import (
@@ -25,12 +28,14 @@ from bench.corpus.gold import (
     dump_gold,
     gold_paths,
     load_corpus_meta,
+    read_json,
     read_text,
     sha256_text,
     validate_gold_file,
     write_atomic,
 )
-from bench.errors import BenchError, ParameterError
+from bench.errors import BenchError, ParameterError, shorten
+from bench.schema import GoldDocument
 
 STATUSES = ("draft", "annotated", "adjudicated")
 
@@ -165,6 +170,45 @@ class ImportOutcome:
     written: list[Path] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     records: list[GoldRecord] = field(default_factory=list)
+    # Values the import dropped or changed, one line per span (for stderr).
+    notices: list[str] = field(default_factory=list)
+
+
+def _shown(value: object) -> str:
+    return "null" if value is None else strictjson.dumps(value, ensure_ascii=False)
+
+
+def value_changes(old: GoldDocument, new: GoldDocument, where: str) -> list[str]:
+    """One line per span of ``old`` whose value the import drops or changes: the span at the
+    same offsets in the same layer in ``new`` has another value, or there is none."""
+    by_place = {(s.start, s.end, s.layer): s for s in new.spans}
+    out = []
+    for i, sp in enumerate(old.spans):
+        if sp.value is None:
+            continue
+        got = by_place.get((sp.start, sp.end, sp.layer))
+        if got is None:
+            what = f"dropped (no {sp.layer} span at {sp.start}:{sp.end} any more)"
+        elif got.value == sp.value and type(got.value) is type(sp.value):
+            continue
+        else:
+            what = f"changed to {_shown(got.value)}"
+        out.append(
+            f"{where}: spans[{i}] {shorten(sp.text)} {sp.label}: value {_shown(sp.value)} {what}"
+        )
+    return out
+
+
+def _old_gold(path: Path) -> GoldDocument | None:
+    """The gold file an import is about to replace, or None when there is none (or unreadable:
+    then there is nothing to compare with)."""
+    if not path.is_file():
+        return None
+    try:
+        _, data = read_json(path)
+        return GoldDocument.model_validate(data)
+    except (BenchError, ValidationError):
+        return None
 
 
 def check_records(records: Sequence[GoldRecord], texts_dir: Path) -> list[Violation]:
@@ -218,6 +262,14 @@ def import_gold(
     if existing and not force:
         names = ", ".join(str(t) for t in existing[:3]) + (" …" if len(existing) > 3 else "")
         raise BenchError(f"{names}: exists; import into another directory or pass --force")
+    for rec, target in zip(records, targets, strict=True):
+        # Against the gold file being replaced when there is one (it covers the values the
+        # export carried), else what the format itself could not place: one line per span.
+        old = _old_gold(target)
+        if old is not None:
+            outcome.notices += value_changes(old, rec.gold, f"{target} ({rec.gold.doc_id})")
+        else:
+            outcome.notices += rec.notices
     for rec, target in zip(records, targets, strict=True):
         write_atomic(target, dump_gold(rec.gold))
         outcome.written.append(target)

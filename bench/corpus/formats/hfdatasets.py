@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from bench.corpus.formats.base import (
     GoldFormat,
     GoldRecord,
@@ -23,7 +25,7 @@ from bench.corpus.formats.base import (
     reject_options,
 )
 from bench.corpus.formats.values import parse_value, value_text
-from bench.errors import BenchError
+from bench.errors import BenchError, one_line
 from bench.schema import IgnoreRegion
 
 PARQUET_FILE = "gold.parquet"
@@ -112,10 +114,13 @@ def from_row(data: Mapping[str, Any], where: str, texts_dir: Path) -> GoldRecord
         if sp.get("text") is not None and sp["text"] != made.text:
             raise BenchError(f"{here}: text: {sp['text']!r} != text[{start}:{end}] {made.text!r}")
         spans.append(made.model_copy(update={"value": value, "notes": sp.get("notes")}))
-    ignore = [
-        IgnoreRegion(start=int(r["start"]), end=int(r["end"]), reason=str(r.get("reason") or ""))
-        for r in data.get("ignore") or []
-    ]
+    try:
+        ignore = [
+            IgnoreRegion(start=r["start"], end=r["end"], reason=str(r.get("reason") or ""))
+            for r in data.get("ignore") or []
+        ]
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise BenchError(f"{where}: ignore: malformed region: {one_line(exc)}") from None
     return gold_record(data, text, spans, ignore, where, texts_dir)
 
 
@@ -132,6 +137,8 @@ def load_split(path: Path, datasets: Any) -> Any:
             ds = datasets.load_from_disk(str(path))
     except FileNotFoundError as exc:
         raise BenchError(f"{path}: not a dataset saved with save_to_disk: {exc}") from None
+    except Exception as exc:  # a truncated or corrupt Arrow file: pyarrow raises many types
+        raise BenchError(f"{path}: cannot read the dataset: {one_line(exc)}") from None
     if isinstance(ds, datasets.DatasetDict):
         if len(ds) != 1:
             raise BenchError(

@@ -8,11 +8,11 @@ are UTF-16 code units, as Label Studio counts them in the browser.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from bench import strictjson
 from bench.corpus.formats.base import (
     IGNORE_COLOUR,
     IGNORE_LABEL,
@@ -29,7 +29,7 @@ from bench.corpus.formats.base import (
 from bench.corpus.formats.utf16 import Utf16Offsets
 from bench.corpus.formats.values import parse_value, value_text
 from bench.corpus.gold import read_json, write_atomic
-from bench.errors import BenchError
+from bench.errors import BenchError, shorten
 from bench.schema import LAYER_LABELS, LAYERS, IgnoreRegion
 
 TASKS_FILE = "tasks.json"
@@ -108,7 +108,7 @@ def task(record: GoldRecord) -> dict:
 def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
     """Write ``tasks.json`` and ``labeling-config.xml``."""
     tasks = [task(r) for r in records]
-    write_atomic(out_dir / TASKS_FILE, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+    write_atomic(out_dir / TASKS_FILE, strictjson.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
     write_atomic(out_dir / CONFIG_FILE, labeling_config())
 
 
@@ -175,16 +175,25 @@ def _record(t: object, path: Path, index: int, choice: str, texts_dir: Path) -> 
         if not isinstance(labels, list) or len(labels) != 1:
             raise BenchError(f"{here}: labels: expected exactly one label, got {labels!r}")
         label = str(labels[0])
+        # Offsets are JSON integers: 8.9 or true is an error, never rounded to 8 or 1.
+        unit_start, unit_end = need(val, "start", int, here), need(val, "end", int, here)
         try:
-            start = u.to_points(int(val["start"]))
-            end = u.to_points(int(val["end"]))
-        except (KeyError, TypeError, ValueError) as exc:
+            start = u.to_points(unit_start)  # type: ignore[arg-type]
+            end = u.to_points(unit_end)  # type: ignore[arg-type]
+        except ValueError as exc:
             raise BenchError(f"{here}: start/end: {exc}") from None
+        # Every span's text is checked, so offsets counted another way (code points rather
+        # than UTF-16 units, after an emoji) cannot import shifted: a region without its text
+        # is refused rather than trusted (Label Studio exports the text of every region).
         shown = val.get("text")
-        if isinstance(shown, str) and shown != text[start:end]:
+        if not isinstance(shown, str):
             raise BenchError(
-                f"{here}: text: {shown!r} != text[{start}:{end}] {text[start:end]!r} "
-                "(offsets are UTF-16 code units)"
+                f"{here}: text: missing (the region's text is needed to check its offsets)"
+            )
+        if shown != text[start:end]:
+            raise BenchError(
+                f"{here}: text: {shorten(shown)} != text[{start}:{end}] "
+                f"{shorten(text[start:end])} (offsets are UTF-16 code units)"
             )
         notes = _textarea(parts.get(NOTES_NAME), f"{here}: {NOTES_NAME}")
         if control == IGNORE_NAME:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import math
 
+from bench import strictjson
 from bench.schema import Value
 
 
@@ -12,7 +12,7 @@ def value_text(value: Value) -> str | None:
     """A value as text: TIMEX3 strings as they are, numbers as JSON numbers, None as None."""
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value)
+    return strictjson.dumps(value)
 
 
 def parse_value(layer: str, text: str | None) -> Value:
@@ -25,8 +25,10 @@ def parse_value(layer: str, text: str | None) -> Value:
     if layer == "time":
         return text
     try:
-        number = json.loads(text)
-    except json.JSONDecodeError:
+        number = strictjson.loads(text)
+    except strictjson.JsonError as exc:
+        if "finite" in exc.msg:  # NaN, Infinity, 1e999
+            raise ValueError(f"number value {text!r} is not a finite number") from None
         raise ValueError(
             f"number value {text!r} is not a number (write 12000000, not 12 million)"
         ) from None
