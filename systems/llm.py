@@ -1,23 +1,25 @@
 """``llm``: any OpenAI-compatible chat-completions endpoint, asked for JSON spans with values.
 
-Standard library only (``urllib``): one request per document, answers cached on disk by a
+Standard library only (``http.client``): one request per document, answers cached on disk by a
 hash of (model, messages, generation options), retried with exponential backoff, at most
-``concurrency`` requests in flight. Returned strings are mapped back to offsets with
+``concurrency`` requests in flight; ``timeout`` bounds each whole exchange, a response over
+``max_response_mb`` is refused, and redirects are not followed (they could carry the API key
+to another host). Returned strings are mapped back to offsets with
 :mod:`bench.offsets` (every occurrence; quote, dash and whitespace differences tolerated).
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from http.client import HTTPException
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,6 +46,25 @@ _LAYER_RULES = {
     '"465,000" -> 465000, "two" -> 2, "eighth" -> 8), null when no amount is stated '
     '("thousands"). Numbers inside a date ("December 11", "two weeks") are not listed here.',
 }
+
+
+def _close_socket(conn: HTTPConnection) -> None:
+    """End an exchange at its deadline, whatever read is waiting (the timer's action)."""
+    sock = conn.sock
+    if sock is not None:
+        try:
+            sock.shutdown(2)
+        except OSError:
+            pass
+
+
+def _set_timeout(conn: HTTPConnection, deadline: float) -> None:
+    """Let the next socket read wait at most the time left before ``deadline``."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    if conn.sock is not None:
+        conn.sock.settimeout(left)
 
 
 class LLMError(RuntimeError):
@@ -133,7 +154,8 @@ class LlmSystem(Backend):
             Option("max_tokens", "answer length limit", "int", "4096"),
             Option("seed", "sampling seed, sent when given", "int"),
             Option("json_mode", 'send response_format {"type": "json_object"}', "bool", "false"),
-            Option("timeout", "seconds per request", "float", "120"),
+            Option("timeout", "seconds per request, the whole exchange", "float", "120"),
+            Option("max_response_mb", "largest response accepted, in MB", "float", "10"),
             Option("retries", "further attempts after a failed one", "int", "3"),
             Option("backoff", "seconds before the first retry, doubled each time", "float", "1"),
             Option("concurrency", "requests in flight at once", "int", "4"),
@@ -151,6 +173,7 @@ class LlmSystem(Backend):
             raise self.fail("model", "expected the model name the endpoint serves")
         self._layers = self.opt_list("layers", LAYERS)
         self._timeout = self.opt_min("timeout", 0.001)
+        self._max_bytes = int(self.opt_min("max_response_mb", 0.000001) * 1_000_000)
         self._retries = int(self.opt_min("retries", 0))
         self._backoff = self.opt_min("backoff", 0)
         self._concurrency = int(self.opt_min("concurrency", 1))
@@ -260,30 +283,28 @@ class LlmSystem(Backend):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        req = urllib.request.Request(
-            f"{self._url}/chat/completions",
-            data=json.dumps(payload).encode("utf-8"),
-            headers=headers,
-            method="POST",
-        )
         self._count("requests")
-        try:
-            with urllib.request.urlopen(req, timeout=self._timeout) as resp:
-                body = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:200].decode("utf-8", "replace").strip()
-            msg = f"HTTP {exc.code} from {self._url}: {detail or exc.reason}"
-            if exc.code in (408, 429) or exc.code >= 500:
-                retry_after = exc.headers.get("Retry-After", "") if exc.headers else ""
+        status, reason, resp_headers, body = self._http(
+            "/chat/completions", json.dumps(payload).encode("utf-8"), headers
+        )
+        if 300 <= status < 400:
+            # Redirects are never followed: one could carry the API key to another host.
+            where = resp_headers.get("location", "")[:200]
+            raise LLMError(
+                f"HTTP {status} from {self._url}: redirect to {where!r} not followed "
+                "(set base_url to the final address)"
+            )
+        if status >= 400:
+            detail = body[:200].decode("utf-8", "replace").strip()
+            msg = f"HTTP {status} from {self._url}: {detail or reason}"
+            if status in (408, 429) or status >= 500:
+                retry_after = resp_headers.get("retry-after", "")
                 wait = float(retry_after) if retry_after.strip().isdigit() else None
-                raise _Retryable(msg, wait) from None
-            raise LLMError(msg) from None
-        except (TimeoutError, urllib.error.URLError, ConnectionError, HTTPException) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise _Retryable(f"{self._url}: {reason or 'timed out'}") from None
+                raise _Retryable(msg, wait)
+            raise LLMError(msg)
         try:
             content = json.loads(body)["choices"][0]["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError):
             raise _Retryable(f"not a chat-completions response: {body[:120]!r}") from None
         if not isinstance(content, str):
             raise _Retryable("the response has no message content")
@@ -292,6 +313,60 @@ class LlmSystem(Backend):
         except ValueError as exc:
             raise _Retryable(str(exc)) from None
         return content
+
+    def _http(
+        self, route: str, data: bytes, headers: dict[str, str]
+    ) -> tuple[int, str, dict[str, str], bytes]:
+        """POST ``data`` to ``base_url + route``: status, reason, headers, body.
+
+        ``timeout`` bounds the whole exchange, not each socket read: a timer closes the
+        socket at the deadline, and every read waits at most the time left. A body larger
+        than ``max_response_mb`` is refused after reading one byte more than the limit.
+        """
+        parts = urllib.parse.urlsplit(self._url)
+        conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else HTTPConnection
+        deadline = time.monotonic() + self._timeout
+        conn = conn_cls(parts.hostname or "", parts.port, timeout=self._timeout)
+        timer = threading.Timer(self._timeout, _close_socket, (conn,))
+        timer.daemon = True
+        timer.start()
+        try:
+            conn.request("POST", (parts.path or "") + route, body=data, headers=headers)
+            _set_timeout(conn, deadline)
+            resp = conn.getresponse()
+            length = resp.getheader("Content-Length", "")
+            if length.strip().isdigit() and int(length) > self._max_bytes:
+                raise LLMError(
+                    f"{self._url}: response of {int(length)} bytes refused "
+                    f"(max_response_mb={self._max_bytes / 1e6:g})"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError("timed out")
+                _set_timeout(conn, deadline)
+                chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self._max_bytes:
+                    raise LLMError(
+                        f"{self._url}: response over {self._max_bytes} bytes refused "
+                        f"(max_response_mb={self._max_bytes / 1e6:g})"
+                    )
+            if time.monotonic() >= deadline:
+                raise TimeoutError("timed out")
+            hdrs = {k.lower(): v for k, v in resp.getheaders()}
+            return resp.status, resp.reason, hdrs, b"".join(chunks)
+        except (TimeoutError, OSError, HTTPException, ValueError) as exc:
+            late = time.monotonic() >= deadline
+            reason = f"timed out after {self._timeout:g} s" if late else (str(exc) or "failed")
+            raise _Retryable(f"{self._url}: {reason}") from None
+        finally:
+            timer.cancel()
+            conn.close()
 
     # cache -----------------------------------------------------------------------------
 

@@ -74,6 +74,8 @@ class ChatServer:
                     else:
                         status, text, delay, extra = server.script(payload, n)
                     time.sleep(delay)
+                    with server.lock:  # done before replying: the next request may follow
+                        server.inflight -= 1
                     data = text.encode("utf-8")
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -84,9 +86,6 @@ class ChatServer:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client timed out and went away
-                finally:
-                    with server.lock:
-                        server.inflight -= 1
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -430,3 +429,119 @@ def test_a_failing_document_through_the_registry(serve, tmp_path: Path) -> None:
     assert "gave up after 2 attempts: HTTP 500" in got.failures[0].error
     # batch (3 asked, broken twice), then one by one: plain and other from the cache
     assert len(server.requests) == 3 + 1 + 2
+
+
+class _RawServer:
+    """A loopback HTTP server whose POST handler is ``handle(handler)``: for hostile replies."""
+
+    def __init__(self, handle: Callable[[BaseHTTPRequestHandler], None]) -> None:
+        self.headers: list[dict[str, str]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                server.headers.append(dict(self.headers))
+                try:
+                    handle(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self) -> None:  # where a followed 302 would arrive
+                server.headers.append(dict(self.headers))
+                _reply(self, 200, completion(GOOD).encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def raw() -> Iterator[Callable[[Callable[[BaseHTTPRequestHandler], None]], _RawServer]]:
+    servers: list[_RawServer] = []
+
+    def start(handle: Callable[[BaseHTTPRequestHandler], None]) -> _RawServer:
+        servers.append(_RawServer(handle))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def test_redirect_to_another_origin_gets_no_key(raw, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BENCH_TEST_KEY", "sk-secret")
+    target = raw(lambda h: _reply(h, 200, completion(GOOD).encode()))
+
+    def redirect(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(302)
+        h.send_header("Location", target.base_url + "/chat/completions")
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    origin = raw(redirect)
+    system, _ = make(origin, tmp_path, api_key_env="BENCH_TEST_KEY")  # type: ignore[arg-type]
+    with pytest.raises(LLMError, match=r"HTTP 302 .* not followed"):
+        system.extract([PLAIN])
+    assert origin.headers[0]["Authorization"] == "Bearer sk-secret"
+    assert target.headers == []  # the other origin was never contacted, so never saw the key
+
+
+def _reply(h: BaseHTTPRequestHandler, status: int, data: bytes) -> None:
+    h.send_response(status)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(data)))
+    h.end_headers()
+    h.wfile.write(data)
+
+
+def test_timeout_bounds_the_whole_request(raw, tmp_path: Path) -> None:
+    def drip(h: BaseHTTPRequestHandler) -> None:
+        data = completion(GOOD).encode()
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        for i in range(len(data)):  # one byte every 0.2 s: each read is quick, the whole slow
+            h.wfile.write(data[i : i + 1])
+            h.wfile.flush()
+            time.sleep(0.2)
+
+    server = raw(drip)
+    system, _ = make(server, tmp_path, timeout="1", retries="0")  # type: ignore[arg-type]
+    t0 = time.monotonic()
+    with pytest.raises(LLMError, match="timed out after 1 s"):
+        system.extract([PLAIN])
+    assert time.monotonic() - t0 < 2.5
+
+
+def test_response_over_the_limit_is_refused(raw, tmp_path: Path) -> None:
+    sent: list[int] = []
+
+    def huge(h: BaseHTTPRequestHandler, declare: bool) -> None:
+        h.send_response(200)
+        if declare:
+            h.send_header("Content-Length", str(50_000_000))
+        h.end_headers()
+        block = b" " * 65536
+        for _ in range(50_000_000 // len(block)):
+            h.wfile.write(block)
+            sent.append(len(block))
+
+    for declare in (True, False):
+        sent.clear()
+        server = raw(lambda h, d=declare: huge(h, d))
+        system, _ = make(server, tmp_path, max_response_mb="1", retries="0")  # type: ignore[arg-type]
+        with pytest.raises(LLMError, match="refused"):
+            system.extract([PLAIN])
+        assert sum(sent) < 20_000_000  # the client stopped reading long before the end
+    with pytest.raises(BenchError, match="option max_response_mb="):
+        LlmSystem({"base_url": "http://x/v1", "model": "m", "max_response_mb": "0"})
