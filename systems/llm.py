@@ -379,9 +379,13 @@ class LlmSystem(Backend):
             return None
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
-            return str(entry["content"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # a damaged entry is asked again and overwritten
+            content = entry["content"]
+            if not isinstance(content, str):
+                return None
+            parse_answer(content)
+            return content
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            return None  # a damaged entry, or one that does not parse: asked again, overwritten
 
     def _store(self, key: str, content: str) -> None:
         path = self._path(key)

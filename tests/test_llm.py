@@ -545,3 +545,24 @@ def test_response_over_the_limit_is_refused(raw, tmp_path: Path) -> None:
         assert sum(sent) < 20_000_000  # the client stopped reading long before the end
     with pytest.raises(BenchError, match="option max_response_mb="):
         LlmSystem({"base_url": "http://x/v1", "model": "m", "max_response_mb": "0"})
+
+
+def test_cache_entry_that_does_not_parse_is_asked_again(serve, tmp_path: Path) -> None:
+    server = serve(ok())
+    first, _ = make(server, tmp_path)
+    expected = first.extract([PLAIN])
+    (entry,) = (tmp_path / "cache").rglob("*.json")
+    for damaged in (
+        {"content": "Sorry, no JSON here"},
+        {"content": '{"entity": ['},
+        {"content": 42},
+        {"other": "x"},
+    ):
+        entry.write_text(json.dumps(damaged), encoding="utf-8")
+        again, _ = make(server, tmp_path)
+        assert again.extract([PLAIN]) == expected
+        assert again.stats["requests"] == 1 and again.stats["cache_hits"] == 0
+        assert json.loads(entry.read_text(encoding="utf-8"))["content"] == GOOD  # rewritten
+    entry.write_text("[[[[" * 100_000, encoding="utf-8")  # too deep for json
+    again, _ = make(server, tmp_path)
+    assert again.extract([PLAIN]) == expected
