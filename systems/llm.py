@@ -10,9 +10,11 @@ to another host). Returned strings are mapped back to offsets with
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import http.client
 import json
+import math
 import os
 import threading
 import time
@@ -26,26 +28,25 @@ from typing import Any, ClassVar
 from bench.corpus import write_atomic
 from bench.errors import BenchError
 from bench.offsets import find_all
-from bench.schema import LABEL_LAYER, LAYER_LABELS, LAYERS, PredictedSpan
+from bench.schema import LABEL_LAYER, LAYERS, PredictedSpan, Usage
 from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import is_timex_value
 from systems._base import Backend, as_number, drop_nested_in_layer
+from systems.llm_prompt import (
+    GoldExample,
+    answer_model,
+    answer_schema,
+    few_shot_messages,
+    gold_examples,
+    load_prompt,
+    system_message,
+    user_message,
+    validate_answer,
+)
 
 REQUIRES: tuple[str, ...] = ()
 IMPORTS: tuple[str, ...] = ()
-PROMPT_VERSION = "1"
-
-_LAYER_RULES = {
-    "entity": 'value always null. Names only: titles, determiners and possessive "\'s" stay '
-    "outside; nationality and group adjectives are NORP.",
-    "time": "value the TIMEX3 value, relative expressions resolved against the document "
-    'date: "December 11" -> "2017-12-11", "last month" -> "2017-11", "next week" -> '
-    '"2017-W51", "two weeks" -> "P2W", "Monday morning" -> "2017-12-11TMO", "10:03 PM" -> '
-    '"2017-12-11T22:03", "in recent years" -> "PAST_REF".',
-    "number": 'value a JSON number with multipliers applied ("12 million" -> 12000000, '
-    '"465,000" -> 465000, "two" -> 2, "eighth" -> 8), null when no amount is stated '
-    '("thousands"). Numbers inside a date ("December 11", "two weeks") are not listed here.',
-}
+CACHE_FORMAT = "2"  # answers cached with their usage and request time
 
 
 def _close_socket(conn: HTTPConnection) -> None:
@@ -67,6 +68,17 @@ def _set_timeout(conn: HTTPConnection, deadline: float) -> None:
         conn.sock.settimeout(left)
 
 
+def _usage_of(reply: object, seconds: float) -> tuple[int, int, float] | None:
+    """(prompt tokens, completion tokens, seconds) from a response's ``usage``, if any."""
+    usage = reply.get("usage") if isinstance(reply, dict) else None
+    if not isinstance(usage, dict):
+        return None
+    p, c = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if not (isinstance(p, int) and isinstance(c, int) and p >= 0 and c >= 0):
+        return None
+    return p, c, round(seconds, 6)
+
+
 class LLMError(RuntimeError):
     """A document the endpoint could not answer (after retries, or a non-retryable error)."""
 
@@ -79,26 +91,56 @@ class _Retryable(Exception):
         self.wait = wait  # the server's Retry-After, seconds
 
 
-def system_prompt(layers: Sequence[str]) -> str:
-    """The instructions: the layers, their labels and value conventions, the JSON shape."""
-    lines = [
-        "You extract mentions from a document for an evaluation. Answer with one JSON "
-        "object and nothing else.",
-        "Its keys are the layers " + ", ".join(f'"{x}"' for x in layers) + "; each maps to "
-        'a list of mentions {"text": ..., "label": ..., "value": ...} in reading order.',
-        '"text" is copied exactly from the document (same spelling and punctuation, no '
-        "added or dropped words). Every occurrence of a listed text is taken as a mention.",
+def system_prompt(layers: Sequence[str], prompt: str = "default") -> str:
+    """The system message of template ``prompt`` for ``layers``."""
+    return system_message(load_prompt(prompt), layers)
+
+
+def user_prompt(doc: DocInput, prompt: str = "default") -> str:
+    """The user message of template ``prompt``: the document and its date."""
+    return user_message(load_prompt(prompt), doc.text, doc.document_date)
+
+
+def locate(
+    text: str, mention: str, before: str | None, taken: set[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], str]:
+    """Where a mention is: the occurrence that ``before`` (the words just before it) picks.
+
+    Returns the offsets and how they were found: ``unique`` (one occurrence), ``context``
+    (``before`` picked it), ``every`` (no context given, or none matched: every occurrence,
+    today's rule) or ``unlocated``. Among occurrences with the same context, the first not
+    yet ``taken`` by an earlier mention is used.
+    """
+    places = find_all(text, mention)
+    if not places:
+        return [], "unlocated"
+    if len(places) == 1:
+        return places, "unique"
+    if before is None:
+        return places, "every"
+    want = _squash(before)
+    hits = [
+        p
+        for p in places
+        if _squash(text[max(0, p[0] - 4 * len(before) - 40) : p[0]]).endswith(want)
     ]
-    for layer in layers:
-        labels = ", ".join(LAYER_LABELS[layer])
-        lines.append(f'Layer "{layer}": labels {labels}; {_LAYER_RULES[layer]}')
-    return "\n".join(lines)
+    if not want:
+        hits = [p for p in places if not text[: p[0]].strip()]
+    if not hits:
+        return places, "every"
+    free = [p for p in hits if p not in taken]
+    return [(free or hits)[0]], "context"
 
 
-def user_prompt(doc: DocInput) -> str:
-    """The document with its date (what relative expressions resolve against)."""
-    d = doc.document_date
-    return f"Document date: {d.isoformat()} ({d.strftime('%A')}).\n\nDocument:\n{doc.text}"
+_SQUASH = str.maketrans(
+    {ch: "'" for ch in "‘’‚‛`´′"} | {ch: '"' for ch in "“”„‟″«»"} | {ch: "-" for ch in "‐‑‒–—―−"}
+)
+
+
+def _squash(s: str) -> str:
+    """``s`` compared loosely: whitespace runs as one space, quotes and dashes alike, no
+    trailing or leading space."""
+    return " ".join(s.translate(_SQUASH).split())
 
 
 def parse_answer(content: str) -> list[dict[str, Any]]:
@@ -131,12 +173,19 @@ def cache_key(model: str, messages: list[dict[str, str]], params: dict[str, Any]
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+class SchemaRejected(BenchError):
+    """The server refused the ``response_format`` sent (HTTP 400): a user error, exit 2."""
+
+
+_FORMATS = ("text", "json_object", "json_schema")
+
+
 class LlmSystem(Backend):
     """A chat model behind an OpenAI-compatible ``/chat/completions`` endpoint."""
 
     info: ClassVar[SystemInfo] = SystemInfo(
         name="llm",
-        version=f"prompt-v{PROMPT_VERSION}",
+        version="prompt-default@2",
         layers=LAYERS,
         labels=tuple(LABEL_LAYER),
         description="any OpenAI-compatible chat-completions endpoint (base_url, model)",
@@ -150,10 +199,27 @@ class LlmSystem(Backend):
                 "environment variable with the API key; without it, OPENAI_API_KEY if set",
             ),
             Option("layers", "comma list of layers to ask for", default=",".join(LAYERS)),
+            Option(
+                "prompt",
+                "prompt template: a name in systems/prompts or a .json path",
+                default="default",
+            ),
+            Option("few_shot", "examples drawn from the gold of other documents", "int", "0"),
+            Option("few_shot_gold", "gold directory the examples come from", default="gold"),
+            Option("few_shot_texts", "texts directory of those gold files", default="seeds"),
+            Option("few_shot_chars", "characters of each example document", "int", "1500"),
+            Option(
+                "response_format",
+                "text, json_object, or json_schema (answers validated against the schema)",
+                default="text",
+                choices=_FORMATS,
+            ),
             Option("temperature", "sampling temperature", "float", "0"),
             Option("max_tokens", "answer length limit", "int", "4096"),
             Option("seed", "sampling seed, sent when given", "int"),
-            Option("json_mode", 'send response_format {"type": "json_object"}', "bool", "false"),
+            Option("json_mode", "same as response_format=json_object", "bool", "false"),
+            Option("price_in", "US dollars per million prompt tokens", "float"),
+            Option("price_out", "US dollars per million completion tokens", "float"),
             Option("timeout", "seconds per request, the whole exchange", "float", "120"),
             Option("max_response_mb", "largest response accepted, in MB", "float", "10"),
             Option("retries", "further attempts after a failed one", "int", "3"),
@@ -172,19 +238,42 @@ class LlmSystem(Backend):
         if not self._model:
             raise self.fail("model", "expected the model name the endpoint serves")
         self._layers = self.opt_list("layers", LAYERS)
+        self._prompt = load_prompt(self.options["prompt"])
+        self._few_shot = int(self.opt_min("few_shot", 0))
+        self._few_shot_chars = int(self.opt_min("few_shot_chars", 1))
         self._timeout = self.opt_min("timeout", 0.001)
         self._max_bytes = int(self.opt_min("max_response_mb", 0.000001) * 1_000_000)
         self._retries = int(self.opt_min("retries", 0))
         self._backoff = self.opt_min("backoff", 0)
         self._concurrency = int(self.opt_min("concurrency", 1))
+        self._prices: list[float | None] = []
+        for key in ("price_in", "price_out"):
+            price = self.params.get(key)
+            if price is not None and not (math.isfinite(price) and 0 <= price <= 1e6):
+                raise self.fail(key, "expected US dollars per million tokens, 0 to 1000000")
+            self._prices.append(price)
+        fmt = self.options["response_format"]
+        if self.params["json_mode"] and fmt == "text":
+            fmt = "json_object"
+        self._format = fmt
+        self._validator = answer_model(self._layers) if fmt == "json_schema" else None
         params: dict[str, Any] = {
             "temperature": self.opt_min("temperature", 0),
             "max_tokens": int(self.opt_min("max_tokens", 1)),
         }
         if "seed" in self.params:
             params["seed"] = self.params["seed"]
-        if self.params["json_mode"]:
+        if fmt == "json_object":
             params["response_format"] = {"type": "json_object"}
+        elif fmt == "json_schema":
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "mentions",
+                    "strict": True,
+                    "schema": answer_schema(self._layers),
+                },
+            }
         self._params = params
         cache = self.options["cache_dir"].strip()
         off = cache.lower() in ("", "off", "none", "false")
@@ -192,14 +281,91 @@ class LlmSystem(Backend):
         self._lock = threading.Lock()
         self._sleep: Callable[[float], None] = time.sleep
         self._api_key = ""
-        self.stats = {"requests": 0, "cache_hits": 0, "retries": 0, "unlocated": 0}
+        self._pool: list[GoldExample] = []
+        self._examples_used: set[str] = set()
+        self.versions: dict[str, str] = {}
+        # doc_id -> (prompt tokens, completion tokens, seconds the request took)
+        self._usage: dict[str, tuple[int, int, float]] = {}
+        self.stats = {
+            "requests": 0,
+            "cache_hits": 0,
+            "retries": 0,
+            "unlocated": 0,
+            "unique": 0,
+            "context": 0,
+            "every": 0,
+        }
 
     def load(self) -> None:
-        """Read the API key from the environment; contacts nothing."""
+        """Read the API key and the few-shot gold; with ``response_format=json_schema``,
+        check once that the server accepts the schema (a refusal is one line, exit 2)."""
         named = self.options.get("api_key_env")
         self._api_key = os.environ.get(named or "OPENAI_API_KEY", "")
         if named and not self._api_key:
             raise self.fail("api_key_env", f"environment variable {named} is not set")
+        if self._few_shot:
+            gold = Path(self.options["few_shot_gold"])
+            texts = Path(self.options["few_shot_texts"])
+            self._pool = gold_examples(gold, texts)
+            if len(self._pool) < self._few_shot + 1:
+                raise self.fail(
+                    "few_shot",
+                    f"{gold} has {len(self._pool)} documents: too few for {self._few_shot} "
+                    "examples besides the document scored",
+                )
+        if self._format == "json_schema":
+            self._probe()
+        self.versions = {
+            "prompt": self._prompt.ident,
+            "prompt_sha256": self._prompt.sha256,
+            "response_format": self._format,
+            "few_shot": (
+                f"{self._few_shot} per document from {self.options['few_shot_gold']}, never "
+                "the document scored (same doc_id or text), first "
+                f"{self._few_shot_chars} characters each"
+                if self._few_shot
+                else "none"
+            ),
+        }
+
+    def _probe(self) -> None:
+        """One short request with the ``response_format``: a 400 is a setup error (exit 2),
+        anything else is left to the documents (their own retries and failures)."""
+        payload = {
+            "model": self._model,
+            "messages": [
+                {"role": "system", "content": system_message(self._prompt, self._layers)},
+                {"role": "user", "content": user_message(self._prompt, "OK.", dt.date.today())},
+            ],
+            **self._params,
+            "max_tokens": 16,
+        }
+        headers = {"Content-Type": "application/json"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        try:
+            status, reason, _, body = self._http(
+                "/chat/completions", json.dumps(payload).encode("utf-8"), headers
+            )
+        except (_Retryable, LLMError):
+            return
+        if status == 400:
+            detail = body[:200].decode("utf-8", "replace").strip() or reason
+            raise SchemaRejected(
+                f"system 'llm': option response_format={self._format}: the server refused "
+                f"it (HTTP 400 from {self._url}): {' '.join(detail.split())}"
+            )
+
+    def usage(self, doc_ids: Sequence[str]) -> Usage:
+        """Tokens and cost of the documents ``doc_ids`` (as last answered or cached)."""
+        per_doc = [self._usage[d][:2] for d in doc_ids if d in self._usage]
+        return Usage.of(len(doc_ids), per_doc, self._prices[0], self._prices[1])
+
+    def tokens_per_second(self, doc_ids: Sequence[str]) -> float | None:
+        """Completion tokens per second of request time, over the answered documents."""
+        got = [self._usage[d] for d in doc_ids if d in self._usage]
+        seconds = sum(x[2] for x in got)
+        return round(sum(x[1] for x in got) / seconds, 3) if got and seconds > 0 else None
 
     # one document ----------------------------------------------------------------------
 
@@ -212,6 +378,8 @@ class LlmSystem(Backend):
         errors: list[str] = []
         for doc, fut in zip(docs, futures, strict=True):
             exc = fut.exception()
+            if isinstance(exc, SchemaRejected):
+                raise exc
             if exc is None:
                 out.append(fut.result())
             else:
@@ -222,23 +390,44 @@ class LlmSystem(Backend):
             raise LLMError(errors[0] + more)
         return out
 
-    def _one(self, doc: DocInput) -> list[PredictedSpan]:
-        messages = [
-            {"role": "system", "content": system_prompt(self._layers)},
-            {"role": "user", "content": user_prompt(doc)},
+    def messages(self, doc: DocInput) -> list[dict[str, str]]:
+        """System message, few-shot pairs, and the document."""
+        shots, used = few_shot_messages(
+            self._prompt,
+            self._layers,
+            self._pool,
+            doc.doc_id,
+            doc.text,
+            self._few_shot,
+            self._few_shot_chars,
+        )
+        with self._lock:
+            self._examples_used.update(used)
+        return [
+            {"role": "system", "content": system_message(self._prompt, self._layers)},
+            *shots,
+            {"role": "user", "content": user_message(self._prompt, doc.text, doc.document_date)},
         ]
+
+    def _one(self, doc: DocInput) -> list[PredictedSpan]:
+        messages = self.messages(doc)
         key = cache_key(self._model, messages, self._params)
-        content = self._cached(key)
-        if content is None:
-            content = self._ask(messages)
-            self._store(key, content)
+        got = self._cached(key)
+        if got is None:
+            got = self._ask(messages)
+            self._store(key, *got)
         else:
             self._count("cache_hits")
+        content, usage = got
+        if usage is not None:
+            with self._lock:
+                self._usage[doc.doc_id] = usage
         return self.spans(doc.text, parse_answer(content))
 
     def spans(self, text: str, items: list[dict[str, Any]]) -> list[PredictedSpan]:
-        """Located spans for the answer's mentions: every occurrence of each text."""
+        """Located spans for the answer's mentions (see :func:`locate`)."""
         found: dict[tuple[int, int, str], PredictedSpan] = {}
+        taken: dict[tuple[str, str], set[tuple[int, int]]] = {}
         for item in items:
             label = str(item.get("label", "")).strip().upper()
             layer = LABEL_LAYER.get(label)
@@ -250,10 +439,14 @@ class LlmSystem(Backend):
                 value = raw.strip()
             elif layer == "number":
                 value = as_number(raw)
-            places = find_all(text, item["text"])
-            if not places:
-                self._count("unlocated")
+            before = item.get("before")
+            used = taken.setdefault((item["text"], label), set())
+            places, how = locate(
+                text, item["text"], before if isinstance(before, str) else None, used
+            )
+            self._count(how)
             for start, end in places:
+                used.add((start, end))
                 sp = self.mapped(text, start, end, label, value)
                 if sp is not None:
                     found.setdefault((start, end, label), sp)
@@ -261,7 +454,7 @@ class LlmSystem(Backend):
 
     # HTTP ------------------------------------------------------------------------------
 
-    def _ask(self, messages: list[dict[str, str]]) -> str:
+    def _ask(self, messages: list[dict[str, str]]) -> tuple[str, tuple[int, int, float] | None]:
         """The answer's content; retried on timeouts, 5xx/429 and malformed answers."""
         last = ""
         for attempt in range(self._retries + 1):
@@ -278,12 +471,13 @@ class LlmSystem(Backend):
                     self._sleep(wait)
         raise LLMError(f"gave up after {self._retries + 1} attempts: {last}")
 
-    def _post(self, messages: list[dict[str, str]]) -> str:
+    def _post(self, messages: list[dict[str, str]]) -> tuple[str, tuple[int, int, float] | None]:
         payload = {"model": self._model, "messages": messages, **self._params}
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         self._count("requests")
+        t0 = time.perf_counter()
         status, reason, resp_headers, body = self._http(
             "/chat/completions", json.dumps(payload).encode("utf-8"), headers
         )
@@ -301,18 +495,27 @@ class LlmSystem(Backend):
                 retry_after = resp_headers.get("retry-after", "")
                 wait = float(retry_after) if retry_after.strip().isdigit() else None
                 raise _Retryable(msg, wait)
+            if status == 400 and "response_format" in self._params:
+                raise SchemaRejected(
+                    f"system 'llm': option response_format={self._format}: the server "
+                    f"refused it: {msg}"
+                )
             raise LLMError(msg)
+        seconds = time.perf_counter() - t0
         try:
-            content = json.loads(body)["choices"][0]["message"]["content"]
+            reply = json.loads(body)
+            content = reply["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError, RecursionError):
             raise _Retryable(f"not a chat-completions response: {body[:120]!r}") from None
         if not isinstance(content, str):
             raise _Retryable("the response has no message content")
         try:
+            if self._validator is not None:
+                validate_answer(self._validator, content)
             parse_answer(content)
         except ValueError as exc:
             raise _Retryable(str(exc)) from None
-        return content
+        return content, _usage_of(reply, seconds)
 
     def _http(
         self, route: str, data: bytes, headers: dict[str, str]
@@ -373,7 +576,7 @@ class LlmSystem(Backend):
     def _path(self, key: str) -> Path | None:
         return None if self._cache is None else self._cache / key[:2] / f"{key}.json"
 
-    def _cached(self, key: str) -> str | None:
+    def _cached(self, key: str) -> tuple[str, tuple[int, int, float] | None] | None:
         path = self._path(key)
         if path is None or not path.is_file():
             return None
@@ -382,16 +585,28 @@ class LlmSystem(Backend):
             content = entry["content"]
             if not isinstance(content, str):
                 return None
+            if self._validator is not None:
+                validate_answer(self._validator, content)
             parse_answer(content)
-            return content
+            usage = entry.get("usage")
+            if usage is not None:
+                p, c, sec = usage
+                usage = (int(p), int(c), float(sec))
+            return content, usage
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None  # a damaged entry, or one that does not parse: asked again, overwritten
 
-    def _store(self, key: str, content: str) -> None:
+    def _store(self, key: str, content: str, usage: tuple[int, int, float] | None) -> None:
         path = self._path(key)
         if path is None:
             return
-        entry = {"model": self._model, "prompt_version": PROMPT_VERSION, "content": content}
+        entry = {
+            "format": CACHE_FORMAT,
+            "model": self._model,
+            "prompt": self._prompt.ident,
+            "content": content,
+            "usage": None if usage is None else list(usage),
+        }
         try:
             write_atomic(path, json.dumps(entry, ensure_ascii=False) + "\n")
         except OSError as exc:

@@ -322,12 +322,8 @@ def test_cache_keyed_by_model_prompt_and_options(serve, tmp_path: Path) -> None:
     a = first.extract([PLAIN])
     second, _ = make(server, tmp_path)
     assert second.extract([PLAIN]) == a
-    assert len(server.requests) == 1 and second.stats == {
-        "requests": 0,
-        "cache_hits": 1,
-        "retries": 0,
-        "unlocated": 0,
-    }
+    assert len(server.requests) == 1
+    assert second.stats["requests"] == 0 and second.stats["cache_hits"] == 1
     make(server, tmp_path, temperature="0.5")[0].extract([PLAIN])
     make(server, tmp_path, model="other-model")[0].extract([PLAIN])
     make(server, tmp_path, layers="time")[0].extract([PLAIN])  # another prompt
