@@ -562,3 +562,170 @@ def test_cache_entry_that_does_not_parse_is_asked_again(serve, tmp_path: Path) -
     entry.write_text("[[[[" * 100_000, encoding="utf-8")  # too deep for json
     again, _ = make(server, tmp_path)
     assert again.extract([PLAIN]) == expected
+
+
+def test_locate_by_the_words_before() -> None:
+    from systems.llm import locate
+
+    text = "He paid 23 dollars. Later, two men paid 23 more, and two left.\nThen 23."
+    firsts = [m.start() for m in re.finditer(r"\b23\b", text)]
+    assert locate(text, "23", "Later, two men paid", set()) == (
+        [(firsts[1], firsts[1] + 2)],
+        "context",
+    )
+    assert locate(text, "23", "left.  Then", set()) == ([(firsts[2], firsts[2] + 2)], "context")
+    assert locate(text, "23", "He  paid", set()) == ([(firsts[0], firsts[0] + 2)], "context")
+    # no context: every occurrence (today's rule); a context found nowhere: the same
+    assert locate(text, "23", None, set())[1] == "every"
+    assert len(locate(text, "23", "nowhere near", set())[0]) == 3
+    assert locate(text, "He", "", set()) == ([(0, 2)], "unique")
+    assert locate(text, "Atlantis", "x", set()) == ([], "unlocated")
+    # the same text and context twice: the first occurrence not taken yet
+    twice = "so two and so two"
+    taken: set[tuple[int, int]] = set()
+    a, _ = locate(twice, "two", "so", taken)
+    taken.update(a)
+    b, _ = locate(twice, "two", "so", taken)
+    assert a == [(3, 6)] and b == [(14, 17)]
+
+
+def test_context_picks_one_occurrence_and_counts(serve, tmp_path: Path) -> None:
+    text = "two men and two women: 23 of them, then 23 more"
+    content = json.dumps(
+        {
+            "number": [
+                {"text": "two", "label": "CARDINAL", "value": 2, "before": "men and"},
+                {"text": "23", "label": "CARDINAL", "value": 23, "before": "then"},
+                {"text": "23", "label": "CARDINAL", "value": 23},  # no context: both
+            ]
+        }
+    )
+    server = serve(ok(content))
+    system, _ = make(server, tmp_path, layers="number")
+    (spans,) = system.extract([doc("n", text)])
+    assert [(s.start, s.text) for s in spans] == [(12, "two"), (23, "23"), (40, "23")]
+    assert system.stats["context"] == 2 and system.stats["every"] == 1
+
+
+def test_json_schema_answers_are_validated(serve, tmp_path: Path) -> None:
+    import jsonschema
+
+    from systems.llm_prompt import answer_schema
+
+    good = json.dumps(
+        {"time": [{"text": "December 11", "label": "DATE", "value": "2017-12-11", "before": "on"}]}
+    )
+    bad = json.dumps({"time": [{"text": "December 11", "label": "PERSON", "value": None}]})
+
+    def script(payload: dict, n: int):
+        first = n == 0 and "Putin" in payload["messages"][-1]["content"]
+        return 200, completion(bad if first else good), 0.0, {}
+
+    server = serve(script)
+    system, sleeps = make(server, tmp_path, layers="time", response_format="json_schema")
+    sent = server.requests[0]["response_format"]  # the probe in load()
+    schema = sent["json_schema"]["schema"]
+    assert sent["type"] == "json_schema" and schema == answer_schema(["time"])
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(json.loads(good), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(json.loads(bad), schema)
+    # the first document request gets the bad answer: it is retried, not scored
+    (spans,) = system.extract([PLAIN])
+    assert _texts(spans) == [("December 11", "DATE", "2017-12-11")]
+    assert sleeps == [0.01]
+    # lenient modes accept the same bad-but-parseable answer (the label drops the mention)
+    lenient, _ = make(serve(ok(bad)), tmp_path, layers="time", response_format="json_object")
+    assert lenient.extract([PLAIN]) == [[]]
+
+
+def test_usage_is_recorded_and_cached(serve, tmp_path: Path) -> None:
+    def script(payload: dict, n: int):
+        body = json.loads(completion(GOOD))
+        body["usage"] = {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}
+        return 200, json.dumps(body), 0.0, {}
+
+    server = serve(script)
+    system, _ = make(server, tmp_path, price_in="3", price_out="15")
+    system.extract([PLAIN])
+    u = system.usage(["plain"])
+    assert (u.prompt_tokens, u.completion_tokens, u.docs_reported) == (1000, 200, 1)
+    assert u.cost == pytest.approx((1000 * 3 + 200 * 15) / 1e6)
+    assert u.cost_per_1000_docs == pytest.approx(6.0)
+    assert system.tokens_per_second(["plain"]) > 0
+    again, _ = make(server, tmp_path, price_in="3", price_out="15")
+    again.extract([PLAIN])
+    assert again.stats["cache_hits"] == 1 and again.usage(["plain"]) == u
+    no_usage, _ = make(serve(ok()), tmp_path, cache_dir="off")
+    no_usage.extract([PLAIN])
+    assert not no_usage.usage(["plain"]).reported and no_usage.usage(["plain"]).cost == 0
+
+
+def test_prompt_templates_and_few_shot_never_the_scored_document(
+    serve, tmp_path: Path, seed_docs: dict
+) -> None:
+    from conftest import GOLD, SEEDS
+
+    from systems.llm_prompt import load_prompt, template_names
+
+    assert {"default", "terse"} <= set(template_names())
+    server = serve(ok())
+    terse, _ = make(server, tmp_path, prompt="terse", cache_dir="off")
+    terse.extract([PLAIN])
+    assert server.requests[-1]["messages"][0]["content"].startswith("Extract mentions.")
+    assert terse.versions["prompt"] == "terse@1"
+    assert terse.versions["prompt_sha256"] == load_prompt("terse").sha256
+    custom = tmp_path / "mine.json"
+    custom.write_text(
+        json.dumps(
+            {
+                "name": "mine",
+                "version": "7",
+                "system": ["Keys {layers}."],
+                "layers": {},
+                "user": "{text}",
+            }
+        ),
+        encoding="utf-8",
+    )
+    mine, _ = make(server, tmp_path, prompt=str(custom), cache_dir="off")
+    mine.extract([PLAIN])
+    assert server.requests[-1]["messages"][-1]["content"] == PLAIN.text
+    with pytest.raises(BenchError, match="option prompt: unknown template 'nosuch'"):
+        LlmSystem({"base_url": "http://x/v1", "model": "m", "prompt": "nosuch"})
+    custom.write_text('{"name": "mine"}', encoding="utf-8")
+    with pytest.raises(BenchError, match=r"mine\.json: version"):
+        LlmSystem({"base_url": "http://x/v1", "model": "m", "prompt": str(custom)})
+
+    shots, _ = make(
+        server,
+        tmp_path,
+        few_shot="2",
+        few_shot_gold=str(GOLD),
+        few_shot_texts=str(SEEDS),
+        few_shot_chars="800",
+        cache_dir="off",
+    )
+    assert "never the document scored" in shots.versions["few_shot"]
+    docs = list(seed_docs.values())
+    shots.extract(docs)
+    for payload in server.requests[-len(docs) :]:
+        msgs = payload["messages"]
+        assert [m["role"] for m in msgs] == [
+            "system",
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+            "user",
+        ]
+        scored = msgs[-1]["content"]
+        for m in msgs[1:-1:2]:  # the example documents
+            example = m["content"].split("Document:\n", 1)[1]
+            assert (
+                len(example) <= 800 and example not in scored and scored[-200:] not in m["content"]
+            )
+        for m in msgs[2:-1:2]:  # their gold answers: texts placed by context
+            answer_items = json.loads(m["content"])
+            assert set(answer_items) == {"entity", "time", "number"}
+            assert all("before" in x for items in answer_items.values() for x in items)
