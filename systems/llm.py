@@ -10,6 +10,7 @@ to another host). Returned strings are mapped back to offsets with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import http.client
@@ -33,6 +34,7 @@ from bench.systems import DocInput, Option, SystemInfo
 from bench.timex import is_timex_value
 from systems._base import Backend, as_number, drop_nested_in_layer
 from systems.llm_prompt import (
+    PROMPT_CODE_SHA256,
     GoldExample,
     answer_model,
     answer_schema,
@@ -241,6 +243,24 @@ class LlmSystem(Backend):
         self._prompt = load_prompt(self.options["prompt"])
         self._few_shot = int(self.opt_min("few_shot", 0))
         self._few_shot_chars = int(self.opt_min("few_shot_chars", 1))
+        self._pool: list[GoldExample] = []
+        if self._few_shot:
+            gold = Path(self.options["few_shot_gold"])
+            self._pool = gold_examples(gold, Path(self.options["few_shot_texts"]))
+            if len(self._pool) < self._few_shot + 1:
+                raise self.fail(
+                    "few_shot",
+                    f"{gold} has {len(self._pool)} documents: too few for {self._few_shot} "
+                    "examples besides the document scored",
+                )
+        # The version says what the answers depend on beyond the options: the template's
+        # bytes, the prompt code, the examples' gold; bench's prediction cache keys on it.
+        parts = [self._prompt.sha256, PROMPT_CODE_SHA256]
+        parts += [f"{x.doc_id}:{json.dumps(x.spans, sort_keys=True)}:{x.text}" for x in self._pool]
+        digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:12]
+        self.info = dataclasses.replace(  # type: ignore[misc]
+            type(self).info, version=f"prompt-{self._prompt.ident}+{digest}"
+        )
         self._timeout = self.opt_min("timeout", 0.001)
         self._max_bytes = int(self.opt_min("max_response_mb", 0.000001) * 1_000_000)
         self._retries = int(self.opt_min("retries", 0))
@@ -281,7 +301,6 @@ class LlmSystem(Backend):
         self._lock = threading.Lock()
         self._sleep: Callable[[float], None] = time.sleep
         self._api_key = ""
-        self._pool: list[GoldExample] = []
         self._examples_used: set[str] = set()
         self.versions: dict[str, str] = {}
         # doc_id -> (prompt tokens, completion tokens, seconds the request took)
@@ -297,22 +316,12 @@ class LlmSystem(Backend):
         }
 
     def load(self) -> None:
-        """Read the API key and the few-shot gold; with ``response_format=json_schema``,
+        """Read the API key; with ``response_format=json_schema``,
         check once that the server accepts the schema (a refusal is one line, exit 2)."""
         named = self.options.get("api_key_env")
         self._api_key = os.environ.get(named or "OPENAI_API_KEY", "")
         if named and not self._api_key:
             raise self.fail("api_key_env", f"environment variable {named} is not set")
-        if self._few_shot:
-            gold = Path(self.options["few_shot_gold"])
-            texts = Path(self.options["few_shot_texts"])
-            self._pool = gold_examples(gold, texts)
-            if len(self._pool) < self._few_shot + 1:
-                raise self.fail(
-                    "few_shot",
-                    f"{gold} has {len(self._pool)} documents: too few for {self._few_shot} "
-                    "examples besides the document scored",
-                )
         if self._format == "json_schema":
             self._probe()
         self.versions = {

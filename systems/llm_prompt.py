@@ -26,6 +26,8 @@ from bench.errors import BenchError
 from bench.schema import LAYER_LABELS
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+# This module's source: part of the llm system's version, so a change here is a cache miss.
+PROMPT_CODE_SHA256 = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 

@@ -729,3 +729,23 @@ def test_prompt_templates_and_few_shot_never_the_scored_document(
             answer_items = json.loads(m["content"])
             assert set(answer_items) == {"entity", "time", "number"}
             assert all("before" in x for items in answer_items.values() for x in items)
+
+
+def test_version_changes_with_template_bytes_and_examples(tmp_path: Path) -> None:
+    """bench's prediction cache keys on the version: an edited template or other example
+    gold must be a miss, not yesterday's predictions."""
+    from conftest import GOLD, SEEDS
+
+    base = {"base_url": "http://x/v1", "model": "m"}
+    tpl = json.loads((Path(__file__).parents[1] / "systems/prompts/default.json").read_text())
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(tpl), encoding="utf-8")
+    a = LlmSystem({**base, "prompt": str(path)}).info.version
+    tpl["system"][0] += " Be careful."
+    path.write_text(json.dumps(tpl), encoding="utf-8")
+    b = LlmSystem({**base, "prompt": str(path)}).info.version
+    assert a.startswith("prompt-default@2+") and a != b
+    shots = {**base, "few_shot": "1", "few_shot_gold": str(GOLD), "few_shot_texts": str(SEEDS)}
+    c = LlmSystem(shots).info.version
+    assert c != LlmSystem(base).info.version
+    assert LlmSystem.info.version == "prompt-default@2"  # the class's own, for listings
