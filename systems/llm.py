@@ -110,8 +110,8 @@ def locate(
 
     Returns the offsets and how they were found: ``unique`` (one occurrence), ``context``
     (``before`` picked it), ``every`` (no context given, or none matched: every occurrence,
-    today's rule) or ``unlocated``. Among occurrences with the same context, the first not
-    yet ``taken`` by an earlier mention is used.
+    the rule of prompt version 1) or ``unlocated``. Among occurrences with the same
+    context, the first not yet ``taken`` by an earlier mention is used.
     """
     places = find_all(text, mention)
     if not places:
@@ -121,12 +121,10 @@ def locate(
     if before is None:
         return places, "every"
     want = _squash(before)
-    hits = [
-        p
-        for p in places
-        if _squash(text[max(0, p[0] - 4 * len(before) - 40) : p[0]]).endswith(want)
-    ]
-    if not want:
+    if want:
+        reach = 4 * len(before) + 40  # room for whitespace runs the squash collapses
+        hits = [p for p in places if _squash(text[max(0, p[0] - reach) : p[0]]).endswith(want)]
+    else:  # nothing before it: the start of the document
         hits = [p for p in places if not text[: p[0]].strip()]
     if not hits:
         return places, "every"
