@@ -82,7 +82,7 @@ def render_png(board: Board, title: str = "", x: str = "speed") -> bytes:
             ax.set_xscale("symlog", linthresh=0.01)
             ax.set_xlabel("US dollars per 1,000 documents (0 = local)")
             if xs:
-                ax.set_xlim(-0.005, max(max(xs) * 3, 0.1))
+                ax.set_xlim(-0.005, max(max(xs) * 10, 0.1))
         else:
             ax.set_xscale("log")
             ax.set_xlabel("words per second (log scale)")
