@@ -254,3 +254,21 @@ def test_bad_options_are_one_line_exit_2(oracle, tmp_path: Path, option: str, fi
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and field in lines[0], proc.stderr
     assert not path.exists()
+
+
+def test_usage_survives_the_prediction_cache(oracle, tmp_path: Path) -> None:
+    server = oracle()
+    out = tmp_path / "out"
+    args = ["run", "--system", "llm", "--label", "cached", "--out", str(out), "--no-report"]
+    args += ["--gold", str(GOLD), "--texts", str(SEEDS), "--repeats", "1", "--warmup", "0"]
+    args += ["--bootstrap", "0", "--quiet"]
+    for o in (f"base_url={server.base_url}", "model=oracle", "cache_dir=off", "price_in=1"):
+        args += ["--option", o]
+    first = bench(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    a = json.loads((out / "cached.json").read_text(encoding="utf-8"))
+    server.close()  # the second run must not need the server
+    second = bench(*args, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    b = json.loads((out / "cached.json").read_text(encoding="utf-8"))
+    assert b["throughput"]["cached"] and b["usage"] == a["usage"] and a["usage"]["reported"]
