@@ -516,7 +516,7 @@ def test_timeout_bounds_the_whole_request(raw, tmp_path: Path) -> None:
     t0 = time.monotonic()
     with pytest.raises(LLMError, match="timed out after 1 s"):
         system.extract([PLAIN])
-    assert time.monotonic() - t0 < 2.5
+    assert time.monotonic() - t0 < 4  # the body alone would take a minute
 
 
 def test_response_over_the_limit_is_refused(raw, tmp_path: Path) -> None:
