@@ -336,7 +336,7 @@ class LlmSystem(Backend):
         }
 
     def _probe(self) -> None:
-        """One short request with the ``response_format``: a 400 is a setup error (exit 2),
+        """One short request with the ``response_format``: a refusal is a setup error (exit 2),
         anything else is left to the documents (their own retries and failures)."""
         payload = {
             "model": self._model,
@@ -356,11 +356,13 @@ class LlmSystem(Backend):
             )
         except (_Retryable, LLMError):
             return
-        if status == 400:
-            detail = body[:200].decode("utf-8", "replace").strip() or reason
+        detail = body[:300].decode("utf-8", "replace").strip() or reason
+        # 400/422, or a 5xx naming response_format: llama-cpp-python's server answers an
+        # unsupported "json_schema" with HTTP 500 and a validation error about that field.
+        if status in (400, 422) or (status >= 500 and "response_format" in detail):
             raise SchemaRejected(
                 f"system 'llm': option response_format={self._format}: the server refused "
-                f"it (HTTP 400 from {self._url}): {' '.join(detail.split())}"
+                f"it (HTTP {status} from {self._url}): {' '.join(detail.split())[:200]}"
             )
 
     def usage(self, doc_ids: Sequence[str]) -> Usage:

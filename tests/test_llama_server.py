@@ -167,3 +167,27 @@ def test_bench_run_against_llama_cpp(llama: str, tmp_path: Path) -> None:
     for failure in result["failures"]:
         assert "HTTP" not in failure["error"] and "timed out" not in failure["error"]
     assert result["usage"]["docs_reported"] + len(result["failures"]) == 5
+
+
+def test_json_schema_against_llama_cpp(llama: str, tmp_path: Path) -> None:
+    """llama-cpp-python 0.3 refuses ``"type": "json_schema"`` (HTTP 500, a validation error
+    naming response_format): one line, exit 2. A server version that accepts it runs."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), str(ROOT), env.get("PYTHONPATH", "")])
+    env.pop("BENCH_CACHE_DIR", None)
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "bench", "run", "--system", "llm", "--label", "schema"]
+    args += ["--out", str(out), "--no-report", "--gold", str(GOLD), "--texts", str(SEEDS)]
+    args += ["--repeats", "1", "--warmup", "0", "--bootstrap", "0", "--no-latency"]
+    args += ["--no-cache", "--quiet", "--allow-failures"]
+    for opt in (f"base_url={llama}", "model=tiny", "cache_dir=off", "max_tokens=48"):
+        args += ["--option", opt]
+    args += ["--option", "response_format=json_schema", "--option", "retries=0"]
+    proc = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, env=env)
+    if proc.returncode == 2:
+        (line,) = proc.stderr.strip().splitlines()
+        assert "response_format=json_schema: the server refused it" in line
+        assert not (out / "schema.json").exists()
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert (out / "schema.json").exists()

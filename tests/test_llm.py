@@ -749,3 +749,18 @@ def test_version_changes_with_template_bytes_and_examples(tmp_path: Path) -> Non
     c = LlmSystem(shots).info.version
     assert c != LlmSystem(base).info.version
     assert LlmSystem.info.version == "prompt-default@2"  # the class's own, for listings
+
+
+def test_schema_refused_with_a_5xx_naming_response_format(serve, tmp_path: Path) -> None:
+    """llama-cpp-python's server answers an unknown response_format type with HTTP 500."""
+
+    def script(payload: dict, n: int):
+        if payload.get("response_format", {}).get("type") == "json_schema":
+            return 500, '{"error": {"message": "response_format.type: literal_error"}}', 0.0, {}
+        return 200, completion(GOOD), 0.0, {}
+
+    server = serve(script)
+    with pytest.raises(BenchError, match=r"response_format=json_schema: the server refused it"):
+        make(server, tmp_path, response_format="json_schema")
+    assert len(server.requests) == 1  # the probe only, no retries
+    make(server, tmp_path, response_format="json_object")[0].extract([PLAIN])
