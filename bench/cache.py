@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from bench.corpus import sha256_text, write_atomic
 from bench.environment import Environment
 from bench.result import Throughput
-from bench.schema import PredictionRecord
+from bench.schema import PredictionRecord, Usage
 from bench.systems import DocInput, System
 
 CACHE_VERSION = 1
@@ -58,6 +58,7 @@ class CacheEntry(BaseModel):
     throughput: Throughput
     environment: Environment
     versions: dict[str, str]  # what the system reported after load(), for the result
+    usage: Usage | None = None  # tokens and cost, as measured when the entry was made
 
 
 class BatchEntry(BaseModel):

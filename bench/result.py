@@ -21,7 +21,7 @@ from bench.environment import Environment
 from bench.errors import BenchError
 from bench.names import check_name
 from bench.runner import Measurement, RunSettings, median, percentile
-from bench.schema import DocId, GoldDocument
+from bench.schema import DocId, GoldDocument, Usage
 from bench.scoring import ScoreReport
 
 RESULT_SCHEMA_VERSION = 1
@@ -78,6 +78,11 @@ class Throughput(_Model):
     peak_rss_children_mb: float | None
     repeats_agree: bool = Field(
         description="Every timed repeat gave the same predictions and failures as the first."
+    )
+    tokens_per_second: float | None = Field(
+        default=None,
+        description="Completion tokens per second of request time, for systems that report "
+        "token usage (LLM servers); null otherwise.",
     )
 
 
@@ -171,6 +176,11 @@ class Result(_Model):
     gold: GoldRecord
     metrics: ScoreReport
     failures: list[FailureRecord]
+    usage: Usage | None = Field(
+        default=None,
+        description="Tokens and cost (zero for systems that report none); absent in results "
+        "written before it existed.",
+    )
     throughput: Throughput
     environment: Environment
     created_at: dt.datetime

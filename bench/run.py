@@ -24,11 +24,12 @@ from bench.result import (
     GoldRecord,
     Result,
     SystemRecord,
+    Throughput,
     gold_sha256,
     make_throughput,
 )
 from bench.runner import RunSettings, load_timed, measure, peak_rss_mb
-from bench.schema import GoldDocument, PredictionRecord
+from bench.schema import GoldDocument, PredictionRecord, Usage
 from bench.scoring import score
 from bench.systems import DocInput, System, describe
 
@@ -99,6 +100,7 @@ def run_system(
         throughput = entry.throughput.model_copy(update={"cached": True})
         environment = entry.environment
         versions: dict[str, str] | None = entry.versions
+        usage = entry.usage
     else:
         measured_at = now()
         try:
@@ -112,6 +114,7 @@ def run_system(
         finally:
             system.close()
         throughput = make_throughput(m, settings, load_seconds, measured_at, peak_rss_mb())
+        usage, throughput = usage_of(system, docs, throughput)
         environment = capture(info.requires)
         records = m.records
         versions = None
@@ -129,6 +132,7 @@ def run_system(
                     throughput=throughput,
                     environment=environment,
                     versions=dict(getattr(system, "versions", None) or {}),
+                    usage=usage,
                 )
             )
     predictions = {r.doc_id: r.spans for r in records if r.error is None}
@@ -143,11 +147,29 @@ def run_system(
         ),
         metrics=report,
         failures=[FailureRecord(doc_id=r.doc_id, error=r.error) for r in records if r.error],
+        usage=usage,
         throughput=throughput,
         environment=environment,
         created_at=now(),
     )
     return RunOutput(result, records)
+
+
+def usage_of(
+    system: System, docs: list[DocInput], throughput: Throughput
+) -> tuple[Usage, Throughput]:
+    """Tokens and cost of a run: from the system's optional ``usage(doc_ids)`` (and
+    ``tokens_per_second(doc_ids)``); zero for a system that reports none."""
+    ids = [d.doc_id for d in docs]
+    report = getattr(system, "usage", None)
+    if not callable(report):
+        return Usage.none(len(docs)), throughput
+    usage = report(ids)
+    if not isinstance(usage, Usage):
+        raise BenchError(f"system {system.info.name!r}: usage() returned {type(usage).__name__}")
+    rate = getattr(system, "tokens_per_second", None)
+    tps = rate(ids) if callable(rate) else None
+    return usage, throughput.model_copy(update={"tokens_per_second": tps})
 
 
 def result_path(out_dir: Path, label: str) -> Path:
