@@ -223,3 +223,66 @@ class CorpusRecord(_Model):
     notes: str | None = None
     spans: list[CorpusSpan] = Field(default_factory=list)
     ignore: list[IgnoreRegion] = Field(default_factory=list)
+
+
+class Usage(_Model):
+    """Tokens and cost of a run, for systems that report them (API and local LLM servers).
+
+    A system that reports nothing (every local library) has ``reported`` false and zeros:
+    it costs no tokens. Prices are US dollars per million tokens, as given to the system;
+    without prices the cost is 0. Deterministic given the answers (timings are apart, in
+    ``throughput.tokens_per_second``).
+    """
+
+    reported: bool = Field(description="The system reported token counts for its documents.")
+    docs: int = Field(description="Documents of the run.")
+    docs_reported: int = Field(description="Documents whose answer came with a token count.")
+    prompt_tokens: int
+    completion_tokens: int
+    tokens_per_doc: float = Field(description="(prompt + completion tokens) / docs_reported.")
+    price_in: float | None = Field(description="US dollars per million prompt tokens.")
+    price_out: float | None = Field(description="US dollars per million completion tokens.")
+    cost: float = Field(description="US dollars for the run's documents.")
+    cost_per_1000_docs: float
+
+    @classmethod
+    def none(cls, docs: int) -> Usage:
+        """The usage of a system that reports none: zero tokens, zero cost."""
+        return cls(
+            reported=False,
+            docs=docs,
+            docs_reported=0,
+            prompt_tokens=0,
+            completion_tokens=0,
+            tokens_per_doc=0.0,
+            price_in=None,
+            price_out=None,
+            cost=0.0,
+            cost_per_1000_docs=0.0,
+        )
+
+    @classmethod
+    def of(
+        cls,
+        docs: int,
+        per_doc: list[tuple[int, int]],
+        price_in: float | None,
+        price_out: float | None,
+    ) -> Usage:
+        """The usage of ``docs`` documents of which ``per_doc`` (prompt, completion) reported."""
+        p = sum(x for x, _ in per_doc)
+        c = sum(y for _, y in per_doc)
+        cost = (p * (price_in or 0.0) + c * (price_out or 0.0)) / 1_000_000
+        n = len(per_doc)
+        return cls(
+            reported=n > 0,
+            docs=docs,
+            docs_reported=n,
+            prompt_tokens=p,
+            completion_tokens=c,
+            tokens_per_doc=round((p + c) / n, 1) if n else 0.0,
+            price_in=price_in,
+            price_out=price_out,
+            cost=round(cost, 6),
+            cost_per_1000_docs=round(1000 * cost / n, 4) if n else 0.0,
+        )

@@ -223,6 +223,8 @@ def speed_table(board: Board) -> str:
         "latency p50 / p95 / max ms",
         "load s",
         "peak MiB",
+        "tokens/doc",
+        "$ per 1k docs",
         "repeats × batch",
         "measured",
     ]
@@ -244,11 +246,21 @@ def speed_table(board: Board) -> str:
                 else f"{_num(lat.p50_ms, 1)} / {_num(lat.p95_ms, 1)} / {_num(lat.max_ms, 1)}",
                 _num(t.load_seconds, 2),
                 _num(t.peak_rss_mb),
+                *usage_cells(e.result),
                 f"{t.repeats} × {t.batch_size}",
                 t.measured_at.strftime("%Y-%m-%d %H:%M") + (" (cached)" if t.cached else ""),
             ]
         )
     return _table(head, rows)
+
+
+def usage_cells(result: Result) -> list[str]:
+    """Tokens per document and US dollars per 1,000 documents; 0 for a system that reports
+    no usage (a local library), "—" for a result written before usage was recorded."""
+    u = result.usage
+    if u is None:
+        return ["—", "—"]
+    return [_num(u.tokens_per_doc, 1), f"{u.cost_per_1000_docs:.4f}"]
 
 
 def machines(board: Board) -> list[str]:
@@ -393,6 +405,9 @@ def csv_columns() -> list[str]:
         "load_s",
         "peak_rss_mb",
         "peak_rss_children_mb",
+        "tokens_per_doc",
+        "cost_per_1000_docs",
+        "tokens_per_s",
         "repeats",
         "warmup",
         "batch_size",
@@ -453,6 +468,9 @@ def csv_row(board_no: int, e: ResultFile) -> dict[str, str]:
         "load_s": t.load_seconds,
         "peak_rss_mb": t.peak_rss_mb,
         "peak_rss_children_mb": t.peak_rss_children_mb,
+        "tokens_per_doc": r.usage.tokens_per_doc if r.usage else None,
+        "cost_per_1000_docs": r.usage.cost_per_1000_docs if r.usage else None,
+        "tokens_per_s": t.tokens_per_second,
         "repeats": t.repeats,
         "warmup": t.warmup,
         "batch_size": t.batch_size,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from bench.report.leaderboard import Board, layer_figures
+from bench.run.result import Spread
 from bench.schema import LAYERS
 
 # Ten colours and nine markers: coprime lengths, so 90 systems get distinct pairs.
@@ -29,8 +30,12 @@ COLORS = (
 MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*", "h")
 
 
-def render_png(board: Board, title: str = "") -> bytes:
-    """The picture as PNG bytes (Agg backend, no date or version written into the file)."""
+def render_png(board: Board, title: str = "", x: str = "speed") -> bytes:
+    """The picture as PNG bytes (Agg backend, no date or version written into the file).
+
+    ``x="cost"`` draws the cost variant (``f1_vs_cost.png``): F1 against US dollars per
+    1,000 documents (symmetric-log axis, so the local systems' 0 is on it), no x bars.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -45,7 +50,12 @@ def render_png(board: Board, title: str = "") -> bytes:
         for i, e in enumerate(entries):
             f = layer_figures(e.result, layer, "strict")
             w = e.result.throughput.words_per_second
-            if f is None or f["f1"] is None or w.median <= 0:
+            if x == "cost":
+                cost = e.result.usage.cost_per_1000_docs if e.result.usage else None
+                if cost is None:
+                    continue
+                w = Spread(median=cost, min=cost, max=cost)
+            if f is None or f["f1"] is None or (x != "cost" and w.median <= 0):
                 continue
             y = 100 * f["f1"]
             low = 100 * (f["f1_low"] if f["f1_low"] is not None else f["f1"])
@@ -65,13 +75,19 @@ def render_png(board: Board, title: str = "") -> bytes:
             points.append((w.median, y, e.label + mark))
             xs.append(w.median)
             shown += 1
-        ax.set_xscale("log")
         ax.set_title(f"{layer}  (strict F1)")
-        ax.set_xlabel("words per second (log scale)")
         ax.grid(True, which="both", alpha=0.3)
         ax.set_ylim(0, 105)
-        if xs:
-            ax.set_xlim(min(xs) / 3, max(xs) * 3)
+        if x == "cost":
+            ax.set_xscale("symlog", linthresh=0.01)
+            ax.set_xlabel("US dollars per 1,000 documents (0 = local)")
+            if xs:
+                ax.set_xlim(-0.005, max(max(xs) * 10, 0.1))
+        else:
+            ax.set_xscale("log")
+            ax.set_xlabel("words per second (log scale)")
+            if xs:
+                ax.set_xlim(min(xs) / 3, max(xs) * 3)
         _annotate(ax, points)
         if not shown:
             ax.text(
@@ -104,7 +120,8 @@ def render_png(board: Board, title: str = "") -> bytes:
             frameon=False,
             fontsize=9,
         )
-    fig.suptitle(title or f"F1 against speed, gold {board.gold}", fontsize=11)
+    what = "cost" if x == "cost" else "speed"
+    fig.suptitle(title or f"F1 against {what}, gold {board.gold}", fontsize=11)
     fig.tight_layout(rect=(0, 0.08 if entries else 0, 1, 1))
     buf = io.BytesIO()
     # No Software/date metadata: the same figures give the same bytes.

@@ -34,6 +34,7 @@ from bench.schema import GoldDocument
 LEADERBOARD_MD = "LEADERBOARD.md"
 LEADERBOARD_CSV = "leaderboard.csv"
 PLOT_PNG = "f1_vs_speed.png"
+COST_PNG = "f1_vs_cost.png"  # drawn when a result of the board reports token usage
 ERRORS_DIR = "errors"
 MANIFEST = ".written.json"  # in errors/: the pages bench report wrote (and may remove)
 # A Markdown link to a LEADERBOARD.md, as readme_table writes it.
@@ -142,6 +143,10 @@ def build_report(
             board = all_boards[0]
             _write_if_changed(png, render_png(board))
             out.written.append(png)
+            if any(e.result.usage and e.result.usage.reported for e in board.entries):
+                cost_png = results_dir / COST_PNG
+                _write_if_changed(cost_png, render_png(board, x="cost"))
+                out.written.append(cost_png)
             if len(all_boards) > 1:
                 out.notes.append(
                     f"{png}: shows board 1 (gold {board.gold}) only; "

@@ -25,7 +25,7 @@ from bench.corpus.gold import sha256_text, write_atomic
 from bench.protocol import DocInput, System
 from bench.run.environment import Environment
 from bench.run.result import Throughput
-from bench.schema import PredictionRecord
+from bench.schema import PredictionRecord, Usage
 
 CACHE_VERSION: Literal[1] = 1
 CACHE_ENV = "BENCH_CACHE_DIR"
@@ -58,6 +58,7 @@ class CacheEntry(BaseModel):
     throughput: Throughput
     environment: Environment
     versions: dict[str, str]  # what the system reported after load(), for the result
+    usage: Usage | None = None  # tokens and cost, as measured when the entry was made
 
 
 class BatchEntry(BaseModel):

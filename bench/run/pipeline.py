@@ -13,14 +13,15 @@ import datetime as dt
 from collections.abc import Mapping
 
 from bench.corpus.gold import gold_sha256
+from bench.errors import BenchError
 from bench.protocol import DocInput, System, describe
 from bench.run.cache import CacheEntry, PredictionCache, cache_key, code_digest, documents_of
 from bench.run.environment import capture
 from bench.run.extract import load_system
 from bench.run.layout import check_label
-from bench.run.result import FailureRecord, GoldRecord, Result, RunOutput, SystemRecord
+from bench.run.result import FailureRecord, GoldRecord, Result, RunOutput, SystemRecord, Throughput
 from bench.run.timing import RunSettings, measure, peak_rss_mb, throughput_of
-from bench.schema import GoldDocument
+from bench.schema import GoldDocument, Usage
 from bench.scoring.engine import score
 
 
@@ -72,6 +73,7 @@ def run_system(
         throughput = entry.throughput.model_copy(update={"cached": True})
         environment = entry.environment
         versions: dict[str, str] | None = entry.versions
+        usage = entry.usage
     else:
         measured_at = now()
         try:
@@ -80,6 +82,7 @@ def run_system(
         finally:
             system.close()
         throughput = throughput_of(m, settings, load_seconds, measured_at, peak_rss_mb())
+        usage, throughput = usage_of(system, docs, throughput)
         environment = capture(info.requires)
         records = m.records
         versions = None
@@ -97,6 +100,7 @@ def run_system(
                     throughput=throughput,
                     environment=environment,
                     versions=dict(getattr(system, "versions", None) or {}),
+                    usage=usage,
                 )
             )
     predictions = {r.doc_id: r.spans for r in records if r.error is None}
@@ -111,8 +115,26 @@ def run_system(
         ),
         metrics=report,
         failures=[FailureRecord(doc_id=r.doc_id, error=r.error) for r in records if r.error],
+        usage=usage,
         throughput=throughput,
         environment=environment,
         created_at=now(),
     )
     return RunOutput(result, records)
+
+
+def usage_of(
+    system: System, docs: list[DocInput], throughput: Throughput
+) -> tuple[Usage, Throughput]:
+    """Tokens and cost of a run: from the system's optional ``usage(doc_ids)`` (and
+    ``tokens_per_second(doc_ids)``); zero for a system that reports none."""
+    ids = [d.doc_id for d in docs]
+    report = getattr(system, "usage", None)
+    if not callable(report):
+        return Usage.none(len(docs)), throughput
+    usage = report(ids)
+    if not isinstance(usage, Usage):
+        raise BenchError(f"system {system.info.name!r}: usage() returned {type(usage).__name__}")
+    rate = getattr(system, "tokens_per_second", None)
+    tps = rate(ids) if callable(rate) else None
+    return usage, throughput.model_copy(update={"tokens_per_second": tps})

@@ -19,7 +19,7 @@ from bench.corpus.gold import format_loc, read_json
 from bench.errors import BenchError
 from bench.names import check_name
 from bench.run.environment import Environment
-from bench.schema import DocId, PredictionRecord
+from bench.schema import DocId, PredictionRecord, Usage
 from bench.scoring.report import ScoreReport
 
 RESULT_SCHEMA_VERSION: Literal[1] = 1
@@ -77,6 +77,11 @@ class Throughput(_Model):
     repeats_agree: bool = Field(
         description="Every timed repeat gave the same predictions and failures as the first."
     )
+    tokens_per_second: float | None = Field(
+        default=None,
+        description="Completion tokens per second of request time, for systems that report "
+        "token usage (LLM servers); null otherwise.",
+    )
 
 
 class SystemRecord(_Model):
@@ -117,6 +122,11 @@ class Result(_Model):
     gold: GoldRecord
     metrics: ScoreReport
     failures: list[FailureRecord]
+    usage: Usage | None = Field(
+        default=None,
+        description="Tokens and cost (zero for systems that report none); absent in results "
+        "written before it existed.",
+    )
     throughput: Throughput
     environment: Environment
     created_at: dt.datetime
