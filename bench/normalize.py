@@ -564,10 +564,15 @@ _YEAR_RX = r"(?:1[89]\d\d|20\d\d)"
 _WEEKDAYS = {name.lower(): i + 1 for i, name in enumerate(calendar.day_name)}
 _PARTS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 _DURATION_UNITS = "second|minute|hour|day|week|month|year"
+_CLOCK_RX = r"(?P<h>1[0-2]|0?[1-9])(?::(?P<mi>[0-5]\d))? ?(?P<ap>[ap])\.?m\.?"
 _FAST_TIME: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(rx))
     for name, rx in (
         ("m-d-y", rf"(?P<m>{_MONTH_RX}) (?P<d>{_DAY_RX}),? (?P<y>{_YEAR_RX})"),
+        (
+            "m-d-y-clock",
+            rf"(?P<m>{_MONTH_RX}) (?P<d>{_DAY_RX}),? (?P<y>{_YEAR_RX})(?: at)? {_CLOCK_RX}",
+        ),
         ("d-m-y", rf"(?P<d>{_DAY_RX}) (?P<m>{_MONTH_RX}) (?P<y>{_YEAR_RX})"),
         ("m-y", rf"(?P<m>{_MONTH_RX}),? (?P<y>{_YEAR_RX})"),
         ("m-d", rf"(?P<m>{_MONTH_RX}) (?P<d>{_DAY_RX})"),
@@ -576,7 +581,9 @@ _FAST_TIME: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("y", rf"(?P<y>{_YEAR_RX})"),
         ("weekday", rf"(?P<wd>{_ALT(_WEEKDAYS)})(?: (?P<part>{_ALT(_PARTS)}))?"),
         ("weekday-week", rf"(?P<wd>{_ALT(_WEEKDAYS)}) (?P<rel>last|this|next) week"),
-        ("deictic", r"(?P<deictic>today|yesterday|tomorrow)"),
+        ("deictic", r"(?P<deictic>today|yesterday|tomorrow|the day)"),
+        ("part", rf"(?:(?P<this>this) )?(?P<part>{_ALT(_PARTS)})"),
+        ("tonight", r"tonight"),
         ("relative", r"(?P<rel>last|this|next) (?P<unit>week|month|year)"),
         (
             "duration",
@@ -584,7 +591,7 @@ _FAST_TIME: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"(?:(?P<q>a|an|\d{{1,4}}|{_WORDNUM}) |(?P<qh>\d{{1,4}}|{_WORDNUM})-)"
             rf"(?P<unit>{_DURATION_UNITS})s?",
         ),
-        ("clock", r"(?P<h>1[0-2]|0?[1-9])(?::(?P<mi>[0-5]\d))? ?(?P<ap>[ap])\.?m\.?"),
+        ("clock", _CLOCK_RX),
         ("clock-24h", r"(?P<h>1[3-9]|2[0-3]):(?P<mi>[0-5]\d)"),
     )
 )
@@ -610,12 +617,17 @@ def _fast_time(clean: str, document_date: dt.date) -> Any:
             continue
         g = m.groupdict()
         month = _MONTH_NUMBER[g["m"].rstrip(".")] if g.get("m") else 0
-        if name in ("m-d-y", "d-m-y"):
+        if name in ("m-d-y", "d-m-y", "m-d-y-clock"):
             day = _day_number(g["d"])
             try:
-                return dt.date(int(g["y"]), month, day or 0).isoformat()
+                date = dt.date(int(g["y"]), month, day or 0).isoformat()
             except ValueError:
                 return _NO_RULE
+            if name != "m-d-y-clock":
+                return date
+            hour = int(g["h"]) % 12 + (12 if g["ap"] == "p" else 0)
+            mins = f":{g['mi']}" if g["mi"] else ""
+            return resolve_timex(f"{date}T{hour:02d}{mins}", document_date)
         if name == "m-y":
             return f"{g['y']}-{month:02d}"
         if name in ("m-d", "d-m"):
@@ -636,8 +648,12 @@ def _fast_time(clean: str, document_date: dt.date) -> Any:
             day = document_date + dt.timedelta(weeks={"last": -1, "this": 0, "next": 1}[g["rel"]])
             return (day + dt.timedelta(days=_WEEKDAYS[g["wd"]] - day.isoweekday())).isoformat()
         if name == "deictic":
-            step = {"today": 0, "yesterday": -1, "tomorrow": 1}[g["deictic"]]
+            step = {"today": 0, "the day": 0, "yesterday": -1, "tomorrow": 1}[g["deictic"]]
             return (document_date + dt.timedelta(days=step)).isoformat()
+        if name == "part":  # "morning" alone or "this morning": on the document's day
+            return resolve_timex(f"T{_PARTS[g['part']]}", document_date)
+        if name == "tonight":
+            return resolve_timex("TNI", document_date)
         if name == "relative":
             step = {"last": -1, "this": 0, "next": 1}[g["rel"]]
             return _at_grain(_shift(document_date, g["unit"], step), _GRAIN[g["unit"]])

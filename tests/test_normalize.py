@@ -212,7 +212,14 @@ def _generated() -> tuple[list[str], list[str]]:
         for s in (" ", "")
         for ap in ("am", "p.m.", "PM")
     ]
-    times += ["13:45", "18:00", "23:59", "20:15"]
+    times += ["13:45", "18:00", "23:59", "20:15", "the day", "tonight"]
+    times += [
+        f"{t}{p}" for t in ("", "this ") for p in ("morning", "afternoon", "evening", "night")
+    ]
+    for _ in range(30):
+        m, d, y = rng.choice(months), rng.choice(days), rng.choice(years)
+        clock = rng.choice(["10:03 PM", "9 am", "12:30 p.m.", "1 pm", "11:59 a.m."])
+        times.append(f"{m} {d}, {y}{rng.choice(['', ' at'])} {clock}")
     numbers: list[str] = []
     for _ in range(120):
         n = rng.choice([rng.randint(0, 999), rng.randint(1000, 999_999), rng.randint(10**6, 10**9)])
