@@ -42,12 +42,16 @@ def machine(data: dict) -> str:
     mi, ci = data.get("machine_info", {}), data.get("commit_info", {})
     cpu = mi.get("cpu", {})
     commit = str(ci.get("id") or "?")[:10] + (" (uncommitted changes)" if ci.get("dirty") else "")
+    where = [
+        cpu.get("brand_raw") or mi.get("processor") or "unknown CPU",
+        f"{mi.get('usable_cpus', cpu.get('count', '?'))} usable cores",
+        f"{mi.get('python_implementation', 'Python')} {mi.get('python_version', '?')}",
+    ]
+    if mi.get("system"):
+        where.append(f"{mi['system']} {mi.get('release', '')}".strip())
     return (
         f"Measured {str(data.get('datetime', '?'))[:16].replace('T', ' ')} UTC on "
-        f"{cpu.get('brand_raw') or mi.get('processor') or 'unknown CPU'}, "
-        f"{mi.get('usable_cpus', cpu.get('count', '?'))} usable cores, "
-        f"{mi.get('python_implementation', '')} {mi.get('python_version', '?')}, "
-        f"{mi.get('system', '')} {mi.get('release', '')}; load average (1, 5, 15 min) "
+        f"{', '.join(where)}; load average (1, 5, 15 min) "
         f"{_load(mi.get('loadavg_start'))} at the start, {_load(mi.get('loadavg_end'))} at the "
         f"end; commit {commit}; pytest-benchmark {data.get('version', '?')}."
     )
