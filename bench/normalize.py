@@ -177,9 +177,9 @@ _APPROX = (
 # What Recognizers-Text's number model reads, in the shapes news text writes most; its value
 # is printed with 15 significant digits, so longer amounts are left to it.
 _FAST_DIGITS = re.compile(
-    rf"{_APPROX}(?:[$€£] ?)?(?P<int>\d{{1,3}}(?:,\d{{3}}){{1,3}}|\d{{1,12}})"
+    rf"{_APPROX}[$€£]?(?P<int>\d{{1,3}}(?:,\d{{3}}){{1,3}}|\d{{1,12}})"
     r"(?:\.(?P<frac>\d{1,3}))?"
-    rf"(?: (?P<scale>{_ALT(_SCALES)}))?(?: ?%| percent| per cent)?"
+    rf"(?: (?P<scale>{_ALT(_SCALES)}))?(?:%| percent| per cent)?"
 )
 _FAST_WORDS = re.compile(
     rf"{_APPROX}(?P<words>{_WORDNUM})(?: (?P<scale>hundred|thousand|million|billion))?"

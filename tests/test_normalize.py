@@ -182,6 +182,17 @@ REF_DATES = (
 )
 
 
+NUMBER_APPROX = [
+    f"{w} "
+    for w in "some|about|around|nearly|almost|roughly|approximately|over|under|more than"
+    "|less than|fewer than|at least|up to|as many as".split("|")
+]
+DURATION_APPROX = [
+    f"{w} "
+    for w in "less than|more than|about|nearly|almost|around|at least|over|some|up to".split("|")
+]
+
+
 def _generated() -> tuple[list[str], list[str]]:
     """A few hundred expressions in the shapes the fast rules cover (seeded: always the same)."""
     rng = random.Random(17)
@@ -203,7 +214,7 @@ def _generated() -> tuple[list[str], list[str]]:
     for _ in range(40):
         q = rng.choice(["a", "an", "1", "2", "10", "45", *words])
         u = rng.choice(["second", "minute", "hour", "day", "week", "month", "year"])
-        pre = rng.choice(["", "", "less than ", "more than ", "about ", "over ", "up to "])
+        pre = rng.choice(["", "", *DURATION_APPROX])
         times += [f"{pre}{q} {u}"] if q in ("a", "an") else [f"{pre}{q} {u}s", f"{q}-{u}"]
     times += [
         f"{h}{m}{s}{ap}"
@@ -228,10 +239,10 @@ def _generated() -> tuple[list[str], list[str]]:
         scale = rng.choice(["", "", " hundred", " thousand", " million", " billion", " trillion"])
         if scale and n > 999:
             digits = str(rng.randint(1, 999))
-        pre = rng.choice(["", "", "some ", "about ", "more than ", "nearly ", "$", "€", "£"])
-        post = rng.choice(["", "", "", "%", " percent"]) if not scale else ""
+        pre = rng.choice(["", "", *NUMBER_APPROX, "$", "€", "£"])
+        post = rng.choice(["", "", "", "%", " percent", " per cent"]) if not scale else ""
         numbers.append(f"{pre}{digits}{frac}{scale}{post}")
-    numbers += words + [f"about {w}" for w in words]
+    numbers += words + [f"{a}{w}" for w in words for a in NUMBER_APPROX]
     numbers += [
         f"{w} {s}" for w in words[:5] for s in ("hundred", "thousand", "million", "billion")
     ]
