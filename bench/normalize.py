@@ -8,7 +8,8 @@ Recognizers-Text is imported on first use: install it with ``pip install 'bench[
 
 Speed (docs/systems.md, "Values"): exact rules for the common shapes (full dates, month-year,
 month-day, years, weekdays, today/yesterday, last/this/next week, durations, clock times,
-cardinals, scaled numbers, ordinals) answer before Recognizers-Text is asked; each gives exactly
+parts of the day, cardinals, scaled numbers, ordinals) answer before Recognizers-Text is
+asked; each gives exactly
 the value Recognizers-Text gives (tests/test_normalize.py checks this on every gold expression
 and on generated ones). Parses are cached by (folded text, reference date, layer).
 """
