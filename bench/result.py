@@ -73,6 +73,17 @@ class Throughput(_Model):
     docs_per_second: Spread
     words_per_second: Spread
     chars_per_second: Spread
+    pass_normalize_seconds: list[float] | None = Field(
+        default=None,
+        description="Of each timed pass's wall time, the seconds spent inside the shared value "
+        "normalizer (bench.normalize) in this process; null when not measured (older results, "
+        "streamed runs).",
+    )
+    extraction_words_per_second: Spread | None = Field(
+        default=None,
+        description="Words per second with the normalizer's time taken out of each pass: the "
+        "system's own speed (equal to words_per_second for systems that do not use it).",
+    )
     latency: Latency | None
     peak_rss_mb: float | None
     peak_rss_children_mb: float | None
@@ -131,6 +142,12 @@ def make_throughput(
         docs_per_second=_rate(m.docs, secs),
         words_per_second=_rate(m.words, secs),
         chars_per_second=_rate(m.chars, secs),
+        pass_normalize_seconds=None
+        if m.pass_normalize_seconds is None
+        else [round(s, 6) for s in m.pass_normalize_seconds],
+        extraction_words_per_second=None
+        if m.pass_normalize_seconds is None
+        else _rate(m.words, [s - n for s, n in zip(secs, m.pass_normalize_seconds, strict=True)]),
         latency=latency,
         peak_rss_mb=peak_rss[0],
         peak_rss_children_mb=peak_rss[1],
