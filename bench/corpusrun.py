@@ -25,7 +25,8 @@ from bench.corpus import dump_gold, word_count
 from bench.environment import capture
 from bench.errors import BenchError
 from bench.executor import BatchOutcome, Handle, Ready, SystemSpec, make_executor
-from bench.files import open_temporary, write_temporary
+from bench.files import locked, open_temporary, write_temporary
+from bench.limits import MAX_BATCH_SIZE, check_range
 from bench.predictions import prediction_line
 from bench.result import FailureRecord, GoldRecord, Result, make_throughput
 from bench.run import check_label, now, predictions_path, result_path, system_record
@@ -100,8 +101,7 @@ def run_corpus(
     """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it,
     and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically."""
     label = check_label(label or system.info.name)
-    if batch_size < 1:
-        raise BenchError(f"--batch-size: must be at least 1, got {batch_size}")
+    check_range("--batch-size", batch_size, 1, MAX_BATCH_SIZE)
     info = system.info
     code = code_digest(system)
     scorer = StreamingScorer(info.layers, bootstrap=bootstrap, seed=seed)
@@ -218,7 +218,8 @@ def run_corpus(
     except BaseException:
         preds_tmp.unlink(missing_ok=True)
         raise
-    commit_pair(res_path, res_tmp, preds_path, preds_tmp)
+    with locked(out_dir):
+        commit_pair(res_path, res_tmp, preds_path, preds_tmp)
     return CorpusRunOutput(
         result, res_path, preds_path, totals.batches, totals.reused, ex.describe()
     )

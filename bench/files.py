@@ -31,6 +31,7 @@ _TEMP = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+\.tmp$")
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
 _UMASK: list[int] = []
 _CLEANED: set[Path] = set()
+_HELD: set[Path] = set()  # directories whose lock this process holds
 
 
 def write_error(path: Path, exc: OSError) -> BenchError:
@@ -171,9 +172,13 @@ def locked(directory: Path) -> Iterator[None]:
 
     Every read-modify-write of files shared between bench processes (a results directory and
     its leaderboard and error pages, ``corpus.json``) runs inside it, so two processes take
-    turns instead of losing each other's changes. The lock goes with the process: a killed
-    holder releases it. Without ``fcntl`` (Windows) there is no lock.
+    turns instead of losing each other's changes. Re-entrant within a process; the lock goes
+    with the process (a killed holder releases it). Without ``fcntl`` (Windows): no lock.
     """
+    key = directory.resolve()
+    if key in _HELD:
+        yield
+        return
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
@@ -186,9 +191,11 @@ def locked(directory: Path) -> Iterator[None]:
             yield
             return
         fcntl.flock(fd, fcntl.LOCK_EX)
+        _HELD.add(key)
         try:
             yield
         finally:
+            _HELD.discard(key)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -24,6 +24,7 @@ from bench.cache import (
 )
 from bench.environment import capture
 from bench.errors import BenchError, one_line
+from bench.files import locked
 from bench.predictions import dump_predictions
 from bench.result import (
     FailureRecord,
@@ -180,5 +181,6 @@ def write_run(out: RunOutput, out_dir: Path) -> tuple[Path, Path]:
     label = out.result.system.label
     preds = predictions_path(out_dir, label)
     res = result_path(out_dir, label)
-    write_pair(res, out.result.to_json(), preds, out.predictions)
+    with locked(out_dir):  # re-entrant: the CLI holds it over the report that follows
+        write_pair(res, out.result.to_json(), preds, out.predictions)
     return res, preds

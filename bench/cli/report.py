@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -20,19 +21,22 @@ def report(
     errors: Annotated[bool, typer.Option(help="Write errors/<label>.html.")] = True,
 ) -> None:
     """Regenerate LEADERBOARD.md, leaderboard.csv, f1_vs_speed.png, errors/ and the README table."""
+    from bench.files import locked
     from bench.report import build_report
 
     default = Path("README.md")
     path = readme if readme is not None else (default if default.exists() else None)
-    out = build_report(
-        results,
-        readme=path,
-        readme_required=readme is not None,
-        gold_dir=gold,
-        texts_dir=texts,
-        plot=plot,
-        error_pages=errors,
-    )
+    # One writer of a results directory at a time (a missing one is build_report's error).
+    with locked(results) if results.is_dir() else nullcontext():
+        out = build_report(
+            results,
+            readme=path,
+            readme_required=readme is not None,
+            gold_dir=gold,
+            texts_dir=texts,
+            plot=plot,
+            error_pages=errors,
+        )
     for p in out.written:
         typer.echo(f"wrote {p}")
     for note in out.notes:

@@ -92,6 +92,8 @@ def run(
     from bench.cache import PredictionCache, default_dir
     from bench.corpus import load_gold_dir
     from bench.errors import BenchError
+    from bench.files import check_writable, locked
+    from bench.limits import check_bootstrap
     from bench.run import run_system, write_run
     from bench.runner import RunSettings
     from bench.systems import create_system, parse_option_args
@@ -100,8 +102,13 @@ def run(
         raise BenchError("--all-available: cannot be combined with --system, --option or --label")
     if not all_available and not system:
         raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
-    if bootstrap < 0:
-        raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+    check_bootstrap(bootstrap)
+    # Everything a run writes must be writable before the system runs (it may take hours).
+    check_writable(out, "--out", directory=True)
+    if cache:
+        check_writable(cache_dir or default_dir(out), "--cache-dir", directory=True)
+    if report and _readme(readme) is not None:
+        check_writable(_readme(readme), "--readme", directory=False)  # type: ignore[arg-type]
     if corpus is not None:
         if all_available:
             raise BenchError("--corpus: run one --system at a time")
@@ -173,20 +180,19 @@ def run(
             bootstrap=bootstrap,
             seed=seed,
         )
-        res_path, preds_path = write_run(outcome, out)
-        typer.echo(summary(outcome.result))
-        typer.echo(f"  wrote {res_path} and {preds_path}")
-        for f in outcome.result.failures:
-            typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+        with locked(out):  # write the pair and rebuild the report as one turn
+            res_path, preds_path = write_run(outcome, out)
+            typer.echo(summary(outcome.result))
+            typer.echo(f"  wrote {res_path} and {preds_path}")
+            for f in outcome.result.failures:
+                typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
+            if report:
+                _report(out, readme, gold, texts)
         if outcome.result.failures:
             failed.append(f"{outcome.result.system.label} ({len(outcome.result.failures)})")
-    if report:
-        from bench.report import build_report
-
-        rep = build_report(out, readme=_readme(readme), gold_dir=gold, texts_dir=texts)
-        typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
-        for note in rep.notes:
-            typer.echo(f"note: {note}", err=True)
+    if report and all_available:
+        with locked(out):
+            _report(out, readme, gold, texts)
     if broken:
         typer.echo(f"error: could not run {', '.join(broken)}", err=True)
         raise typer.Exit(2)
@@ -260,12 +266,10 @@ def _run_corpus(
     for f in result.failures[:20]:
         typer.echo(f"  failed: {f.doc_id}: {f.error}", err=True)
     if report:
-        from bench.report import build_report
+        from bench.files import locked
 
-        rep = build_report(out, readme=_readme(readme))
-        typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
-        for note in rep.notes:
-            typer.echo(f"note: {note}", err=True)
+        with locked(out):
+            _report(out, readme, None, None)
     if result.failures and not allow_failures:
         typer.echo(
             f"error: {len(result.failures)} documents failed in {result.system.label}; results "
@@ -273,6 +277,16 @@ def _run_corpus(
             err=True,
         )
         raise typer.Exit(1)
+
+
+def _report(out: Path, readme: Path | None, gold: Path | None, texts: Path | None) -> None:
+    """Rebuild the leaderboard, plot and error pages of ``out`` (the caller holds its lock)."""
+    from bench.report import build_report
+
+    rep = build_report(out, readme=_readme(readme), gold_dir=gold, texts_dir=texts)
+    typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
+    for note in rep.notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 def _readme(readme: Path | None) -> Path | None:
