@@ -7,7 +7,7 @@ before it can remove its temporaries, the next bench process that writes into th
 removes those whose process is gone (:func:`clean_stale_temporaries`). A write that fails
 (disk full, read-only, a directory where a file should be) is a one-line
 :class:`~bench.errors.BenchError` naming the file. :func:`locked` is an exclusive lock on a
-directory (``fcntl.flock`` on ``<dir>/.lock``) around a read-modify-write of shared files;
+directory (``fcntl.flock`` on the directory) around a read-modify-write of shared files;
 :func:`check_writable` checks a directory or file can be written before a long run starts.
 The guarantees are in docs/guarantees.md, "Results, caches and concurrency".
 """
@@ -25,7 +25,6 @@ from typing import BinaryIO
 
 from bench.errors import BenchError
 
-LOCK_NAME = ".lock"
 _TEMP = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+\.tmp$")
 # Errors of writing the data itself (rather than of a path): reported against the target.
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
@@ -168,7 +167,8 @@ def open_atomic(path: Path) -> Iterator[BinaryIO]:
 
 @contextmanager
 def locked(directory: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``directory`` (``<directory>/.lock``, ``fcntl.flock``).
+    """Hold an exclusive lock on ``directory`` (``fcntl.flock`` on the directory itself, so no
+    lock file is left behind, and the lock does not move when files in it are replaced).
 
     Every read-modify-write of files shared between bench processes (a results directory and
     its leaderboard and error pages, ``corpus.json``) runs inside it, so two processes take
@@ -181,9 +181,9 @@ def locked(directory: Path) -> Iterator[None]:
         return
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as exc:
-        raise write_error(directory / LOCK_NAME, exc) from None
+        raise write_error(directory, exc) from None
     try:
         try:
             import fcntl
