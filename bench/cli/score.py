@@ -38,7 +38,10 @@ def score(
     ] = True,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
+    from bench.limits import check_bootstrap
     from bench.scoring import score_files
+
+    check_bootstrap(bootstrap)  # before reading anything
 
     report = score_files(
         gold,
