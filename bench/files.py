@@ -202,22 +202,19 @@ def locked(directory: Path) -> Iterator[None]:
 
 
 def check_writable(path: Path, option: str, *, directory: bool) -> None:
-    """Check before a run that ``path`` can be written: a directory bench may create files in
-    (created if missing), or a file it may replace. One line naming the option otherwise."""
+    """Check before a run that ``path`` can be written: a directory bench may create files in,
+    or a file it may replace. Creates nothing: a missing directory is checked through its
+    nearest existing parent. One line naming the option otherwise."""
     if directory:
         if path.exists() and not path.is_dir():
             raise BenchError(f"{option} {path}: is a file, not a directory")
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BenchError(f"{option} {path}: cannot create: {exc.strerror}") from None
-        target = path
-    else:
-        if path.is_dir():
-            raise BenchError(f"{option} {path}: is a directory, not a file")
-        target = path.parent if str(path.parent) else Path(".")
-        if not target.is_dir():
-            raise BenchError(f"{option} {path}: directory {target} does not exist")
+    elif path.is_dir():
+        raise BenchError(f"{option} {path}: is a directory, not a file")
+    target = path if directory else path.parent
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    if not target.is_dir():
+        raise BenchError(f"{option} {path}: {target} is a file, not a directory")
     try:
         fd, probe = tempfile.mkstemp(prefix=f".write-check.{os.getpid()}.", dir=target)
     except OSError as exc:

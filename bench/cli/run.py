@@ -103,12 +103,16 @@ def run(
     if not all_available and not system:
         raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
     check_bootstrap(bootstrap)
-    # Everything a run writes must be writable before the system runs (it may take hours).
-    check_writable(out, "--out", directory=True)
-    if cache:
-        check_writable(cache_dir or default_dir(out), "--cache-dir", directory=True)
-    if report and _readme(readme) is not None:
-        check_writable(_readme(readme), "--readme", directory=False)  # type: ignore[arg-type]
+
+    def check_outputs() -> None:
+        # Everything a run writes must be writable before the system runs (it may take hours).
+        check_writable(out, "--out", directory=True)
+        if cache:
+            check_writable(cache_dir or default_dir(out), "--cache-dir", directory=True)
+        readme_path = _readme(readme)
+        if report and readme_path is not None:
+            check_writable(readme_path, "--readme", directory=False)
+
     if corpus is not None:
         if all_available:
             raise BenchError("--corpus: run one --system at a time")
@@ -116,6 +120,7 @@ def run(
             raise BenchError(
                 "--corpus: a streamed run makes one timed pass (no --repeats/--warmup)"
             )
+        check_outputs()
         _run_corpus(
             system or "",
             parse_option_args(option or []),
@@ -149,6 +154,7 @@ def run(
     failed: list[str] = []
     broken: list[str] = []
     if all_available:
+        check_outputs()
         # Each system in a process of its own: peak memory is a per-process high-water mark,
         # and one system's leftovers must not slow down or crash the next.
         common = [
@@ -170,6 +176,7 @@ def run(
                 broken.append(name)
     else:
         sys_ = create_system(system or "", options)
+        check_outputs()
         outcome = run_system(
             sys_,
             gold_docs,
