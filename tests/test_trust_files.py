@@ -382,13 +382,16 @@ def test_kill_9_of_run_takes_its_workers_along(tmp_path: Path) -> None:
         time.sleep(0.1)
     assert proc.poll() is None and len(workers) >= 2, proc.communicate()
     proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
+    proc.wait(timeout=30)  # not communicate(): orphaned workers would hold its pipes open
     deadline = time.monotonic() + 15
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     left = [w for w in workers if _alive(w)]
-    for w in left:  # do not leave them to the next test
+    for w in left:  # do not leave them running after the test
         os.kill(w, signal.SIGKILL)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
     assert not left, f"workers {left} outlived their parent"
 
 
