@@ -4,7 +4,8 @@ The corpus (:mod:`bench.corpora`) is read a batch at a time; each batch is taken
 batch cache or sent to an executor (:mod:`bench.executor`: in process, worker processes or a
 Dask cluster); outcomes are consumed in submission order, so the output is the same whatever
 ran them: each batch's predictions are appended to the predictions file (written under a
-temporary name, renamed at the end), counted by a :class:`~bench.scoring.StreamingScorer`,
+temporary name, renamed with the result at the end as one unit: :mod:`bench.runfiles`),
+counted by a :class:`~bench.scoring.StreamingScorer`,
 and, when no document failed, stored in the cache. An interrupted run leaves the previous
 files as they were and the finished batches in the cache, where a rerun picks them up.
 What differs from a seeds run is in docs/scale.md, "Streamed runs".
@@ -18,15 +19,18 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.cache import BatchEntry, PredictionCache, cache_key, code_digest
+from bench.cache import BatchEntry, PredictionCache, cache_key, code_digest, records_digest
 from bench.corpora import Corpus, CorpusDocument
-from bench.corpus import dump_gold, open_atomic, word_count, write_atomic
+from bench.corpus import dump_gold, word_count
 from bench.environment import capture
 from bench.errors import BenchError
 from bench.executor import BatchOutcome, Handle, Ready, SystemSpec, make_executor
+from bench.files import locked, open_temporary, write_temporary
+from bench.limits import MAX_BATCH_SIZE, check_range
 from bench.predictions import prediction_line
 from bench.result import FailureRecord, GoldRecord, Result, make_throughput
 from bench.run import check_label, now, predictions_path, result_path, system_record
+from bench.runfiles import commit_pair
 from bench.runner import Measurement, Progress, RunSettings, peak_rss_mb
 from bench.scoring import StreamingScorer
 from bench.systems import System
@@ -97,12 +101,12 @@ def run_corpus(
     """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it,
     and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically."""
     label = check_label(label or system.info.name)
-    if batch_size < 1:
-        raise BenchError(f"--batch-size: must be at least 1, got {batch_size}")
+    check_range("--batch-size", batch_size, 1, MAX_BATCH_SIZE)
     info = system.info
     code = code_digest(system)
     scorer = StreamingScorer(info.layers, bootstrap=bootstrap, seed=seed)
     totals = _Totals()
+    preds_sha = hashlib.sha256()
     preds_path = predictions_path(out_dir, label)
     measured_at = now()
     bar = Progress(corpus.count() or 0, enabled=progress)
@@ -111,7 +115,7 @@ def run_corpus(
     t0 = time.perf_counter()
     c0 = _cpu_seconds()
     try:
-        with open_atomic(preds_path) as fh:
+        with open_temporary(preds_path) as (fh, preds_tmp):
 
             def finish(p: _Pending) -> None:
                 out = p.handle.result()
@@ -125,6 +129,7 @@ def run_corpus(
                             key=p.key,
                             system=info.name,
                             records=out.records,
+                            records_sha256=records_digest(out.records),
                             seconds=round(out.seconds, 6),
                             versions=out.versions or totals.versions,
                         )
@@ -137,7 +142,9 @@ def run_corpus(
                     if rec.error is not None:
                         totals.failures.append(FailureRecord(doc_id=rec.doc_id, error=rec.error))
                     totals.add_gold(doc)
-                fh.write("".join(lines).encode("utf-8"))
+                data = "".join(lines).encode("utf-8")
+                preds_sha.update(data)
+                fh.write(data)
                 preds = {r.doc_id: r.spans for r in out.records if r.error is None}
                 scorer.add([(d.gold, d.text) for d in p.batch], preds)
                 totals.batches += 1
@@ -148,7 +155,7 @@ def run_corpus(
             for batch in corpus.batches(batch_size):
                 inputs = [d.input() for d in batch]
                 key = cache_key(info.name, info.version, system.options, code, batch_size, inputs)
-                entry = cache.get_batch(info.name, key) if cache is not None else None
+                entry = cache.get_batch(info.name, key, inputs) if cache is not None else None
                 if entry is not None:
                     outcome = BatchOutcome(entry.records, entry.seconds, versions=entry.versions)
                     pending.append(_Pending(batch, key, Ready(outcome), True))
@@ -170,42 +177,49 @@ def run_corpus(
     finally:
         bar.close()
         ex.close()
-    report = scorer.report()
-    m = Measurement(
-        records=[],
-        failures=[],
-        pass_seconds=[seconds],
-        pass_cpu_seconds=[cpu_seconds],
-        latencies=None,
-        latency_method=None,
-        repeats_agree=True,
-        docs=scorer.documents,
-        words=totals.words,
-        chars=totals.chars,
-    )
-    settings = RunSettings(repeats=1, warmup=0, batch_size=batch_size, latency=False)
-    throughput = make_throughput(
-        m, settings, totals.load_seconds or 0.0, measured_at, peak_rss_mb()
-    )
-    if totals.reused:
-        throughput = throughput.model_copy(update={"cached": True})
-    versions = totals.versions or dict(getattr(system, "versions", None) or {})
-    result = Result(
-        system=system_record(system, label, versions),
-        gold=GoldRecord(
-            signature=report.signature,
-            sha256=totals.gold_sha.hexdigest(),
-            documents=scorer.documents,
-            spans=totals.spans,
-        ),
-        metrics=report,
-        failures=totals.failures,
-        throughput=throughput,
-        environment=capture(info.requires),
-        created_at=now(),
-    )
-    res_path = result_path(out_dir, label)
-    write_atomic(res_path, result.to_json())
+    try:
+        report = scorer.report()
+        m = Measurement(
+            records=[],
+            failures=[],
+            pass_seconds=[seconds],
+            pass_cpu_seconds=[cpu_seconds],
+            latencies=None,
+            latency_method=None,
+            repeats_agree=True,
+            docs=scorer.documents,
+            words=totals.words,
+            chars=totals.chars,
+        )
+        settings = RunSettings(repeats=1, warmup=0, batch_size=batch_size, latency=False)
+        throughput = make_throughput(
+            m, settings, totals.load_seconds or 0.0, measured_at, peak_rss_mb()
+        )
+        if totals.reused:
+            throughput = throughput.model_copy(update={"cached": True})
+        versions = totals.versions or dict(getattr(system, "versions", None) or {})
+        result = Result(
+            system=system_record(system, label, versions),
+            gold=GoldRecord(
+                signature=report.signature,
+                sha256=totals.gold_sha.hexdigest(),
+                documents=scorer.documents,
+                spans=totals.spans,
+            ),
+            metrics=report,
+            failures=totals.failures,
+            predictions_sha256=preds_sha.hexdigest(),
+            throughput=throughput,
+            environment=capture(info.requires),
+            created_at=now(),
+        )
+        res_path = result_path(out_dir, label)
+        res_tmp = write_temporary(res_path, result.to_json())
+    except BaseException:
+        preds_tmp.unlink(missing_ok=True)
+        raise
+    with locked(out_dir):
+        commit_pair(res_path, res_tmp, preds_path, preds_tmp)
     return CorpusRunOutput(
         result, res_path, preds_path, totals.batches, totals.reused, ex.describe()
     )

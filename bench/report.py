@@ -112,6 +112,7 @@ def build_report(
     """Regenerate the leaderboard files, picture, error pages and README table."""
     out = ReportOutcome()
     entries = load_entries(results_dir)
+    check_pairs(results_dir, entries)
     gold = None
     current = None
     if gold_dir is not None and texts_dir is not None and gold_dir.is_dir():
@@ -157,6 +158,15 @@ def build_report(
     if error_pages:
         out.written += _error_pages(results_dir, entries, gold, current, out.notes)
     return out
+
+
+def check_pairs(results_dir: Path, entries: list[Entry]) -> None:
+    """Refuse to report a result beside predictions it was not written with (bench.runfiles)."""
+    from bench.run import predictions_path
+    from bench.runfiles import check_pair
+
+    for e in entries:
+        check_pair(e.path, e.result.predictions_sha256, predictions_path(results_dir, e.label))
 
 
 def _error_pages(

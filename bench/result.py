@@ -198,6 +198,12 @@ class Result(_Model):
         description="Tokens and cost (zero for systems that report none); absent in results "
         "written before it existed.",
     )
+    predictions_sha256: str | None = Field(
+        default=None,
+        description="sha256 of predictions/<label>.jsonl as written with this result: a "
+        "result and its predictions are one unit, and a pair that does not match is refused. "
+        "Null in results written before bench recorded it.",
+    )
     throughput: Throughput
     environment: Environment
     created_at: dt.datetime

@@ -3,7 +3,7 @@
 Load the system (timed apart) and measure it (:mod:`bench.runner`), or take its predictions
 from the cache (:mod:`bench.cache`) without loading it; score them (:mod:`bench.scoring`);
 assemble the :class:`~bench.result.Result`; write ``<out>/<label>.json`` and
-``<out>/predictions/<label>.jsonl`` atomically.
+``<out>/predictions/<label>.jsonl`` as one unit (:mod:`bench.runfiles`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.cache import CacheEntry, PredictionCache, cache_key, code_digest, documents_of
-from bench.corpus import write_atomic
+from bench.cache import (
+    CacheEntry,
+    PredictionCache,
+    cache_key,
+    code_digest,
+    documents_of,
+    records_digest,
+)
 from bench.environment import capture
 from bench.errors import BenchError, one_line
 from bench.names import check_name
+from bench.files import locked
 from bench.predictions import dump_predictions
 from bench.result import (
     FailureRecord,
@@ -28,6 +35,7 @@ from bench.result import (
     gold_sha256,
     make_throughput,
 )
+from bench.runfiles import predictions_digest, write_pair
 from bench.runner import RunSettings, load_timed, measure, peak_rss_mb
 from bench.schema import GoldDocument, PredictionRecord, Usage
 from bench.scoring import score
@@ -42,6 +50,7 @@ class RunOutput:
 
     result: Result
     records: list[PredictionRecord]
+    predictions: str  # the predictions file's text, whose sha256 the result records
 
 
 def check_label(label: str) -> str:
@@ -94,7 +103,7 @@ def run_system(
     key = cache_key(
         info.name, info.version, system.options, code_digest(system), settings.batch_size, docs
     )
-    entry = cache.get(info.name, key) if cache is not None else None
+    entry = cache.get(info.name, key, docs) if cache is not None else None
     if entry is not None:
         records = entry.records
         throughput = entry.throughput.model_copy(update={"cached": True})
@@ -129,12 +138,15 @@ def run_system(
                     batch_size=settings.batch_size,
                     documents=documents_of(docs),
                     records=records,
+                    records_sha256=records_digest(records),
                     throughput=throughput,
                     environment=environment,
                     versions=dict(getattr(system, "versions", None) or {}),
                     usage=usage,
                 )
             )
+    errors = {r.doc_id: r.error for r in records if r.error}
+    predictions_text = dump_predictions({r.doc_id: r.spans for r in records}, errors)
     predictions = {r.doc_id: r.spans for r in records if r.error is None}
     report = score(gold, predictions, layers=info.layers, bootstrap=bootstrap, seed=seed)
     result = Result(
@@ -148,11 +160,12 @@ def run_system(
         metrics=report,
         failures=[FailureRecord(doc_id=r.doc_id, error=r.error) for r in records if r.error],
         usage=usage,
+        predictions_sha256=predictions_digest(predictions_text.encode("utf-8")),
         throughput=throughput,
         environment=environment,
         created_at=now(),
     )
-    return RunOutput(result, records)
+    return RunOutput(result, records, predictions_text)
 
 
 def usage_of(
@@ -183,11 +196,10 @@ def predictions_path(out_dir: Path, label: str) -> Path:
 
 
 def write_run(out: RunOutput, out_dir: Path) -> tuple[Path, Path]:
-    """Write the predictions, then the result (each atomically); return both paths."""
+    """Write the result and its predictions as one unit (:mod:`bench.runfiles`); both paths."""
     label = out.result.system.label
     preds = predictions_path(out_dir, label)
-    errors = {r.doc_id: r.error for r in out.records if r.error}
-    write_atomic(preds, dump_predictions({r.doc_id: r.spans for r in out.records}, errors))
     res = result_path(out_dir, label)
-    write_atomic(res, out.result.to_json())
+    with locked(out_dir):  # re-entrant: the CLI holds it over the report that follows
+        write_pair(res, out.result.to_json(), preds, out.predictions)
     return res, preds

@@ -36,14 +36,11 @@ class RunSettings:
     latency: bool = True
 
     def __post_init__(self) -> None:
-        from bench.errors import BenchError
+        from bench.limits import MAX_BATCH_SIZE, MAX_REPEATS, MAX_WARMUP, check_range
 
-        if self.repeats < 1:
-            raise BenchError(f"--repeats: must be at least 1, got {self.repeats}")
-        if self.warmup < 0:
-            raise BenchError(f"--warmup: must be 0 or more, got {self.warmup}")
-        if self.batch_size < 1:
-            raise BenchError(f"--batch-size: must be at least 1, got {self.batch_size}")
+        check_range("--repeats", self.repeats, 1, MAX_REPEATS)
+        check_range("--warmup", self.warmup, 0, MAX_WARMUP)
+        check_range("--batch-size", self.batch_size, 1, MAX_BATCH_SIZE)
 
 
 @dataclass

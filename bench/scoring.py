@@ -27,6 +27,7 @@ from bench import __version__
 from bench.align import max_weight_matching, mode_credit, overlap_pairs
 from bench.corpus import GoldTable, SpanColumns, label_layers, load_gold_table
 from bench.errors import BenchError
+from bench.limits import check_bootstrap
 from bench.metrics import (
     MODES,
     Counts,
@@ -787,8 +788,7 @@ def _options(
     n_docs: int, layers: Sequence[str] | None, bootstrap: int, unit: str
 ) -> tuple[tuple[str, ...], str]:
     """The layers and resampling unit to use; a bad option is a BenchError."""
-    if bootstrap < 0:
-        raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+    check_bootstrap(bootstrap)
     chosen_layers = check_layers(layers)
     try:
         return chosen_layers, choose_unit(n_docs, unit)
@@ -972,8 +972,7 @@ class StreamingScorer:
         seed: int = 0,
         ignore: bool = True,
     ) -> None:
-        if bootstrap < 0:
-            raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
+        check_bootstrap(bootstrap)
         self.layers = check_layers(layers)
         self.bootstrap = bootstrap
         self.seed = seed
