@@ -23,8 +23,8 @@ from bench.cache import (
 )
 from bench.environment import capture
 from bench.errors import BenchError, one_line
-from bench.names import check_name
 from bench.files import locked
+from bench.names import check_name
 from bench.predictions import dump_predictions
 from bench.result import (
     FailureRecord,
