@@ -50,7 +50,7 @@ def test_quoted_messages_are_the_code_s() -> None:
     doc = section()
     sources = "".join(
         (ROOT / "bench" / name).read_text(encoding="utf-8")
-        for name in ("cache.py", "files.py", "limits.py", "runfiles.py")
+        for name in ("run/cache.py", "files.py", "limits.py", "runfiles.py")
     )
     for quoted, in_code in [
         ("note: cache entry PATH: reason; recomputing (a\nmiss)", "; recomputing (a miss)"),
@@ -61,7 +61,7 @@ def test_quoted_messages_are_the_code_s() -> None:
         ("PR_SET_PDEATHSIG", "PR_SET_PDEATHSIG"),
     ]:
         assert quoted in doc, quoted
-        assert in_code in sources or in_code in (ROOT / "bench" / "executor.py").read_text(
+        assert in_code in sources or in_code in (ROOT / "bench" / "run" / "executor.py").read_text(
             encoding="utf-8"
         ), in_code
     assert Path(limits.__file__).name == "limits.py"
