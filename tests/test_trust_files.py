@@ -275,9 +275,9 @@ def test_out_or_cache_dir_that_is_a_file_fails_before_the_run(project: Path) -> 
     one_line_error(bench(*slow, "--out", "afile", cwd=project), "--out afile: is a file")
     one_line_error(bench(*slow, "--cache-dir", "afile", cwd=project), "--cache-dir afile")
     (project / "README.md").mkdir()
-    one_line_error(bench("run", "-s", TOY, "-o", "delay=30", *FAST, cwd=project),
-                   "--readme README.md: is a directory")  # fmt: skip
-    one_line_error(bench(*slow[:-1], "--readme", "gold", cwd=project), "--readme gold")
+    one_line_error(bench("run", "-s", TOY, "-o", "delay=30", *FAST, "--readme", "README.md",
+                         cwd=project), "README.md: is a directory")  # fmt: skip
+    one_line_error(bench(*slow[:-1], "--readme", "gold", cwd=project), "gold: is a directory")
     assert time.monotonic() - t0 < 60
     assert not (project / "results" / "toy.json").exists()
 
