@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from bench.corpus.gold import write_atomic
+from bench.files import write_atomic
 from bench.run.result import Result
 from bench.schema import CorpusMeta, CorpusRecord, GoldDocument, PredictionRecord
 

@@ -114,8 +114,9 @@ _FILES: dict[tuple[int, int], Path] = {}
 @pytest.fixture
 def files(size: tuple[int, int], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Gold files, texts and predictions of the size on disk (written once per size)."""
-    from bench.corpus.gold import dump_gold, write_atomic
+    from bench.corpus.gold import dump_gold
     from bench.corpus.predictions import write_predictions
+    from bench.files import write_atomic
 
     if size not in _FILES:
         root = tmp_path_factory.mktemp(f"score-{size[0]}x{size[1]}")

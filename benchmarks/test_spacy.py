@@ -32,7 +32,7 @@ def docs() -> list:
 
 
 def _info(docs: list) -> dict:
-    from bench.corpus.gold import word_count
+    from bench.corpus.texts import word_count
 
     return {"docs": len(docs), "words": sum(word_count(d.text) for d in docs)}
 

@@ -26,8 +26,8 @@ from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bench.corpus.gold import write_atomic
 from bench.errors import BenchError
+from bench.files import write_atomic
 from bench.offsets import find_all
 from bench.protocol import DocInput, Option, SystemInfo
 from bench.schema import LABEL_LAYER, LAYERS, PredictedSpan, Usage

@@ -88,7 +88,7 @@ def seed_text() -> str:
 
 @pytest.fixture
 def gold_dict(seed_text: str) -> dict:
-    from bench.corpus.gold import sha256_text
+    from bench.corpus.texts import sha256_text
 
     return make_gold(seed_text, sha256_text(seed_text))
 
@@ -121,7 +121,7 @@ def write_gold(tmp_path: Path):
 @pytest.fixture(scope="session")
 def seed_docs() -> dict:
     """The real seed documents as systems see them, by doc_id."""
-    from bench.corpus.gold import load_documents
+    from bench.corpus.texts import load_documents
     from bench.protocol import DocInput
 
     return {d.doc_id: DocInput(d.doc_id, d.text, d.document_date) for d in load_documents(SEEDS)}

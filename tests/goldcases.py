@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 from bench.annotate.add import add_document
-from bench.corpus.gold import dump_gold, sha256_text
+from bench.corpus.gold import dump_gold
+from bench.corpus.texts import sha256_text
 from bench.schema import GoldDocument
 
 ROOT = Path(__file__).resolve().parents[1]

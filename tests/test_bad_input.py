@@ -234,7 +234,8 @@ def g_not_an_object(work: Path) -> list[str]:
 
 def g_empty_document(work: Path) -> list[str]:
     """A registered document whose text is empty: nothing to annotate or extract."""
-    from bench.corpus.gold import dump_gold, sha256_text
+    from bench.corpus.gold import dump_gold
+    from bench.corpus.texts import sha256_text
     from bench.schema import CorpusMeta, GoldDocument
 
     meta_path = work / "seeds/corpus.json"

@@ -11,16 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import DOC, GOLD, SEEDS
 
-from bench.corpus.gold import (
-    GoldTable,
-    dump_gold,
-    load_documents,
-    load_gold_dir,
-    load_gold_table,
-    read_text,
-    validate_gold_file,
-    word_count,
-)
+from bench.corpus.gold import dump_gold, load_gold_dir, validate_gold_file
+from bench.corpus.goldtable import GoldTable, load_gold_table
+from bench.corpus.texts import load_documents, read_text, word_count
 from bench.errors import BenchError
 from bench.schema import LAYER_LABELS, CorpusMeta, GoldDocument
 

@@ -11,7 +11,7 @@ from goldcases import EMOJI_ID, EMOJI_TEXT, emoji_gold, make_corpus
 from bench.corpus.formats.base import GoldRecord
 from bench.corpus.formats.doccano import line
 from bench.corpus.formats.exchange import read_records
-from bench.corpus.gold import sha256_text
+from bench.corpus.texts import sha256_text
 from bench.errors import BenchError
 
 

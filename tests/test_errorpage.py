@@ -10,7 +10,8 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.corpus.gold import load_gold_dir, sha256_text
+from bench.corpus.gold import load_gold_dir
+from bench.corpus.texts import sha256_text
 from bench.report.errorpage import classify, confusions, render_page, render_text
 from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings

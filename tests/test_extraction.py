@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 from conftest import SEEDS
 
-from bench.corpus.gold import load_documents
+from bench.corpus.texts import load_documents
 from bench.protocol import BaseSystem, DocInput, SystemInfo
 from bench.run.extract import extract_documents
 from bench.schema import PredictedSpan

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from bench.annotate.add import add_document, draft_spans, new_doc_id
 from bench.cli import app
-from bench.corpus.gold import load_documents, sha256_text, validate_gold_file
+from bench.corpus.gold import validate_gold_file
+from bench.corpus.texts import load_documents, sha256_text
 from bench.errors import BenchError
 from bench.protocol import DocInput, SystemInfo
 from bench.registry import create_system

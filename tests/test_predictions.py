@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, SEEDS
 
-from bench.corpus.gold import SpanColumns, load_gold_dir
+from bench.corpus.columns import SpanColumns
+from bench.corpus.gold import load_gold_dir
 from bench.corpus.predictions import (
     dump_predictions,
     read_prediction_columns,

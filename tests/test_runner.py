@@ -10,7 +10,7 @@ import pytest
 from conftest import SEEDS
 from toy_system import ToySystem
 
-from bench.corpus.gold import load_documents, word_count
+from bench.corpus.texts import load_documents, word_count
 from bench.errors import BenchError
 from bench.protocol import DocInput
 from bench.run.environment import capture, package_versions, requirement_name

@@ -12,10 +12,12 @@ from conftest import GOLD, NEEDS_NERVALUATE, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.corpus.gold import dump_gold, load_gold_dir, sha256_text, write_atomic
+from bench.corpus.gold import dump_gold, load_gold_dir
 from bench.corpus.predictions import read_predictions, write_predictions
 from bench.corpus.synthetic import random_corpus
+from bench.corpus.texts import sha256_text
 from bench.errors import BenchError
+from bench.files import write_atomic
 from bench.schema import LAYER_LABELS, GoldDocument, GoldSpan, IgnoreRegion, PredictedSpan
 from bench.scoring.engine import score, score_files
 from bench.scoring.metrics import COUNT_FIELDS, MODES

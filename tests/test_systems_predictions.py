@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
-from bench.corpus.gold import load_documents
+from bench.corpus.texts import load_documents
 from bench.errors import BenchError
 from bench.protocol import DocInput
 from bench.registry import create_system

@@ -10,7 +10,7 @@ from conftest import GOLD, SEEDS
 
 pytest.importorskip("recognizers_date_time", reason="needs bench[normalize]")
 
-from bench.corpus.gold import load_documents
+from bench.corpus.texts import load_documents
 from bench.protocol import DocInput
 from bench.registry import create_system
 from bench.schema import PredictedSpan

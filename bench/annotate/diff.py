@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from bench.corpus.gold import format_loc, read_json
+from bench.corpus.texts import format_loc, read_json
 from bench.errors import BenchError
 from bench.schema import LAYERS, GoldDocument, GoldSpan, IgnoreRegion, Value
 

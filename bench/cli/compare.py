@@ -65,8 +65,8 @@ def compare(
 
     Exit codes: 0 no regression, 1 a regression, 2 bad input (e.g. results on other gold).
     """
-    from bench.corpus.gold import write_atomic
     from bench.errors import BenchError
+    from bench.files import write_atomic
     from bench.report.compare import CompareSettings, render_markdown
     from bench.report.compare import compare as run_compare
 

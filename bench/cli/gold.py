@@ -22,7 +22,8 @@ def validate(
     texts: TextsOpt = Path("seeds"),
 ) -> None:
     """Check gold files against every rule; print each violation as FILE:LINE: field: problem."""
-    from bench.corpus.gold import CORPUS_FILE, gold_paths, registered_documents, validate_gold_file
+    from bench.corpus.gold import gold_paths, validate_gold_file
+    from bench.corpus.texts import CORPUS_FILE, registered_documents
     from bench.errors import BenchError
 
     files = gold_paths(paths or [Path("gold")])
@@ -61,7 +62,8 @@ def show(
     from rich.console import Console
 
     from bench.annotate.review import render_gold
-    from bench.corpus.gold import check_doc_id, validate_gold_file
+    from bench.corpus.gold import validate_gold_file
+    from bench.corpus.texts import check_doc_id
     from bench.errors import BenchError
     from bench.schema import LAYERS
 
@@ -90,8 +92,9 @@ def stats(
 ) -> None:
     """Count gold spans per layer, label and document (markdown table)."""
     from bench.annotate.review import replace_between, stats_markdown
-    from bench.corpus.gold import load_gold_dir, write_atomic
+    from bench.corpus.gold import load_gold_dir
     from bench.errors import BenchError
+    from bench.files import write_atomic
 
     docs = load_gold_dir(gold, texts)
     table = stats_markdown(g for g, _ in docs.values())
@@ -137,8 +140,9 @@ def agreement_report(
 ) -> None:
     """Write gold/AGREEMENT.md: agreement between all passes and with the adjudicated gold."""
     from bench.annotate.agreement import load_passes, report_markdown
-    from bench.corpus.gold import load_gold_dir, write_atomic
+    from bench.corpus.gold import load_gold_dir
     from bench.errors import BenchError
+    from bench.files import write_atomic
 
     found = load_passes(passes, texts) if passes.is_dir() else {}
     if len(found) < 2:

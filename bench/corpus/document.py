@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bench.corpus.gold import DOCUMENT_DATE, sha256_text
+from bench.corpus.texts import DOCUMENT_DATE, sha256_text
 from bench.protocol import DocInput
 from bench.schema import GoldDocument, GoldSpan, IgnoreRegion
 

@@ -17,18 +17,11 @@ from pydantic import ValidationError
 from pydantic_core import from_json
 
 from bench import strictjson
-from bench.corpus.gold import (
-    SpanColumns,
-    dict_columns,
-    format_loc,
-    label_ids,
-    label_layers,
-    only_types,
-    read_text,
-    values_fit_layers,
-    write_atomic,
-)
+from bench.corpus.columns import SpanColumns, dict_columns, label_ids, label_layers, only_types
+from bench.corpus.rules import values_fit_layers
+from bench.corpus.texts import format_loc, read_text
 from bench.errors import BenchError, shorten
+from bench.files import write_atomic
 from bench.schema import (
     LABEL_LAYER,
     LAYERS,

@@ -6,7 +6,7 @@ a Parquet file of the same records (read in record batches with pyarrow); and a 
 dataset saved with ``save_to_disk`` (memory-mapped, iterated in batches). The Parquet and
 dataset tables have the layout ``bench gold export hf-parquet`` / ``hf-disk`` writes.
 
-Every document passes the rules of a gold file (:func:`bench.corpus.gold.check_gold_spans`) before
+Every document passes the rules of a gold file (:func:`bench.corpus.rules.check_gold_spans`) before
 it is yielded; the first broken one is a :class:`~bench.errors.BenchError` naming the file,
 the line (JSON Lines) or row, and the field. Only the ids seen so far are kept, to refuse a
 repeated id: memory is bounded by one batch of documents plus an 8-byte hash per id
@@ -26,15 +26,9 @@ from pydantic import ValidationError
 
 from bench import strictjson
 from bench.corpus.document import Document
-from bench.corpus.gold import (
-    BOM,
-    Violation,
-    check_gold_spans,
-    format_loc,
-    registered_documents,
-    sha256_text,
-    validate_gold_file,
-)
+from bench.corpus.gold import validate_gold_file
+from bench.corpus.rules import Violation, check_gold_spans
+from bench.corpus.texts import BOM, format_loc, registered_documents, sha256_text
 from bench.errors import BenchError, ParameterError, need, one_line, shorten
 from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
 
@@ -434,7 +428,7 @@ def record(doc: Document) -> dict[str, object]:
 
 def write_jsonl(docs: Iterable[Document], path: Path) -> int:
     """Stream documents into a JSON Lines corpus file, atomically; returns how many."""
-    from bench.corpus.gold import open_atomic
+    from bench.files import open_atomic
 
     n = 0
     with open_atomic(path) as fh:
@@ -452,7 +446,7 @@ def write_parquet(docs: Iterable[Document], path: Path, batch_size: int = 1024) 
 
     from bench.corpus.formats.base import GoldRecord
     from bench.corpus.formats.hfdatasets import features, row
-    from bench.corpus.gold import open_atomic
+    from bench.files import open_atomic
 
     schema = features().arrow_schema
     n = 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.corpus.gold import sha256_text
+from bench.corpus.texts import sha256_text
 from bench.schema import LABEL_LAYER, LAYER_LABELS, GoldDocument, GoldSpan, PredictedSpan
 
 _TIMEX = ("2017-12-11", "2017-12", "2017", "P7Y", "2017-12-11TMO", "2015-09", "PRESENT_REF")

@@ -16,8 +16,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.corpus.gold import load_gold_dir, read_json, write_atomic
+from bench.corpus.gold import load_gold_dir
+from bench.corpus.texts import read_json
 from bench.errors import BenchError
+from bench.files import write_atomic
 from bench.names import check_name
 from bench.report.leaderboard import (
     README_END,

@@ -26,7 +26,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bench.corpus.gold import sha256_text, write_atomic
+from bench.corpus.texts import sha256_text
+from bench.files import write_atomic
 from bench.protocol import DocInput, System
 from bench.run.environment import Environment
 from bench.run.result import Throughput

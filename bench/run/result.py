@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from bench import strictjson
-from bench.corpus.gold import format_loc, read_json
+from bench.corpus.texts import format_loc, read_json
 from bench.errors import BenchError
 from bench.names import check_name
 from bench.run.environment import Environment

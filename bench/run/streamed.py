@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus.document import Document
-from bench.corpus.gold import GoldHash, word_count
+from bench.corpus.gold import GoldHash
 from bench.corpus.predictions import prediction_line
 from bench.corpus.stream import Corpus
+from bench.corpus.texts import word_count
 from bench.errors import BenchError
 from bench.files import locked, open_temporary, write_temporary
 from bench.protocol import System

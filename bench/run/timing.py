@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench.corpus.gold import word_count
+from bench.corpus.texts import word_count
 from bench.protocol import DocInput, System
 from bench.run.extract import Failure, check_batch_size, extract_documents
 from bench.run.result import Latency, Spread, Throughput

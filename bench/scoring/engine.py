@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.corpus.columns import SpanColumns, label_layers
 from bench.corpus.document import Document, GoldPairs, as_gold
-from bench.corpus.gold import GoldTable, SpanColumns, label_layers, load_gold_table
+from bench.corpus.goldtable import GoldTable, load_gold_table
 from bench.corpus.predictions import read_prediction_columns
 from bench.errors import BenchError, ParameterError
 from bench.limits import check_bootstrap

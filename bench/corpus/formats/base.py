@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bench.corpus.gold import format_loc, load_corpus_meta, sha256_text
+from bench.corpus.texts import format_loc, load_corpus_meta, sha256_text
 from bench.errors import BenchError
 from bench.schema import (
     LABEL_LAYER,

@@ -27,8 +27,9 @@ from bench.corpus.formats.base import (
     make_span,
     reject_options,
 )
-from bench.corpus.gold import read_json, read_text, write_atomic
+from bench.corpus.texts import read_json, read_text
 from bench.errors import BenchError, shorten
+from bench.files import write_atomic
 from bench.schema import LAYER_LABELS, LAYERS, IgnoreRegion
 
 MANIFEST = "bench.json"

@@ -27,8 +27,9 @@ from bench.corpus.formats.base import (
 )
 from bench.corpus.formats.tokens import tokenize
 from bench.corpus.formats.values import parse_value, value_text
-from bench.corpus.gold import check_doc_id, read_text, write_atomic
+from bench.corpus.texts import check_doc_id, read_text
 from bench.errors import BenchError
+from bench.files import write_atomic
 from bench.schema import IgnoreRegion
 
 DATA_FILE = "gold.conll"

@@ -26,8 +26,8 @@ from bench.corpus.formats.base import (
     span_extras,
 )
 from bench.corpus.formats.tokens import tokenize
-from bench.corpus.gold import write_atomic
 from bench.errors import BenchError, one_line
+from bench.files import write_atomic
 from bench.schema import LAYERS, IgnoreRegion
 
 if TYPE_CHECKING:

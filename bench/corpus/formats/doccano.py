@@ -29,8 +29,9 @@ from bench.corpus.formats.base import (
     span_extras,
 )
 from bench.corpus.formats.utf16 import Utf16Offsets
-from bench.corpus.gold import read_text, write_atomic
+from bench.corpus.texts import read_text
 from bench.errors import BenchError
+from bench.files import write_atomic
 from bench.schema import IgnoreRegion
 
 DATA_FILE = "gold.jsonl"

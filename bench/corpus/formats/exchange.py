@@ -21,20 +21,11 @@ from pydantic import ValidationError
 from bench import strictjson
 from bench.corpus.formats import get_format
 from bench.corpus.formats.base import GoldRecord
-from bench.corpus.gold import (
-    GoldCheck,
-    Violation,
-    check_doc_id,
-    dump_gold,
-    gold_paths,
-    load_corpus_meta,
-    read_json,
-    read_text,
-    sha256_text,
-    validate_gold_file,
-    write_atomic,
-)
+from bench.corpus.gold import GoldCheck, dump_gold, gold_paths, validate_gold_file
+from bench.corpus.rules import Violation
+from bench.corpus.texts import check_doc_id, load_corpus_meta, read_json, read_text, sha256_text
 from bench.errors import BenchError, ParameterError, shorten
+from bench.files import write_atomic
 from bench.schema import GoldDocument
 
 STATUSES = ("draft", "annotated", "adjudicated")

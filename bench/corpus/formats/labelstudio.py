@@ -28,8 +28,9 @@ from bench.corpus.formats.base import (
 )
 from bench.corpus.formats.utf16 import Utf16Offsets
 from bench.corpus.formats.values import parse_value, value_text
-from bench.corpus.gold import read_json, write_atomic
+from bench.corpus.texts import read_json
 from bench.errors import BenchError, shorten
+from bench.files import write_atomic
 from bench.schema import LAYER_LABELS, LAYERS, IgnoreRegion
 
 TASKS_FILE = "tasks.json"
