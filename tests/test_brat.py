@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, emoji_gold, make_corpus
 
-from bench.corpus.formats.base import GoldRecord
+from bench.corpus.document import Document
 from bench.corpus.formats.brat import ann, annotation_conf, fragments
 from bench.corpus.formats.exchange import export_gold, read_records
 from bench.errors import BenchError
@@ -28,7 +28,7 @@ def test_fragments_split_at_line_breaks() -> None:
 def test_ann_lines(corpus) -> None:
     texts, _ = corpus
     text = (texts / f"{EMOJI_ID}.txt").read_text("utf-8")
-    lines = ann(GoldRecord(emoji_gold(), text)).splitlines()
+    lines = ann(Document(emoji_gold(), text)).splitlines()
     assert "T1\tPERSON 3 8\tPutin" in lines  # brat counts code points, like us
     assert any(x.endswith('\t{"value": 2.5, "notes": "value in the text\'s unit"}') for x in lines)
     assert any("AnnotatorNotes" in x and '"reason": "share buttons 👍"' in x for x in lines)
@@ -44,7 +44,7 @@ def test_multi_line_ignore_region_round_trips(corpus) -> None:
     assert gold is not None
     multi = [r for r in gold.ignore if "\n" in text[r.start : r.end]]
     assert multi
-    assert any(";" in x.split("\t")[1] for x in ann(GoldRecord(gold, text)).splitlines())
+    assert any(";" in x.split("\t")[1] for x in ann(Document(gold, text)).splitlines())
 
 
 def test_without_manifest_header_comes_from_corpus(corpus, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, EMOJI_TEXT, emoji_gold, make_corpus
 
-from bench.corpus.formats.base import GoldRecord
+from bench.corpus.document import Document
 from bench.corpus.formats.doccano import line
 from bench.corpus.formats.exchange import read_records
 from bench.corpus.texts import sha256_text
@@ -21,7 +21,7 @@ def corpus(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def test_offsets_are_utf16_code_units() -> None:
-    out = line(GoldRecord(emoji_gold(), EMOJI_TEXT))
+    out = line(Document(emoji_gold(), EMOJI_TEXT))
     encoded = EMOJI_TEXT.encode("utf-16-le")
     texts = {encoded[2 * a : 2 * b].decode("utf-16-le") for a, b, _ in out["label"]}
     assert {"Putin", "𝒳-Corp", "😀 Wire", "👍 Like 👍 Share"} <= texts
@@ -38,7 +38,7 @@ def _write(path: Path, obj: dict) -> Path:
 def test_reads_doccano_entities_export_with_metadata(tmp_path: Path, corpus) -> None:
     """doccano's export with relations: entities objects, id, metadata spread at top level."""
     texts, _ = corpus
-    ours = line(GoldRecord(emoji_gold(), EMOJI_TEXT))
+    ours = line(Document(emoji_gold(), EMOJI_TEXT))
     entities = [
         {"id": 100 + i, "start_offset": a, "end_offset": b, "label": lab}
         for i, (a, b, lab) in enumerate(ours.pop("label"))

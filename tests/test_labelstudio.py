@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from goldcases import EMOJI_ID, EMOJI_TEXT, emoji_gold, make_corpus
 
-from bench.corpus.formats.base import GoldRecord
+from bench.corpus.document import Document
 from bench.corpus.formats.exchange import export_gold, read_records
 from bench.corpus.formats.labelstudio import labeling_config, task
 from bench.errors import BenchError
@@ -25,7 +25,7 @@ def _units(text: str) -> int:
 
 
 def test_offsets_are_utf16_code_units() -> None:
-    t = task(GoldRecord(emoji_gold(), EMOJI_TEXT))
+    t = task(Document(emoji_gold(), EMOJI_TEXT))
     regions = [r for r in t["predictions"][0]["result"] if r["type"] == "labels"]
     putin = next(r for r in regions if r["value"]["text"] == "Putin")
     start = EMOJI_TEXT.index("Putin")

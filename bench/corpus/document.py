@@ -20,12 +20,16 @@ from bench.schema import GoldDocument, GoldSpan, IgnoreRegion
 @dataclass(frozen=True)
 class Document:
     """A document of a corpus: its gold (id, date, text hash, spans, ignore regions), its exact
-    text, a title, and where it was read from (``FILE:LINE`` or ``FILE: row N``)."""
+    text, a title, where it was read from (``FILE:LINE`` or ``FILE: row N``) and what an
+    importer changed on the way. Every reader, importer and exporter of gold takes this type."""
 
     gold: GoldDocument
     text: str
     title: str = ""
     where: str = ""
+    # What an import dropped or changed on the way (a value no span took), one line per span:
+    # printed on stderr by `bench gold import`, never silently lost.
+    notices: tuple[str, ...] = ()
 
     @classmethod
     def from_text(

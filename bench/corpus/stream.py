@@ -444,7 +444,6 @@ def write_parquet(docs: Iterable[Document], path: Path, batch_size: int = 1024) 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from bench.corpus.formats.base import GoldRecord
     from bench.corpus.formats.hfdatasets import features, row
     from bench.files import open_atomic
 
@@ -453,7 +452,7 @@ def write_parquet(docs: Iterable[Document], path: Path, batch_size: int = 1024) 
     with open_atomic(path) as fh, pq.ParquetWriter(fh, schema) as writer:
         batch: list[dict[str, object]] = []
         for doc in docs:
-            batch.append(row(GoldRecord(doc.gold, doc.text, doc.title)))
+            batch.append(row(doc))
             n += 1
             if len(batch) == batch_size:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))

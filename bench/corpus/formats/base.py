@@ -1,4 +1,5 @@
-"""What every format module shares: the record it reads and writes, and how spans are rebuilt."""
+"""What every format module shares: readers and writers of :class:`~bench.corpus.document.Document`
+lists, and how spans are rebuilt."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bench.corpus.document import Document
 from bench.corpus.texts import format_loc, load_corpus_meta, sha256_text
 from bench.errors import BenchError
 from bench.schema import (
@@ -29,21 +31,8 @@ LAYER_COLOURS = {"entity": "#8ecae6", "time": "#b7e4c7", "number": "#f4acb7"}
 IGNORE_COLOUR = "#d9d9d9"
 
 
-@dataclass(frozen=True)
-class GoldRecord:
-    """One document's gold with its exact text; ``where`` names the file (and line) it came from."""
-
-    gold: GoldDocument
-    text: str
-    title: str = ""
-    where: str = ""
-    # What the import dropped or changed on the way (a value no span took), one line per span:
-    # printed on stderr by `bench gold import`, never silently lost.
-    notices: tuple[str, ...] = ()
-
-
-Writer = Callable[[Sequence[GoldRecord], Path], None]
-Reader = Callable[[Path, Path, Mapping[str, str]], list[GoldRecord]]
+Writer = Callable[[Sequence[Document], Path], None]
+Reader = Callable[[Path, Path, Mapping[str, str]], list[Document]]
 
 
 @dataclass(frozen=True)
@@ -144,7 +133,7 @@ def complete_header(head: Mapping[str, object], text: str, texts_dir: Path) -> d
     return out
 
 
-def gold_record(
+def make_document(
     head: Mapping[str, object],
     text: str,
     spans: Iterable[GoldSpan],
@@ -152,12 +141,12 @@ def gold_record(
     where: str,
     texts_dir: Path,
     notices: Iterable[str] = (),
-) -> GoldRecord:
+) -> Document:
     """A record from what a file gave: header fields and title (completed by
     :func:`complete_header`), the text, spans and ignore regions; errors name ``where``."""
     full = complete_header({k: head.get(k) for k in (*HEADER_FIELDS, "title")}, text, texts_dir)
     gold = build_gold(full, spans, ignore, where)
-    return GoldRecord(gold, text, str(full.get("title") or ""), where, tuple(notices))
+    return Document(gold, text, str(full.get("title") or ""), where, tuple(notices))
 
 
 def reject_options(fmt: str, options: Mapping[str, str], known: Iterable[str] = ()) -> None:

@@ -16,14 +16,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench import strictjson
+from bench.corpus.document import Document
 from bench.corpus.formats.base import (
     IGNORE_COLOUR,
     IGNORE_LABEL,
     LAYER_COLOURS,
     GoldFormat,
-    GoldRecord,
-    gold_record,
     header,
+    make_document,
     make_span,
     reject_options,
 )
@@ -42,7 +42,7 @@ def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])]
 
 
-def ann(record: GoldRecord) -> str:
+def ann(record: Document) -> str:
     """The ``.ann`` file of one record."""
     text = record.text
     lines: list[str] = []
@@ -96,7 +96,7 @@ def visual_conf() -> str:
     return "\n".join(out) + "\n"
 
 
-def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
+def write(records: Sequence[Document], out_dir: Path) -> None:
     """Write ``.txt`` and ``.ann`` per document, the manifest and brat's configuration."""
     manifest = []
     for rec in records:
@@ -135,7 +135,7 @@ def _note(raw: str, where: str) -> dict:
     return note
 
 
-def read_ann(ann_path: Path, text: str, head: Mapping[str, object], texts_dir: Path) -> GoldRecord:
+def read_ann(ann_path: Path, text: str, head: Mapping[str, object], texts_dir: Path) -> Document:
     """One record from a ``.ann`` file and its text; ``head`` gives the header fields."""
     bounds: dict[str, tuple[int, str, int, int]] = {}
     notes: dict[str, dict] = {}
@@ -178,10 +178,10 @@ def read_ann(ann_path: Path, text: str, head: Mapping[str, object], texts_dir: P
         raise BenchError(
             f"{ann_path}: AnnotatorNotes refer to unknown {', '.join(sorted(missing))}"
         )
-    return gold_record(head, text, spans, ignore, str(ann_path), texts_dir)
+    return make_document(head, text, spans, ignore, str(ann_path), texts_dir)
 
 
-def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
+def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[Document]:
     """Read a brat directory (every ``.ann`` with its ``.txt``) or a single ``.ann`` file."""
     reject_options("brat", options)
     directory = path if path.is_dir() else path.parent

@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench import strictjson
+from bench.corpus.document import Document
 from bench.corpus.formats.base import (
     HEADER_FIELDS,
     IGNORE_LABEL,
     GoldFormat,
-    GoldRecord,
-    gold_record,
     header,
+    make_document,
     make_span,
     reject_options,
 )
@@ -50,7 +50,7 @@ _EXTRA = {"time": "TIME_VALUE", "number": "NUMBER_VALUE", "ignore": "IGNORE_REAS
 _JSON_FIELDS = ("title", "annotator", "notes")
 
 
-def document(record: GoldRecord) -> list[str]:
+def document(record: Document) -> list[str]:
     """The lines of one document: header comments, then tokens; blank lines at line breaks."""
     gold, text = record.gold, record.text
     items: list[tuple[str, int, int, str, str]] = [
@@ -89,7 +89,7 @@ def document(record: GoldRecord) -> list[str]:
     return lines
 
 
-def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
+def write(records: Sequence[Document], out_dir: Path) -> None:
     """Write ``gold.conll``: a columns comment, then the documents separated by blank lines."""
     out = [f"# global.columns = {' '.join(COLUMNS)}"]
     for rec in records:
@@ -196,7 +196,7 @@ def _runs(
     return [tuple(x) for x in out]  # type: ignore[misc]
 
 
-def _record(doc: _Doc, texts_dir: Path, path: Path) -> GoldRecord:
+def _record(doc: _Doc, texts_dir: Path, path: Path) -> Document:
     # The id becomes a path before the record is validated: check it first.
     seed = texts_dir / f"{check_doc_id(doc.doc_id, f'{path}:{doc.lineno}: doc_id')}.txt"
     if not seed.exists():
@@ -222,10 +222,10 @@ def _record(doc: _Doc, texts_dir: Path, path: Path) -> GoldRecord:
             except ValueError as exc:
                 raise BenchError(f"{where}: {_EXTRA.get(layer, col_name)}: {exc}") from None
             spans.append(make_span(text, start, end, label, where, value))
-    return gold_record(doc.head, text, spans, ignore, f"{path}:{doc.lineno}", texts_dir)
+    return make_document(doc.head, text, spans, ignore, f"{path}:{doc.lineno}", texts_dir)
 
 
-def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
+def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[Document]:
     """Read a CoNLL file (or our export directory), aligning its tokens to the seed texts."""
     reject_options("conll", options)
     if path.is_dir():

@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.corpus.document import Document
 from bench.corpus.formats.base import (
     IGNORE_LABEL,
     ExtrasIndex,
     GoldFormat,
-    GoldRecord,
-    gold_record,
     header,
+    make_document,
     make_span,
     reject_options,
     span_extras,
@@ -47,7 +47,7 @@ def _import_spacy() -> Any:
     return spacy
 
 
-def to_doc(record: GoldRecord, vocab: Vocab) -> Doc:
+def to_doc(record: Document, vocab: Vocab) -> Doc:
     """A spaCy Doc of the exact text with the gold as span groups and user data."""
     from spacy.tokens import Doc, Span
 
@@ -94,7 +94,7 @@ def to_doc(record: GoldRecord, vocab: Vocab) -> Doc:
     return doc
 
 
-def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
+def write(records: Sequence[Document], out_dir: Path) -> None:
     """Write ``gold.spacy``, a DocBin with user data."""
     _import_spacy()
     from spacy.tokens import DocBin
@@ -107,7 +107,7 @@ def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
     write_atomic(out_dir / DATA_FILE, docbin.to_bytes())
 
 
-def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
+def from_doc(doc: Doc, where: str, texts_dir: Path) -> Document:
     """A record from a Doc written by :func:`to_doc` (or any Doc with ``bench`` user data)."""
     data = doc.user_data.get(USER_DATA_KEY)
     if not isinstance(data, dict) or "doc_id" not in data:
@@ -141,10 +141,10 @@ def from_doc(doc: Doc, where: str, texts_dir: Path) -> GoldRecord:
         )
         for sp in (doc.spans[IGNORE_GROUP] if IGNORE_GROUP in doc.spans else [])
     ]
-    return gold_record(data, text, spans, ignore, where, texts_dir, extras.dropped(where))
+    return make_document(data, text, spans, ignore, where, texts_dir, extras.dropped(where))
 
 
-def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
+def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[Document]:
     """Read a DocBin file (or our export directory)."""
     reject_options("docbin", options)
     _import_spacy()

@@ -13,16 +13,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench import strictjson
+from bench.corpus.document import Document
 from bench.corpus.formats.base import (
     IGNORE_COLOUR,
     IGNORE_LABEL,
     LAYER_COLOURS,
     ExtrasIndex,
     GoldFormat,
-    GoldRecord,
-    gold_record,
     header,
     label_groups,
+    make_document,
     make_span,
     need,
     reject_options,
@@ -38,7 +38,7 @@ DATA_FILE = "gold.jsonl"
 LABELS_FILE = "labels.json"
 
 
-def line(record: GoldRecord) -> dict:
+def line(record: Document) -> dict:
     """One doccano example: text, labels and the metadata bench needs to rebuild the gold."""
     gold, text = record.gold, record.text
     u = Utf16Offsets(text)
@@ -65,7 +65,7 @@ def label_types() -> list[dict]:
     ]
 
 
-def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
+def write(records: Sequence[Document], out_dir: Path) -> None:
     """Write ``gold.jsonl`` (one example a line) and ``labels.json``."""
     body = "".join(strictjson.dumps(line(r), ensure_ascii=False) + "\n" for r in records)
     write_atomic(out_dir / DATA_FILE, body)
@@ -96,7 +96,7 @@ def _labels(obj: Mapping, where: str) -> list[tuple[int, int, str]]:
     return out  # type: ignore[return-value]
 
 
-def _record(obj: object, path: Path, lineno: int, texts_dir: Path) -> GoldRecord:
+def _record(obj: object, path: Path, lineno: int, texts_dir: Path) -> Document:
     where = f"{path}:{lineno}"
     if not isinstance(obj, dict):
         raise BenchError(f"{where}: expected a JSON object")
@@ -119,10 +119,10 @@ def _record(obj: object, path: Path, lineno: int, texts_dir: Path) -> GoldRecord
             continue
         value, note = extras.value(a, b, label), extras.note(a, b, label)
         spans.append(make_span(text, start, end, label, here, value, note))
-    return gold_record(obj, text, spans, ignore, where, texts_dir, extras.dropped(where))
+    return make_document(obj, text, spans, ignore, where, texts_dir, extras.dropped(where))
 
 
-def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
+def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[Document]:
     """Read a doccano JSONL export (or our ``gold.jsonl``): one record per line."""
     reject_options("doccano", options)
     if path.is_dir():

@@ -19,8 +19,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bench import strictjson
+from bench.corpus.document import Document
 from bench.corpus.formats import get_format
-from bench.corpus.formats.base import GoldRecord
 from bench.corpus.gold import GoldCheck, dump_gold, gold_paths, validate_gold_file
 from bench.corpus.rules import Violation
 from bench.corpus.texts import check_doc_id, load_corpus_meta, read_json, read_text, sha256_text
@@ -47,7 +47,7 @@ def _doc_id_param(doc_id: str) -> str:
 
 def load_records(
     gold_dir: Path, texts_dir: Path, doc_ids: Sequence[str] | None = None
-) -> list[GoldRecord]:
+) -> list[Document]:
     """The gold files of a directory (or the named documents) with their texts and titles."""
     if not gold_dir.is_dir():
         raise BenchError(f"{gold_dir}: not a directory of gold files")
@@ -72,7 +72,7 @@ def load_records(
             )
             raise BenchError(f"{bad[0]}{more}")
         assert check.gold is not None and check.text is not None
-        out.append(GoldRecord(check.gold, check.text, titles.get(check.gold.doc_id, ""), str(path)))
+        out.append(Document(check.gold, check.text, titles.get(check.gold.doc_id, ""), str(path)))
     return out
 
 
@@ -109,7 +109,7 @@ def export_gold(
     return sorted(p for p in out.rglob("*") if p.is_file())
 
 
-def check_text(record: GoldRecord, texts_dir: Path) -> None:
+def check_text(record: Document, texts_dir: Path) -> None:
     """Refuse a record whose text is not the one its spans were made on, or not the seed text."""
     doc_id = record.gold.doc_id
     digest = sha256_text(record.text)
@@ -133,7 +133,7 @@ def check_text(record: GoldRecord, texts_dir: Path) -> None:
 
 def read_records(
     fmt: str, path: Path, texts_dir: Path, options: Mapping[str, str] | None = None
-) -> list[GoldRecord]:
+) -> list[Document]:
     """Read format ``fmt`` from ``path``: records whose texts match the seeds, ids unique."""
     if not path.exists():
         raise BenchError(f"{path}: not found")
@@ -160,7 +160,7 @@ class ImportOutcome:
 
     written: list[Path] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
-    records: list[GoldRecord] = field(default_factory=list)
+    records: list[Document] = field(default_factory=list)
     # Values the import dropped or changed, one line per span (for stderr).
     notices: list[str] = field(default_factory=list)
 
@@ -202,7 +202,7 @@ def _old_gold(path: Path) -> GoldDocument | None:
         return None
 
 
-def check_records(records: Sequence[GoldRecord], texts_dir: Path) -> list[Violation]:
+def check_records(records: Sequence[Document], texts_dir: Path) -> list[Violation]:
     """Every gold rule for each record, checked on its JSON; violations name its source."""
     out: list[Violation] = []
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:

@@ -16,11 +16,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bench.corpus.document import Document
 from bench.corpus.formats.base import (
     GoldFormat,
-    GoldRecord,
-    gold_record,
     header,
+    make_document,
     make_span,
     reject_options,
 )
@@ -74,7 +74,7 @@ def features() -> Any:
     )
 
 
-def row(record: GoldRecord) -> dict[str, object]:
+def row(record: Document) -> dict[str, object]:
     """One table row: header, title, text, spans (values as text) and ignore regions."""
     out: dict[str, object] = {**header(record.gold), "title": record.title, "text": record.text}
     out["spans"] = [
@@ -85,13 +85,13 @@ def row(record: GoldRecord) -> dict[str, object]:
     return out
 
 
-def dataset(records: Sequence[GoldRecord]) -> Any:
+def dataset(records: Sequence[Document]) -> Any:
     """The records as a ``datasets.Dataset``."""
     datasets = _import_datasets()
     return datasets.Dataset.from_list([row(r) for r in records], features=features())
 
 
-def from_row(data: Mapping[str, Any], where: str, texts_dir: Path) -> GoldRecord:
+def from_row(data: Mapping[str, Any], where: str, texts_dir: Path) -> Document:
     """A record from one table row."""
     text = data.get("text")
     if not isinstance(text, str) or not data.get("doc_id"):
@@ -121,10 +121,10 @@ def from_row(data: Mapping[str, Any], where: str, texts_dir: Path) -> GoldRecord
         ]
     except (KeyError, TypeError, ValidationError) as exc:
         raise BenchError(f"{where}: ignore: malformed region: {one_line(exc)}") from None
-    return gold_record(data, text, spans, ignore, where, texts_dir)
+    return make_document(data, text, spans, ignore, where, texts_dir)
 
 
-def write_disk(records: Sequence[GoldRecord], out_dir: Path) -> None:
+def write_disk(records: Sequence[Document], out_dir: Path) -> None:
     """``Dataset.save_to_disk`` into the output directory."""
     with _quiet():
         dataset(records).save_to_disk(str(out_dir))
@@ -148,20 +148,20 @@ def load_split(path: Path, datasets: Any) -> Any:
     return ds
 
 
-def read_disk(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
+def read_disk(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[Document]:
     """Read a directory written by ``save_to_disk`` (a Dataset, or a DatasetDict of one split)."""
     reject_options("hf-disk", options)
     ds = load_split(path, _import_datasets())
     return [from_row(r, f"{path}: row {i}", texts_dir) for i, r in enumerate(ds)]
 
 
-def write_parquet(records: Sequence[GoldRecord], out_dir: Path) -> None:
+def write_parquet(records: Sequence[Document], out_dir: Path) -> None:
     """``gold.parquet``, loadable with ``load_dataset("parquet", data_files=…)``."""
     with _quiet():
         dataset(records).to_parquet(str(out_dir / PARQUET_FILE))
 
 
-def read_parquet(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
+def read_parquet(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[Document]:
     """Read a Parquet file (or every ``*.parquet`` of a directory) with pyarrow."""
     reject_options("hf-parquet", options)
     _import_datasets()

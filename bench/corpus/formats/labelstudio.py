@@ -13,15 +13,15 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from bench import strictjson
+from bench.corpus.document import Document
 from bench.corpus.formats.base import (
     IGNORE_COLOUR,
     IGNORE_LABEL,
     LAYER_COLOURS,
     GoldFormat,
-    GoldRecord,
-    gold_record,
     header,
     label_layer,
+    make_document,
     make_span,
     need,
     reject_options,
@@ -77,7 +77,7 @@ def _region(rid: str, control: str, kind: str, start: int, end: int, value: dict
     }
 
 
-def task(record: GoldRecord) -> dict:
+def task(record: Document) -> dict:
     """One Label Studio task: the text and header as data, the gold as a prediction."""
     gold, text = record.gold, record.text
     u = Utf16Offsets(text)
@@ -106,7 +106,7 @@ def task(record: GoldRecord) -> dict:
     return {"data": data, "predictions": [{"model_version": MODEL_VERSION, "result": result}]}
 
 
-def write(records: Sequence[GoldRecord], out_dir: Path) -> None:
+def write(records: Sequence[Document], out_dir: Path) -> None:
     """Write ``tasks.json`` and ``labeling-config.xml``."""
     tasks = [task(r) for r in records]
     write_atomic(out_dir / TASKS_FILE, strictjson.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
@@ -140,7 +140,7 @@ def _pick_result(t: Mapping, choice: str, where: str) -> list:
     return result
 
 
-def _record(t: object, path: Path, index: int, choice: str, texts_dir: Path) -> GoldRecord:
+def _record(t: object, path: Path, index: int, choice: str, texts_dir: Path) -> Document:
     where = f"{path}: task {index}"
     if not isinstance(t, dict):
         raise BenchError(f"{where}: expected a task object")
@@ -210,7 +210,7 @@ def _record(t: object, path: Path, index: int, choice: str, texts_dir: Path) -> 
         except ValueError as exc:
             raise BenchError(f"{here}: {VALUE_NAME}: {exc}") from None
         spans.append(make_span(text, start, end, label, here, value, notes))
-    return gold_record(data, text, spans, ignore, where, texts_dir)
+    return make_document(data, text, spans, ignore, where, texts_dir)
 
 
 def _textarea(val: dict | None, where: str) -> str | None:
@@ -224,7 +224,7 @@ def _textarea(val: dict | None, where: str) -> str | None:
     return texts[0] if texts else None
 
 
-def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[GoldRecord]:
+def read(path: Path, texts_dir: Path, options: Mapping[str, str]) -> list[Document]:
     """Read a Label Studio JSON export (or our ``tasks.json``): one record per task.
 
     Option ``annotation``: ``latest`` (default: the most recently updated annotation that was
