@@ -113,6 +113,7 @@ def run(
     from bench.run.cache import PredictionCache, default_dir
     from bench.run.layout import write_run
     from bench.run.pipeline import run_system
+    from bench.run.sweep import RunRequest, run_each
     from bench.run.timing import RunSettings
     from bench.scoring.resample import check_seed
 
@@ -180,25 +181,24 @@ def run(
     broken: list[str] = []
     if all_available:
         check_outputs()
-        # Each system in a process of its own: peak memory is a per-process high-water mark,
-        # and one system's leftovers must not slow down or crash the next.
-        common = [
-            "--gold", str(gold), "--texts", str(texts), "--out", str(out),
-            "--repeats", str(settings.repeats), "--warmup", str(settings.warmup),
-            "--batch-size", str(batch_size),
-            "--latency" if latency else "--no-latency", "--cache" if cache else "--no-cache",
-            "--bootstrap", str(bootstrap), "--seed", str(seed), "--no-report",
-        ]  # fmt: skip
-        if cache_dir is not None:
-            common += ["--cache-dir", str(cache_dir)]
-        if quiet:
-            common.append("--quiet")
-        for name in available_systems():
-            code = _run_child(["--system", name, *common])
-            if code == 1:
-                failed.append(name)
-            elif code != 0:
-                broken.append(name)
+        request = RunRequest(
+            gold_dir=gold,
+            texts_dir=texts,
+            out_dir=out,
+            settings=settings,
+            cache_dir=(cache_dir or default_dir(out)) if cache else None,
+            progress=not quiet,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+        for done in run_each(available_systems(), request):
+            if done.result is None:
+                typer.echo(f"error: {visible(done.error or '')}", err=True)
+                broken.append(done.name)
+                continue
+            _print_run(done.result, done.result_path, done.predictions_path)
+            if done.result.failures:
+                failed.append(done.name)
     else:
         sys_ = create_system(system or "", options)
         check_outputs()
@@ -214,10 +214,7 @@ def run(
         )
         with locked(out):  # write the pair and rebuild the report as one turn
             res_path, preds_path = write_run(outcome, out)
-            typer.echo(summary(outcome.result))
-            typer.echo(f"  wrote {res_path} and {preds_path}")
-            for f in outcome.result.failures:
-                typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
+            _print_run(outcome.result, res_path, preds_path)
             if report:
                 _report(out, readme, gold, texts)
         if outcome.result.failures:
@@ -237,15 +234,14 @@ def run(
         raise typer.Exit(1)
 
 
-def _run_child(args: list[str]) -> int:
-    """``bench run ARGS`` in a new Python process, its output passed through; its exit code."""
-    import subprocess
-    import sys
+def _print_run(result: Result, res_path: Path | None, preds_path: Path | None) -> None:
+    """The summary line of a run, the files it wrote and its failed documents."""
+    from bench.escape import visible
 
-    # Flush our own lines first so the child's output follows them in order.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    return subprocess.run([sys.executable, "-m", "bench", "run", *args], check=False).returncode
+    typer.echo(summary(result))
+    typer.echo(f"  wrote {res_path} and {preds_path}")
+    for f in result.failures:
+        typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
 
 
 def _run_corpus(
@@ -324,22 +320,13 @@ def _report(out: Path, readme: Path | None, gold: Path | None, texts: Path | Non
 
 
 def available_systems() -> list[str]:
-    """Names of registered systems that are installed and run without a required option."""
-    from bench.registry import list_systems
+    """Names of the systems ``--all-available`` runs; each one left out is named on stderr."""
+    from bench.run.sweep import survey_systems
 
-    names = []
-    for listing in list_systems():
-        info = listing.info
-        name = listing.entry.name
-        if info is None or not listing.availability.ok:
-            reason = listing.availability.reason or "not importable"
-            typer.echo(f"skip {name}: {reason}", err=True)
-            continue
-        needs = [o.name for o in info.options if o.required and o.default is None]
-        if needs:
-            typer.echo(f"skip {name}: needs --option {', '.join(needs)}", err=True)
-            continue
-        names.append(name)
+    names, skipped = survey_systems()
+    for skip in skipped:
+        why = f"needs --option {', '.join(skip.needs)}" if skip.needs else skip.reason
+        typer.echo(f"skip {skip.name}: {why}", err=True)
     return names
 
 
