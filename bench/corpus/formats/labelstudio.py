@@ -1,7 +1,8 @@
 """Label Studio: a tasks JSON with our gold as predictions, and the labeling config for our labels.
 
 Each layer is its own ``<Labels>`` control (``entity``, ``time``, ``number``, plus ``ignore``)
-under a header naming it, each label in its own colour (``LABEL_COLOURS``), so spans of different layers may overlap as they do in gold. Values and notes are per-region
+under a header naming it, each label in its own colour (``LABEL_COLOURS``), so spans of
+different layers may overlap as they do in gold. Values and notes are per-region
 ``<TextArea>`` results (``value``, ``notes``; an ignore region's reason is its note). Offsets
 are UTF-16 code units, as Label Studio counts them in the browser.
 """
