@@ -110,8 +110,7 @@ def _same_value(a: Value, b: Value) -> bool:
 
 
 PREDICTIONS_HINT = (
-    "a predictions file (JSON Lines), not gold; to diff two runs' predictions use "
-    "`bench diff A B`"
+    "a predictions file (JSON Lines), not gold; to diff two runs' predictions use `bench diff A B`"
 )
 
 
