@@ -294,6 +294,9 @@ def match_results(
         raise BenchError(
             "no system has a result on both sides: baseline "
             f"{', '.join(sorted(base)) or 'none'}; candidate {', '.join(sorted(cand)) or 'none'}"
+            "; results are matched by label: run the candidate with `bench run --label LABEL` "
+            "(e.g. a replayed predictions file as the system it replays), or give two result "
+            "files to compare them whatever their labels"
         )
     return pairs, sorted(base.keys() - cand.keys()), sorted(cand.keys() - base.keys())
 
