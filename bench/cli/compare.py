@@ -165,10 +165,15 @@ def _print_matrix(m: Matrix) -> None:
 
     console = Console(highlight=False)
     console = Console(highlight=False, width=max(console.width, 112))  # a pipe has 80
-    kw = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "title_justify": "left"}
+
+    def table(title: str | None = None) -> Table:
+        return Table(
+            title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left"
+        )
+
     for lm in m.layers:
         names = [x for x in m.systems if x in lm.scores]
-        grid = Table(title=f"{t(lm.layer)}: {score_name(m)}, column minus row", **kw)
+        grid = table(f"{t(lm.layer)}: {score_name(m)}, column minus row")
         grid.add_column("")
         grid.add_column("score", justify="right")
         for x in names:
@@ -181,7 +186,7 @@ def _print_matrix(m: Matrix) -> None:
                 *[matrix_cell(lm, row, col) for col in names],
             )
         console.print(grid)
-        pairs = Table(**kw)
+        pairs = table()
         heads = ["pair", "Δ", "95% CI of Δ", "p AR", "p boot", "p Holm AR", "p Holm boot"]
         for i, head in enumerate(heads):
             pairs.add_column(head, justify="left" if i == 0 else "right", no_wrap=True)

@@ -327,8 +327,8 @@ def render_text(d: PredictionDiff) -> str:
 
     lines = [f"A {visible(d.a)}", f"B {visible(d.b)}"]
     for doc in d.documents:
-        c = Counter(ch.kind for ch in doc.changes)
-        e = Counter(ch.effect for ch in doc.changes if ch.effect)
+        c: Counter[str] = Counter(ch.kind for ch in doc.changes)
+        e: Counter[str] = Counter(ch.effect for ch in doc.changes if ch.effect)
         kinds = ", ".join(f"{c[k]} {k}" for k in CHANGE_KINDS if c[k])
         effects = ", ".join(f"{e[k]} {k}" for k in EFFECTS if e[k]) or "score unchanged"
         lines.append(f"{visible(doc.doc_id)}: {kinds}; {effects}")
