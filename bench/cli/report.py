@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -36,21 +37,25 @@ def report(
     With --pair A B, only the side-by-side page of two results is written.
     """
     from bench.escape import visible
+    from bench.files import locked
     from bench.report.rebuild import build_pair_page, build_report
 
     if pair is not None:
-        page = build_pair_page(results, pair, gold_dir=gold, texts_dir=texts)
+        with locked(results) if results.is_dir() else nullcontext():
+            page = build_pair_page(results, pair, gold_dir=gold, texts_dir=texts)
         typer.echo(f"wrote {page}")
         return
 
-    out = build_report(
-        results,
-        readme=readme,
-        gold_dir=gold,
-        texts_dir=texts,
-        plot=plot,
-        error_pages=errors,
-    )
+    # One writer of a results directory at a time (a missing one is build_report's error).
+    with locked(results) if results.is_dir() else nullcontext():
+        out = build_report(
+            results,
+            readme=readme,
+            gold_dir=gold,
+            texts_dir=texts,
+            plot=plot,
+            error_pages=errors,
+        )
     for p in out.written:
         typer.echo(f"wrote {p}")
     for note in out.notes:
