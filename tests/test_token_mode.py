@@ -111,9 +111,7 @@ def _conlleval(text: str) -> tuple[int, int, int, str]:
     return int(m[1]), int(m[2]), int(m[3]), f[1]
 
 
-def _ours(
-    path: Path, rnd: random.Random | None, tokens: bool = True
-) -> tuple[int, int, int, str]:
+def _ours(path: Path, rnd: random.Random | None, tokens: bool = True) -> tuple[int, int, int, str]:
     gold = conll_columns.read(path, {"tag_column": "-2"})
     pred = conll_columns.read(path, {"tag_column": "-1"})
     docs = _documents(gold)
