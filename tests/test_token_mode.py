@@ -179,3 +179,63 @@ def test_random_tags_equal_conlleval(
         return  # conlleval prints FB1 0.00 where bench's F1 is undefined
     ours = _ours(path, rnd)
     assert ours == theirs
+
+
+# ---- the command ----
+
+
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_cli_score_tokens(tmp_path: Path) -> None:
+    """A gold directory whose documents record tokens, scored with and without --tokens."""
+    from bench.corpus.gold import dump_gold
+    from bench.corpus.predictions import write_predictions
+
+    path = DATA / "system.conll"
+    docs = _documents(conll_columns.read(path, {"tag_column": "-2"}))
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "texts").mkdir()
+    for d in docs:
+        (tmp_path / "gold" / f"{d.doc_id}.json").write_text(dump_gold(d.gold), encoding="utf-8")
+        (tmp_path / "texts" / f"{d.doc_id}.txt").write_text(d.text, encoding="utf-8")
+    preds = _predictions(conll_columns.read(path, {"tag_column": "-1"}), random.Random(1))
+    write_predictions(tmp_path / "p.jsonl", preds)
+    base = ["score", "-p", str(tmp_path / "p.jsonl"), "--gold", str(tmp_path / "gold")]
+    base += ["--texts", str(tmp_path / "texts"), "--bootstrap", "0", "--json"]
+    import json
+
+    snapped = json.loads(_bench(*base, "--tokens").stdout)
+    plain = json.loads(_bench(*base).stdout)
+    assert (snapped["overall"]["strict"]["correct"], plain["overall"]["strict"]["correct"]) == (
+        6,
+        1,
+    )
+    assert "|tokens:" in snapped["signature"] and "|tokens:" not in plain["signature"]
+    assert snapped["relaxed"]["entity"]["matched"] == 8
+    table = _bench(*base[:-1], "--tokens").stdout
+    assert "Relaxed (TempEval-3" in table
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tokens"], "error: --tokens: document "),
+        (["--min-overlap", "0"], "error: --min-overlap: must be > 0 and <= 100, got 0"),
+        (["--min-overlap", "101"], "error: --min-overlap: must be > 0 and <= 100, got 101"),
+    ],
+)
+def test_cli_bad_options(tmp_path: Path, args: list[str], message: str) -> None:
+    from conftest import GOLD, ROOT, SEEDS
+
+    preds = ROOT / "results" / "predictions" / "rules.jsonl"
+    r = _bench("score", "-p", str(preds), "--gold", str(GOLD), "--texts", str(SEEDS), *args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1].startswith(message), r.stderr
+    assert "Traceback" not in r.stderr
