@@ -30,18 +30,19 @@ DATA = Path(__file__).parent / "data" / "formats"
 AS_BENCH = {"PER": "PERSON", "LOC": "GPE", "ORG": "ORG", "MISC": "NORP"}
 
 
-def _snap(text_tokens: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list:
+def _snap(text: str, tokens: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list:
     doc = np.zeros(len(spans), dtype=np.int64)
-    s, e, kept = snap(
-        doc, np.array([a for a, _ in spans]), np.array([b for _, b in spans]), [text_tokens], 100
-    )
-    return [(int(a), int(b)) if k else None for a, b, k in zip(s, e, kept, strict=True)]
+    starts = np.array([a for a, _ in spans], dtype=np.int64)
+    ends = np.array([b for _, b in spans], dtype=np.int64)
+    src, s, e = snap(doc, starts, ends, [tokens], 100, [text])
+    return [(int(i), int(a), int(b)) for i, a, b in zip(src, s, e, strict=True)]
 
 
 def test_snap_rules() -> None:
-    text = "Robert Galvin\nsaid New-York"  # tokens: Robert, Galvin, said, New-York
+    text = "Robert Galvin\nsaid New-York"  # tokens: Robert, Galvin / said, New-York
     tokens = [(0, 6), (7, 13), (14, 18), (19, 27)]
     assert _snap(
+        text,
         tokens,
         [
             (0, 14),  # 'Robert Galvin\n': the trailing line break trimmed
@@ -50,9 +51,33 @@ def test_snap_rules() -> None:
             (13, 14),  # white space only: dropped
             (19, 22),  # 'New' of 'New-York': the token
             (7, 13),  # already a token span: unchanged
+            (7, 18),  # 'Galvin\nsaid': cut at the line break, one piece per sentence
         ],
-    ) == [(0, 13), (7, 13), (0, 13), None, (19, 27), (7, 13)]
-    assert text[0:13] == "Robert Galvin"
+    ) == [
+        (0, 0, 13),
+        (1, 7, 13),
+        (2, 0, 13),
+        (4, 19, 27),
+        (5, 7, 13),
+        (6, 7, 13),
+        (6, 14, 18),
+    ]
+
+
+def test_overlapping_snapped_predictions_keep_the_first() -> None:
+    """Two predictions inside one token become that token twice; a token carries one tag."""
+    text = "Anna-Maria left"
+    doc = Document.from_text(
+        text, [GoldSpan(start=0, end=10, text="Anna-Maria", layer="entity", label="PERSON")]
+    )
+    doc = Document(doc.gold.model_copy(update={"tokens": [(0, 10), (11, 15)]}), text)
+    pred = [
+        PredictedSpan(start=0, end=4, label="PERSON"),
+        PredictedSpan(start=5, end=10, label="ORG"),
+        PredictedSpan(start=0, end=15, label="ORG"),  # overlaps the first: dropped
+    ]
+    s = score([doc], {"doc": pred}, bootstrap=0, tokens=True).overall.strict
+    assert (s.correct, s.actual, s.spurious) == (1, 1, 0)
 
 
 def _documents(docs_gold: list[TextDocument]) -> list[Document]:

@@ -544,9 +544,10 @@ def _collect(
 
 
 def _snap_to_tokens(table: GoldTable, ps: _Spans, stride: int) -> tuple[_Spans, str]:
-    """Predictions snapped to the gold documents' tokens (:mod:`bench.scoring.tokens`);
-    those over no token dropped. Every document must record tokens."""
-    from bench.scoring.tokens import snap, tokens_digest
+    """Predictions snapped to the gold documents' tokens (:mod:`bench.scoring.tokens`): cut
+    at line breaks, those over no token dropped, and of overlapping ones in a layer only the
+    first kept. Every document must record tokens."""
+    from bench.scoring.tokens import first_of_overlapping, snap, tokens_digest
 
     toks = table.tokens or [None] * len(table.doc_ids)
     for doc_id, t in zip(table.doc_ids, toks, strict=True):
@@ -557,10 +558,12 @@ def _snap_to_tokens(table: GoldTable, ps: _Spans, stride: int) -> tuple[_Spans, 
                 "that records them, as `bench corpus import conll` writes)",
             )
     present = [t for t in toks if t is not None]
-    start, end, kept = snap(ps.doc, ps.start, ps.end, present, stride)
+    source, start, end = snap(ps.doc, ps.start, ps.end, present, stride, table.texts)
+    ps = ps.take(source)
     ps.start, ps.end = start, end
-    ps = ps.take(np.flatnonzero(kept))
-    return ps.take(_canonical_order(ps)), tokens_digest(table.doc_ids, present)
+    ps = ps.take(_canonical_order(ps))
+    keep = first_of_overlapping(ps.doc * len(LAYERS) + ps.layer, ps.start, ps.end)
+    return ps.take(np.flatnonzero(keep)), tokens_digest(table.doc_ids, present)
 
 
 def _enough_overlap(
