@@ -122,6 +122,21 @@ def _predictions(docs_pred: list[TextDocument], rnd: random.Random | None) -> di
                 if a >= b:
                     a, b = ta[0], tb[1]
             spans.append(PredictedSpan(start=a, end=b, label=AS_BENCH[s.label]))
+        if rnd is not None:  # join predictions across a sentence break: token mode cuts them
+            joined: list[PredictedSpan] = []
+            for sp in spans:
+                prev = joined[-1] if joined else None
+                if (
+                    prev is not None
+                    and prev.label == sp.label
+                    and d.text[prev.end : sp.start].strip() == ""
+                    and "\n" in d.text[prev.end : sp.start]
+                    and rnd.random() < 0.5
+                ):
+                    joined[-1] = PredictedSpan(start=prev.start, end=sp.end, label=sp.label)
+                else:
+                    joined.append(sp)
+            spans = joined
         out[d.doc_id] = spans
     return out
 
@@ -264,3 +279,16 @@ def test_cli_bad_options(tmp_path: Path, args: list[str], message: str) -> None:
     lines = r.stderr.strip().splitlines()
     assert lines[-1].startswith(message), r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_prediction_across_a_sentence_break_is_cut() -> None:
+    text = "Paris\nLyon"
+    gold = [
+        GoldSpan(start=0, end=5, text="Paris", layer="entity", label="GPE"),
+        GoldSpan(start=6, end=10, text="Lyon", layer="entity", label="GPE"),
+    ]
+    doc = Document.from_text(text, gold)
+    doc = Document(doc.gold.model_copy(update={"tokens": [(0, 5), (6, 10)]}), text)
+    pred = {"doc": [PredictedSpan(start=0, end=10, label="GPE")]}
+    assert score([doc], pred, bootstrap=0, tokens=True).overall.strict.correct == 2
+    assert score([doc], pred, bootstrap=0).overall.strict.correct == 0
