@@ -58,7 +58,9 @@ def snap(
         lines = np.cumsum(new_line)
         crossing = np.flatnonzero(lines[li] != lines[fi])
         if len(crossing):
-            src, f2, l2 = list(source), list(fi), list(li)
+            src: list[int] = source.tolist()
+            f2: list[int] = fi.tolist()
+            l2: list[int] = li.tolist()
             for j in crossing.tolist():
                 breaks = np.flatnonzero(new_line[fi[j] + 1 : li[j] + 1]) + fi[j] + 1
                 bounds = [int(fi[j]), *breaks.tolist(), int(li[j]) + 1]
