@@ -192,3 +192,12 @@ def test_min_overlap_equals_nervaluate(seed: int, threshold: float) -> None:
     if threshold > 1:  # the threshold changes something, so the comparison is not vacuous
         loose = score(corpus.gold, corpus.predictions, bootstrap=0)
         assert loose.overall.partial.partial > ours.overall.partial.partial
+
+
+def test_bad_tokens_are_gold_violations() -> None:
+    doc = Document.from_text("ab cd", tokens=[(0, 2), (1, 5)])
+    (v,) = check_gold_spans(doc.gold, "ab cd", "g.json")
+    assert (v.field, v.problem) == ("tokens[1]", "1:5 starts before the end of tokens[0] (2)")
+    doc = Document.from_text("ab cd", tokens=[(0, 2), (3, 6)])
+    (v,) = check_gold_spans(doc.gold, "ab cd", "g.json")
+    assert (v.field, v.problem) == ("tokens[1]", "3:6 not within 0 <= start < end <= 5")

@@ -292,3 +292,30 @@ def test_prediction_across_a_sentence_break_is_cut() -> None:
     pred = {"doc": [PredictedSpan(start=0, end=10, label="GPE")]}
     assert score([doc], pred, bootstrap=0, tokens=True).overall.strict.correct == 2
     assert score([doc], pred, bootstrap=0).overall.strict.correct == 0
+
+
+def test_streamed_run_in_token_mode(tmp_path: Path) -> None:
+    """`bench run --corpus C --tokens` on a corpus that records tokens (white-space tokens)."""
+    import json
+
+    text = "The council met on Wednesday and again next month."
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+    record = {
+        "doc_id": "d1",
+        "text": text,
+        "document_date": "2013-03-21",
+        "spans": [{"start": 19, "end": 28, "label": "DATE", "value": "2013-03-20"}],
+        "tokens": tokens,
+    }
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    args = ["run", "--corpus", str(corpus), "--system", "rules", "--out", str(tmp_path / "o")]
+    args += ["--no-report", "--bootstrap", "0", "-q", "--no-cache"]
+    r = _bench(*args, "--tokens")
+    assert r.returncode == 0, r.stderr
+    result = json.loads((tmp_path / "o" / "rules.json").read_text(encoding="utf-8"))
+    assert "|tokens:" in result["metrics"]["signature"]
+    assert result["metrics"]["relaxed"]["time"]["matched"] >= 1
+    bad = _bench("run", "--system", "rules", "--tokens", "--out", str(tmp_path / "p"))
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines()[-1].startswith("error: --tokens: only with --corpus")
