@@ -319,3 +319,19 @@ def test_streamed_run_in_token_mode(tmp_path: Path) -> None:
     bad = _bench("run", "--system", "rules", "--tokens", "--out", str(tmp_path / "p"))
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines()[-1].startswith("error: --tokens: only with --corpus")
+
+
+def test_token_mode_results_are_not_comparable_with_character_ones() -> None:
+    from types import SimpleNamespace
+
+    from bench.run.layout import comparability_key
+
+    base = "bench:0.1.0|scoring:1|gold:abc|docs:5|layers:entity|align:optimal|ignore:on"
+    base += "|ci:sentence|conf:95|boot:0|seed:0"
+
+    def key(sig: str) -> str:
+        return comparability_key(SimpleNamespace(metrics=SimpleNamespace(signature=sig)))  # type: ignore[arg-type]
+
+    assert key(base) == "scoring:1|gold:abc|docs:5|align:optimal|ignore:on"
+    assert key(base + "|tokens:0123456789ab") == key(base) + "|tokens:0123456789ab"
+    assert key(base + "|overlap:50") != key(base)
