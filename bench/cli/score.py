@@ -51,10 +51,13 @@ def score(
     ] = None,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
+    from bench.limits import check_bootstrap
     from bench.scoring.engine import score_files
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
+    check_bootstrap(bootstrap)  # before reading anything
+
     report = score_files(
         gold,
         texts,
