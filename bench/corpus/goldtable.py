@@ -32,6 +32,7 @@ class GoldTable:
     text_sha256: list[str]
     ignore: list[list[tuple[int, int]]]  # (start, end) of each ignore region, as given
     spans: SpanColumns
+    tokens: list[list[tuple[int, int]] | None] | None = None  # per document, when recorded
 
     @classmethod
     def from_documents(cls, gold: Mapping[str, tuple[GoldDocument, str]]) -> GoldTable:
@@ -44,6 +45,7 @@ class GoldTable:
             text_sha256=[g.text_sha256 for g in docs],
             ignore=[[(r.start, r.end) for r in g.ignore] for g in docs],
             spans=SpanColumns.from_spans([g.spans for g in docs], "gold"),
+            tokens=[g.tokens for g in docs],
         )
 
 
@@ -131,6 +133,8 @@ def _quick_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable | None:
         texts.append(text)
         hashes.append(gold.text_sha256)
         regions.append(doc_regions)
+        if gold.nested or gold.tokens is not None:  # read through the models (load_gold_dir)
+            return None
         counts.append(len(spans))
         items += spans
     spans_ok = _quick_gold_spans(items, texts, counts, regions)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING
@@ -57,6 +57,19 @@ def region_problems(regions: Sequence[tuple[int, int]], n: int) -> list[tuple[in
         if s2 < e1:
             out.append((i2, "start", f"overlaps ignore[{i1}] ({s1}:{e1})"))
     return out
+
+
+def token_problem(tokens: Sequence[tuple[int, int]], text_len: int) -> str | None:
+    """Why ``tokens`` are not sorted, non-empty, non-overlapping offsets into a text of
+    ``text_len`` characters, or None when they are."""
+    prev_end = 0
+    for i, (a, b) in enumerate(tokens):
+        if not 0 <= a < b <= text_len:
+            return f"tokens[{i}]: {a}:{b} not within 0 <= start < end <= {text_len}"
+        if a < prev_end:
+            return f"tokens[{i}]: {a}:{b} starts before the end of tokens[{i - 1}] ({prev_end})"
+        prev_end = b
+    return None
 
 
 _VALUE_TYPE = {type(None): 0, int: 1, float: 2, str: 3}
@@ -129,10 +142,12 @@ def span_faults(
     label: np.ndarray,
     values: Sequence[object],
     regions: Sequence[Sequence[tuple[int, int]]],
+    nested: Sequence[Iterable[str] | None] | None = None,
 ) -> SpanFaults:
     """Every span rule over the spans of ``texts``: ``doc`` (non-decreasing) is each span's
     document, ``layer`` its own layer (index into LAYERS), ``label`` its label (index into
-    ALL_LABELS, -1 for an unknown one), ``regions[k]`` document k's ignore regions."""
+    ALL_LABELS, -1 for an unknown one), ``regions[k]`` document k's ignore regions and
+    ``nested[k]`` the layers whose spans may overlap in document k (none when not given)."""
     import numpy as np
 
     n = len(start)
@@ -199,6 +214,14 @@ def span_faults(
         after[later] = later - 1
 
     overlaps = _overlaps(g_doc, g_start, g_end, g_layer, text_len)
+    if nested is not None and any(nested):
+        # A nested layer's spans may overlap (the one running witness is still kept, as a
+        # flat layer's would be, so flat layers are checked alike either way).
+        allowed = np.zeros((len(texts), len(LAYERS)), dtype=bool)
+        for k, layers in enumerate(nested):
+            for name in layers or ():
+                allowed[k, LAYER_ID[name]] = True
+        overlaps[allowed[g_doc, g_layer]] = -1
 
     # No span in an ignore region (the first such region in (start, end) order is named).
     region = np.full(len(good), -1, dtype=np.int64)
@@ -297,6 +320,11 @@ def check_gold_spans(
         )
         for i, fld, problem in region_problems(regions, len(text))
     ]
+    if gold.tokens is not None:
+        problem = token_problem(gold.tokens, len(text))
+        if problem is not None:
+            fld, _, rest = problem.partition(": ")
+            out.append(Violation(path, fld, rest, None))
     spans = gold.spans
     if not spans:
         return out
@@ -311,6 +339,7 @@ def check_gold_spans(
         label_ids([sp.label for sp in spans]),
         [sp.value for sp in spans],
         [regions],
+        [gold.nested],
     )
     if not faults.any():
         return out
