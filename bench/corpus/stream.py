@@ -16,6 +16,7 @@ repeated id: memory is bounded by one batch of documents plus an 8-byte hash per
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from pydantic import ValidationError
 from bench import strictjson
 from bench.corpus.document import Document
 from bench.corpus.gold import validate_gold_file
-from bench.corpus.rules import Violation, check_gold_spans
+from bench.corpus.rules import Violation, check_gold_spans, faulty_documents
 from bench.corpus.texts import BOM, format_loc, registered_documents, sha256_text
 from bench.errors import BenchError, ParameterError, need, one_line, shorten
 from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
@@ -64,6 +65,27 @@ def check_record(
     ``path`` and ``line`` are what violations name: ``FILE`` and the line for JSON Lines,
     ``FILE row N`` and None for tables.
     """
+    doc, violations = _assemble(data, path, line, title)
+    if doc is None:
+        return None, violations
+    return _span_check(doc, path, line)
+
+
+def _span_check(
+    doc: Document, path: str, line: int | None
+) -> tuple[Document | None, list[Violation]]:
+    """The rules of :mod:`bench.corpus.rules` on an assembled record, worded."""
+    gold = doc.gold
+    n, n_ignore = len(gold.spans), len(gold.ignore)
+    violations = check_gold_spans(gold, doc.text, path, [line] * n, [line] * n_ignore)
+    return (None, violations) if violations else (doc, [])
+
+
+def _assemble(
+    data: object, path: str, line: int | None = None, title: str = ""
+) -> tuple[Document | None, list[Violation]]:
+    """A record as a document, its spans not yet checked against the gold rules; or the
+    violations of its fields, hash and labels."""
     try:
         rec = CorpusRecord.model_validate(data)
     except ValidationError as exc:
@@ -106,17 +128,16 @@ def check_record(
         nested=rec.nested,
         tokens=rec.tokens,
     )
-    n = len(rec.spans)
-    violations = check_gold_spans(gold, text, path, [line] * n, [line] * len(rec.ignore))
-    if violations:
-        return None, violations
     where = f"{path}:{line}" if line is not None else path
     return Document(gold, text, rec.title or title, where), []
 
 
 # --- sources: each yields (path, line, parsed record or violation) ----------------------------
 
-Raw = tuple[str, int | None, object]  # (path, line, record dict | Violation)
+Raw = tuple[str, int | None, object]
+CHECK_CHUNK = (
+    256  # records checked against the gold rules at once  # (path, line, record dict | Violation)
+)
 
 
 def _jsonl_records(path: Path) -> Iterator[Raw]:
@@ -361,12 +382,25 @@ class Corpus:
             raws = _hf_records(self.path, self.batch_size)
         else:
             raise BenchError(f"{self.path}: unknown corpus kind {self.kind!r}")
-        for path, line, data in raws:
-            if isinstance(data, Violation):
-                yield Outcome(None, [data])
-                continue
-            doc, violations = check_record(data, path, line)
-            yield Outcome(doc, violations)
+        # Records are checked against the gold rules in chunks, all spans of a chunk at once
+        # (rules.faulty_documents); only a document that breaks one is checked again alone,
+        # for the messages. The chunk bounds what is held in memory.
+        while chunk := list(itertools.islice(raws, CHECK_CHUNK)):
+            assembled: list[tuple[Document | None, list[Violation], str, int | None]] = []
+            for path, line, data in chunk:
+                if isinstance(data, Violation):
+                    assembled.append((None, [data], path, line))
+                else:
+                    assembled.append((*_assemble(data, path, line), path, line))
+            candidates = [k for k, a in enumerate(assembled) if a[0] is not None]
+            faulty = faulty_documents(
+                [(doc.gold, doc.text) for doc in (assembled[k][0] for k in candidates) if doc]
+            )
+            recheck = {candidates[i] for i in faulty}
+            for k, (doc, violations, path, line) in enumerate(assembled):
+                if doc is not None and k in recheck:
+                    doc, violations = _span_check(doc, path, line)
+                yield Outcome(doc, violations)
 
     def documents(self) -> Iterator[Document]:
         """The documents in corpus order; the first violation is a BenchError."""
