@@ -26,6 +26,8 @@ class Document:
     text: str
     title: str = ""
     where: str = ""
+    # Each token's (start, end) when the corpus records tokens (CoNLL, hf-tokens), else None.
+    tokens: tuple[tuple[int, int], ...] | None = None
 
     @classmethod
     def from_text(

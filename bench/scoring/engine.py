@@ -33,6 +33,8 @@ from bench.schema import (
     LAYERS,
     VALUE_LAYERS,
     GoldDocument,
+    SEED_LABEL_SET,
+    LabelSet,
     PredictedSpan,
 )
 from bench.scoring.align import max_weight_matching, mode_credit, overlap_pairs
@@ -94,13 +96,23 @@ def gold_digest(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
     return _digest(table, spans.take(_canonical_order(spans)))
 
 
-def check_layers(layers: Sequence[str] | None) -> tuple[str, ...]:
-    """The layers to score in canonical order; an unknown name is a BenchError."""
+def check_layers(
+    layers: Sequence[str] | None, label_set: LabelSet = SEED_LABEL_SET
+) -> tuple[str, ...]:
+    """The layers to score in canonical order (by default every layer of ``label_set``); an
+    unknown name, or a layer the label set does not have, is a BenchError."""
+    have = tuple(layer for layer in LAYERS if layer in label_set.layers)
     if not layers:
-        return LAYERS
+        return have
     for name in layers:
         if name not in LAYERS:
             raise ParameterError("layers", f"unknown layer {name!r} (one of {', '.join(LAYERS)})")
+        if name not in have:
+            raise ParameterError(
+                "layers",
+                f"the corpus's label set {label_set.name!r} has no layer {name!r} "
+                f"(its layers: {', '.join(have)})",
+            )
     return tuple(layer for layer in LAYERS if layer in layers)
 
 
@@ -613,13 +625,17 @@ def _intervals_of_sums(
     )
 
 
-def _report(t: _Tallies, signature: Signature, resamples: int, seed: int) -> ScoreReport:
+def _report(
+    t: _Tallies, signature: Signature, resamples: int, seed: int, label_set: LabelSet
+) -> ScoreReport:
     lc = t.layer_counts  # (mode, unit, layer, 5)
     by_layer_tot = lc.sum(axis=1).transpose(1, 0, 2)  # (layer, mode, 5)
     doc_starts = np.searchsorted(t.unit_doc, np.arange(len(t.doc_ids)))
     by_doc_tot = np.add.reduceat(lc.sum(axis=2), doc_starts, axis=1).transpose(1, 0, 2)
-    by_label_tot = t.label_counts.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels_of(t.layers)]]
+    labels = labels_of(t.layers, label_set)
+    by_label_tot = t.label_counts.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels]]
     return build_report(
+        label_set=label_set,
         signature=str(signature),
         documents=len(t.doc_ids),
         layers=t.layers,
@@ -635,12 +651,16 @@ def _report(t: _Tallies, signature: Signature, resamples: int, seed: int) -> Sco
 
 
 def _options(
-    n_docs: int, layers: Sequence[str] | None, bootstrap: int, unit: str
+    n_docs: int,
+    layers: Sequence[str] | None,
+    bootstrap: int,
+    unit: str,
+    label_set: LabelSet = SEED_LABEL_SET,
 ) -> tuple[tuple[str, ...], str]:
     """The layers and resampling unit to use; a bad option is a BenchError."""
     if bootstrap < 0:
         raise ParameterError("bootstrap", f"must be >= 0, got {bootstrap}")
-    chosen_layers = check_layers(layers)
+    chosen_layers = check_layers(layers, label_set)
     try:
         return chosen_layers, choose_unit(n_docs, unit)
     except ValueError as exc:
@@ -657,6 +677,7 @@ def _score(
     bootstrap: int,
     seed: int,
     ignore: bool,
+    label_set: LabelSet = SEED_LABEL_SET,
 ) -> ScoreReport:
     with paused_gc():
         tallies = _collect(table, predictions, present, layers, unit, ignore)
@@ -668,8 +689,9 @@ def _score(
             unit=unit,
             resamples=bootstrap,
             seed=seed,
+            labels=label_set.digest(layers),
         )
-        return _report(tallies, signature, bootstrap, seed)
+        return _report(tallies, signature, bootstrap, seed, label_set)
 
 
 def score(
@@ -681,6 +703,7 @@ def score(
     seed: int = 0,
     ignore: bool = True,
     unit: str = "auto",
+    label_set: LabelSet = SEED_LABEL_SET,
 ) -> ScoreReport:
     """Score predictions against gold (as from ``load_gold_dir``) in every SemEval mode.
 
@@ -689,9 +712,12 @@ def score(
     with ``seed``; ``unit`` is the resampling unit (auto, sentence, document); ``ignore``
     drops predictions touching an ignore region before matching. ``gold`` may also be
     :class:`~bench.corpus.document.Document` objects (a list, or a mapping by doc_id).
+    ``label_set`` is the corpus's (the seeds' by default): its layers are scored unless
+    ``layers`` says otherwise, its labels are the ``by_label`` rows, its digest is in the
+    signature.
     """
     gold = as_gold(gold)
-    chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit)
+    chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit, label_set)
     with paused_gc():
         table, cols, present = _model_tables(gold, predictions)
     return _score(
@@ -703,6 +729,7 @@ def score(
         bootstrap=bootstrap,
         seed=seed,
         ignore=ignore,
+        label_set=label_set,
     )
 
 
@@ -767,6 +794,7 @@ def unit_statistics(
         unit=t.unit,
         resamples=resamples,
         seed=seed,
+        labels=SEED_LABEL_SET.digest(t.layers),
     )
     return stats, statistic, {"unit": t.unit, "signature": str(signature)}
 
@@ -863,10 +891,12 @@ class StreamingScorer:
         bootstrap: int = 1000,
         seed: int = 0,
         ignore: bool = True,
+        label_set: LabelSet = SEED_LABEL_SET,
     ) -> None:
         if bootstrap < 0:
             raise ParameterError("bootstrap", f"must be >= 0, got {bootstrap}")
-        self.layers = check_layers(layers)
+        self.layers = check_layers(layers, label_set)
+        self.label_set = label_set
         self.bootstrap = bootstrap
         self.seed = seed
         self.ignore = ignore
@@ -946,12 +976,13 @@ class StreamingScorer:
             unit="document/poisson" if self.bootstrap else "document",
             resamples=self.bootstrap,
             seed=self.seed,
+            labels=self.label_set.digest(self.layers),
         )
 
     def report(self) -> ScoreReport:
         """The report of everything added so far."""
         by_layer_tot = self._layer.transpose(1, 0, 2)  # (layer, mode, 5)
-        labels = labels_of(self.layers)
+        labels = labels_of(self.layers, self.label_set)
         by_label_tot = self._label.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels]]
 
         def doc_macro(m: int) -> dict[str, float | int | None]:
@@ -975,6 +1006,7 @@ class StreamingScorer:
                 method="percentile Poisson bootstrap",
             )
         return build_report(
+            label_set=self.label_set,
             signature=str(self.signature()),
             documents=self.documents,
             layers=self.layers,
