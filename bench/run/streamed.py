@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,8 @@ from bench.run.environment import capture
 from bench.run.executor import BatchOutcome, Handle, Ready, SystemSpec, make_executor
 from bench.run.extract import check_batch_size
 from bench.run.layout import check_label, predictions_path, result_path
-from bench.run.pipeline import now, system_record
+from bench.run.pipeline import map_records, now, run_layers, system_record
+from bench.schema import LabelMapSpec
 from bench.run.result import FailureRecord, GoldRecord, Result
 from bench.run.timing import Progress, make_throughput, peak_rss_mb
 from bench.scoring.engine import StreamingScorer
@@ -93,14 +95,20 @@ def run_corpus(
     progress: bool = False,
     bootstrap: int = 1000,
     seed: int = 0,
+    layers: Sequence[str] | None = None,
+    label_map: LabelMapSpec | None = None,
 ) -> CorpusRunOutput:
-    """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it,
-    and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically."""
+    """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it
+    with the corpus's label set on ``layers`` (:func:`~bench.run.pipeline.run_layers`), the
+    predictions mapped by ``label_map`` first, and write ``<out>/<label>.json`` and
+    ``<out>/predictions/<label>.jsonl`` (mapped labels) atomically."""
     label = check_label(label or system.info.name)
     check_batch_size(batch_size)
     info = system.info
     code = code_digest(system)
-    scorer = StreamingScorer(info.layers, bootstrap=bootstrap, seed=seed)
+    label_set = corpus.label_set()
+    scored = run_layers(system, label_set, layers)
+    scorer = StreamingScorer(scored, bootstrap=bootstrap, seed=seed, label_set=label_set)
     totals = _Totals()
     preds_path = predictions_path(out_dir, label)
     measured_at = now()
@@ -114,6 +122,7 @@ def run_corpus(
 
             def finish(p: _Pending) -> None:
                 out = p.handle.result()
+                records = map_records(out.records, label_map)
                 if out.load_seconds is not None:
                     totals.load_seconds = max(totals.load_seconds or 0.0, out.load_seconds)
                 if out.versions and not totals.versions:
@@ -129,7 +138,7 @@ def run_corpus(
                         )
                     )
                 lines = []
-                for doc, rec in zip(p.batch, out.records, strict=True):
+                for doc, rec in zip(p.batch, records, strict=True):
                     if rec.doc_id != doc.doc_id:  # a worker must answer for the batch it got
                         raise BenchError(f"worker answered {rec.doc_id!r} for {doc.doc_id!r}")
                     lines.append(prediction_line(rec.doc_id, rec.spans, rec.error) + "\n")
@@ -137,7 +146,7 @@ def run_corpus(
                         totals.failures.append(FailureRecord(doc_id=rec.doc_id, error=rec.error))
                     totals.add_gold(doc)
                 fh.write("".join(lines).encode("utf-8"))
-                preds = {r.doc_id: r.spans for r in out.records if r.error is None}
+                preds = {r.doc_id: r.spans for r in records if r.error is None}
                 scorer.add([(d.gold, d.text) for d in p.batch], preds)
                 totals.batches += 1
                 totals.reused += p.cached

@@ -1019,3 +1019,42 @@ class StreamingScorer:
             macro_by_doc={m: doc_macro(k) for k, m in enumerate(MODES)},
             ci=ci,
         )
+
+
+def score_corpus(
+    corpus: Path | str,
+    predictions: Path | str,
+    *,
+    layers: Sequence[str] | None = None,
+    label_map: str | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    ignore: bool = True,
+    unit: str = "auto",
+) -> ScoreReport:
+    """:func:`score` of a predictions JSONL file against a corpus (JSON Lines, Parquet, a
+    dataset or a gold directory, :func:`bench.corpus.stream.open_corpus`), with the corpus's
+    label set; ``label_map`` (a preset name or a file, :mod:`bench.corpus.labels`) maps the
+    predicted labels onto the corpus's first."""
+    from bench.corpus.labels import apply_label_map, load_label_map
+    from bench.corpus.predictions import read_predictions
+    from bench.corpus.stream import open_corpus
+
+    source = open_corpus(corpus)
+    label_set = source.label_set()
+    check_layers(layers, label_set)
+    spec = load_label_map(label_map) if label_map else None
+    docs = list(source.documents())
+    preds = read_predictions(predictions, {d.doc_id: d.text for d in docs})
+    if spec is not None:
+        preds = {k: apply_label_map(spec, v) for k, v in preds.items()}
+    return score(
+        docs,
+        preds,
+        layers=layers,
+        bootstrap=bootstrap,
+        seed=seed,
+        ignore=ignore,
+        unit=unit,
+        label_set=label_set,
+    )
