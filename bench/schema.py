@@ -238,9 +238,7 @@ class LabelSet(_Model):
                         if home
                         else f" (known: {', '.join(KNOWN_LABELS[layer])})"
                     )
-                    raise ValueError(
-                        f"{shorten(label)} is not a label of layer {layer!r}{hint}"
-                    )
+                    raise ValueError(f"{shorten(label)} is not a label of layer {layer!r}{hint}")
             if len(set(labels)) != len(labels):
                 raise ValueError(f"layer {layer!r} names a label twice")
         return {layer: list(layers[layer]) for layer in LAYERS if layer in layers}
@@ -260,7 +258,9 @@ class LabelSet(_Model):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-SEED_LABEL_SET = LabelSet(name="ontonotes", layers={k: list(v) for k, v in LAYER_LABELS.items()})
+SEED_LABEL_SET = LabelSet.model_validate(
+    {"name": "ontonotes", "layers": {k: list(v) for k, v in LAYER_LABELS.items()}}
+)
 
 
 class CorpusHeader(_Model):

@@ -99,9 +99,7 @@ def test_seed_signature_names_the_seed_label_set() -> None:
 def test_ontonotes_conll2003_preset_is_the_usual_convention() -> None:
     spec = LABEL_MAPS["ontonotes-conll2003"]
     want = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG"}
-    want |= dict.fromkeys(
-        ["NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"], "MISC"
-    )
+    want |= dict.fromkeys(["NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"], "MISC")
     assert {k: map_label(spec, k, None) for k in want} == want
     assert map_label(spec, "DATE", "2012") == "DATE"  # other layers pass unchanged
 
@@ -196,7 +194,9 @@ def _system_dir(tmp_path: Path) -> Path:
     out.mkdir()
     text = (DATA / "sample.tml").read_text(encoding="utf-8")
     text = text.replace('type="SET" value="XXXX-WXX-1"', 'type="DATE" value="XXXX-WXX-1"')
-    text = text.replace('<TIMEX3 tid="t2" type="TIME" value="2012-03-11TNI">night</TIMEX3>', "night")
+    text = text.replace(
+        '<TIMEX3 tid="t2" type="TIME" value="2012-03-11TNI">night</TIMEX3>', "night"
+    )
     (out / "sample.tml").write_text(text, encoding="utf-8")
     return out
 
@@ -235,9 +235,11 @@ def test_run_scores_only_the_corpus_layers(tmp_path: Path) -> None:
     out = tmp_path / "out"
     ok("run", "--system", "tests.toy_system:ToySystem", "--corpus", corpus, "--out", out,
        "--no-report", "--no-cache", "--quiet", "--bootstrap", "0")  # fmt: skip
-    result = json.loads((out / "ToySystem.json").read_text()) if (
-        out / "ToySystem.json"
-    ).exists() else json.loads(next(out.glob("*.json")).read_text())
+    result = (
+        json.loads((out / "ToySystem.json").read_text())
+        if (out / "ToySystem.json").exists()
+        else json.loads(next(out.glob("*.json")).read_text())
+    )
     assert result["metrics"]["layers"] == ["time"]
     assert list(result["metrics"]["by_label"]) == ["DATE", "TIME", "DURATION", "SET"]
     line = refused("run", "--system", "tests.toy_system:ToySystem", "--corpus", corpus,
@@ -354,7 +356,11 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
 
 def test_corpus_header_is_checked(tmp_path: Path) -> None:
     path = tmp_path / "h.jsonl"
-    header = {"bench_corpus": 1, "name": "x", "label_set": {"name": "x", "layers": {"entity": ["GENE"]}}}
+    header = {
+        "bench_corpus": 1,
+        "name": "x",
+        "label_set": {"name": "x", "layers": {"entity": ["GENE"]}},
+    }
     doc = {"doc_id": "d", "text": "Anna", "document_date": "2020-01-01",
            "spans": [{"start": 0, "end": 4, "label": "PER"}]}  # fmt: skip
     path.write_text(json.dumps(header) + "\n" + json.dumps(doc) + "\n", encoding="utf-8")

@@ -21,9 +21,7 @@ def import_(
     out: Annotated[Path, typer.Option("--out", help="The predictions file to write (.jsonl).")],
     option: Annotated[
         list[str] | None,
-        typer.Option(
-            "--option", "-o", help="Format option key=value (conll: tag_column=N, ...)."
-        ),
+        typer.Option("--option", "-o", help="Format option key=value (conll: tag_column=N, ...)."),
     ] = None,
 ) -> None:
     """Import a system's output, every text checked against the corpus's."""

@@ -105,8 +105,10 @@ def run(
     layer: Annotated[
         list[str] | None,
         typer.Option(
-            "--layer", "-l", help="Score only this layer (repeatable; default: the system's "
-            "layers that the corpus's label set has)."
+            "--layer",
+            "-l",
+            help="Score only this layer (repeatable; default: the system's "
+            "layers that the corpus's label set has).",
         ),
     ] = None,
     label_map: Annotated[

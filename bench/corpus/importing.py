@@ -64,7 +64,7 @@ def _split_source(source: str) -> tuple[str, int | None]:
     return (path, int(line)) if path and line.isdigit() else (source, None)
 
 
-def _validated(data: dict[str, object], source: str, label_set: LabelSet) -> Document:
+def _validated(data: Mapping[str, object], source: str, label_set: LabelSet) -> Document:
     path, line = _split_source(source)
     doc, violations = check_record(data, path, line, label_set=label_set)
     if violations:
@@ -100,7 +100,9 @@ def read_corpus_documents(
     common = {k: v for k, v in options.items() if k in COMMON_OPTIONS}
     own = {k: v for k, v in options.items() if k not in COMMON_OPTIONS}
     try:
-        default_date = dt.date.fromisoformat(common.get("document_date") or DOCUMENT_DATE.isoformat())
+        default_date = dt.date.fromisoformat(
+            common.get("document_date") or DOCUMENT_DATE.isoformat()
+        )
     except ValueError:
         raise BenchError(
             f"option document_date={common['document_date']!r}: expected YYYY-MM-DD"
@@ -159,7 +161,9 @@ def import_corpus(
     if not docs:
         raise BenchError(f"{path}: no documents found")
     name = opts.get("name") or path.name.removesuffix(path.suffix) or path.name
-    header = CorpusHeader(name=name, label_set=label_set, source=f"{fmt} {path.name}")
+    header = CorpusHeader(
+        bench_corpus=1, name=name, label_set=label_set, source=f"{fmt} {path.name}"
+    )
     n = write_jsonl(docs, out, header)
     return Imported(out, n, sum(len(d.gold.spans) for d in docs), label_set)
 
@@ -168,7 +172,9 @@ def import_corpus(
 
 
 def _first_difference(a: str, b: str) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
 
 
 def _check_text(source: str, text: str, doc: Document) -> None:
@@ -212,7 +218,9 @@ def import_predictions(
         for td in timeml.read(path, opts, check_values=False):
             doc = docs.get(td.doc_id)
             if doc is None:
-                raise BenchError(f"{td.source}: doc_id: {td.doc_id!r} is not in the corpus {corpus}")
+                raise BenchError(
+                    f"{td.source}: doc_id: {td.doc_id!r} is not in the corpus {corpus}"
+                )
             _check_text(td.source, td.text, doc)
             records[td.doc_id] = [
                 _span(td.source, s.start, s.end, s.label, s.value, td.text[s.start : s.end])
@@ -236,6 +244,8 @@ def import_predictions(
         for doc_id in docs:
             if doc_id in records:
                 rec = PredictionRecord(doc_id=doc_id, spans=records[doc_id])
-                line = strictjson.dumps(rec.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+                line = strictjson.dumps(
+                    rec.model_dump(mode="json", exclude_none=True), ensure_ascii=False
+                )
                 fh.write(line.encode("utf-8") + b"\n")
     return Imported(out, len(records), sum(len(v) for v in records.values()))

@@ -143,9 +143,7 @@ def label_set_for(labels: Sequence[str], name: str | None, where: str) -> LabelS
     if name:
         chosen = LABEL_SETS.get(name)
         if chosen is None:
-            raise BenchError(
-                f"option label_set={name!r}: expected one of {', '.join(LABEL_SETS)}"
-            )
+            raise BenchError(f"option label_set={name!r}: expected one of {', '.join(LABEL_SETS)}")
         candidates = [chosen]
     else:
         candidates = [CONLL2003, TIMEML, SEED_LABEL_SET]
@@ -156,8 +154,7 @@ def label_set_for(labels: Sequence[str], name: str | None, where: str) -> LabelS
     bad = sorted(found - {x for ls in candidates for v in ls.layers.values() for x in v})
     if bad:
         raise BenchError(
-            f"{where}: label {bad[0]!r} is in no label set bench knows "
-            f"({', '.join(LABEL_SETS)})"
+            f"{where}: label {bad[0]!r} is in no label set bench knows ({', '.join(LABEL_SETS)})"
         )
     raise BenchError(
         f"{where}: labels {', '.join(sorted(found))} do not fit one label set "

@@ -137,7 +137,12 @@ def check_record(
     )
     n = len(rec.spans)
     violations = check_gold_spans(
-        gold, text, path, [line] * n, [line] * len(rec.ignore), label_set.layers
+        gold,
+        text,
+        path,
+        [line] * n,
+        [line] * len(rec.ignore),
+        {str(k): v for k, v in label_set.layers.items()},
     )
     if violations:
         return None, violations

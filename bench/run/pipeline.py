@@ -90,9 +90,7 @@ def map_records(
         return records
     from bench.corpus.labels import apply_label_map
 
-    return [
-        r.model_copy(update={"spans": apply_label_map(label_map, r.spans)}) for r in records
-    ]
+    return [r.model_copy(update={"spans": apply_label_map(label_map, r.spans)}) for r in records]
 
 
 def run_system(

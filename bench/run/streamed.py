@@ -30,9 +30,9 @@ from bench.run.executor import BatchOutcome, Handle, Ready, SystemSpec, make_exe
 from bench.run.extract import check_batch_size
 from bench.run.layout import check_label, predictions_path, result_path
 from bench.run.pipeline import map_records, now, run_layers, system_record
-from bench.schema import LabelMapSpec
 from bench.run.result import FailureRecord, GoldRecord, Result
 from bench.run.timing import Progress, make_throughput, peak_rss_mb
+from bench.schema import LabelMapSpec
 from bench.scoring.engine import StreamingScorer
 
 IN_FLIGHT_PER_WORKER = 2  # batches queued per worker: enough to keep it busy, no more

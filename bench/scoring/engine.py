@@ -31,9 +31,9 @@ from bench.schema import (
     LABEL_LAYER,
     LAYER_ID,
     LAYERS,
+    SEED_LABEL_SET,
     VALUE_LAYERS,
     GoldDocument,
-    SEED_LABEL_SET,
     LabelSet,
     PredictedSpan,
 )
