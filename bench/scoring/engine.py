@@ -689,7 +689,7 @@ def _score(
             unit=unit,
             resamples=bootstrap,
             seed=seed,
-            labels=label_set.digest(layers),
+            labels=label_set.digest(),
         )
         return _report(tallies, signature, bootstrap, seed, label_set)
 
@@ -794,7 +794,7 @@ def unit_statistics(
         unit=t.unit,
         resamples=resamples,
         seed=seed,
-        labels=SEED_LABEL_SET.digest(t.layers),
+        labels=SEED_LABEL_SET.digest(),
     )
     return stats, statistic, {"unit": t.unit, "signature": str(signature)}
 
@@ -976,7 +976,7 @@ class StreamingScorer:
             unit="document/poisson" if self.bootstrap else "document",
             resamples=self.bootstrap,
             seed=self.seed,
-            labels=self.label_set.digest(self.layers),
+            labels=self.label_set.digest(),
         )
 
     def report(self) -> ScoreReport:

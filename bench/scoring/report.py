@@ -129,7 +129,7 @@ class Signature:
     confidence: float = CONFIDENCE
     version: str = __version__
     scoring: int = SCORING_VERSION
-    labels: str = SEED_LABEL_SET.digest()  # digest of the label set's scored layers
+    labels: str = SEED_LABEL_SET.digest()  # digest of the corpus's label set
 
     def __str__(self) -> str:
         return "|".join(
