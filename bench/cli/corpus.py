@@ -41,7 +41,11 @@ def validate(
     if bad:
         typer.echo(f"{bad} violation(s); {docs} valid document(s) in {path}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {corpus.kind} corpus {path}: {docs} document(s), {spans} spans", err=True)
+    labels = corpus.label_set().name
+    typer.echo(
+        f"ok: {corpus.kind} corpus {path}: {docs} document(s), {spans} spans, label set {labels}",
+        err=True,
+    )
 
 
 @app.command()
