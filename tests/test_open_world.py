@@ -348,7 +348,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     )
     preds = tmp_path / "p.jsonl"
     line = refused("predictions", "import", "conll", other, "--corpus", corpus, "--out", preds)
-    assert f"{other}:1: text: differs from the corpus's document 'sample-0001' at offset 43" in line
+    assert (
+        f"{other}:13: text: differs from the corpus's document 'sample-0001' at offset 43" in line
+    )
     assert not preds.exists()
     line = refused("score", "--predictions", preds, "--label-map", "ontonotes-conll2003")
     assert "--label-map: needs --corpus" in line

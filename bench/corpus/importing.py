@@ -177,11 +177,18 @@ def _first_difference(a: str, b: str) -> int:
     )
 
 
-def _check_text(source: str, text: str, doc: Document) -> None:
+def _check_text(td: TextDocument, doc: Document) -> None:
+    """Refuse a document whose text is not the corpus's, naming the line of the first
+    difference when the format keeps token lines (CoNLL), else the document's line."""
+    text = td.text
     if text != doc.text:
         k = _first_difference(text, doc.text)
+        where = td.source
+        if td.tokens and td.token_lines:
+            i = next((i for i, (_, b) in enumerate(td.tokens) if b > k), len(td.tokens) - 1)
+            where = f"{_split_source(td.source)[0]}:{td.token_lines[i]}"
         raise BenchError(
-            f"{source}: text: differs from the corpus's document {doc.doc_id!r} at offset {k} "
+            f"{where}: text: differs from the corpus's document {doc.doc_id!r} at offset {k} "
             f"({text[k : k + 20]!r} != {doc.text[k : k + 20]!r})"
         )
 
@@ -221,7 +228,7 @@ def import_predictions(
                 raise BenchError(
                     f"{td.source}: doc_id: {td.doc_id!r} is not in the corpus {corpus}"
                 )
-            _check_text(td.source, td.text, doc)
+            _check_text(td, doc)
             records[td.doc_id] = [
                 _span(td.source, s.start, s.end, s.label, s.value, td.text[s.start : s.end])
                 for s in td.spans
@@ -235,7 +242,7 @@ def import_predictions(
                 f"{path}: {len(read)} document(s), but the corpus {corpus} has {len(docs)}"
             )
         for td, doc in zip(read, docs.values(), strict=True):
-            _check_text(td.source, td.text, doc)
+            _check_text(td, doc)
             records[doc.doc_id] = [
                 _span(td.source, s.start, s.end, s.label, None, td.text[s.start : s.end])
                 for s in td.spans
