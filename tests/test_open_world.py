@@ -372,3 +372,25 @@ def test_corpus_header_is_checked(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
     res = bench("corpus", "validate", path)
     assert res.returncode == 1 and "'PER' is not a label of layer 'entity'" in res.stdout
+
+
+def test_run_with_a_label_map_on_a_conll_corpus(tmp_path: Path) -> None:
+    corpus, out = tmp_path / "c.jsonl", tmp_path / "out"
+    ok("corpus", "import", "conll", DATA / "sample.conll", "--out", corpus)
+    run = ("run", "--system", "tests.toy_system:ToySystem", "--option", "names=Anna Kowalski",
+           "--corpus", corpus, "--out", out, "--no-report", "--no-cache", "--quiet",
+           "--bootstrap", "0")  # fmt: skip
+    ok(*run)
+    plain = json.loads(next(out.glob("*.json")).read_text())
+    assert plain["metrics"]["layers"] == ["entity"]  # the corpus has no time or number layer
+    assert plain["metrics"]["overall"]["strict"]["correct"] == 0  # PERSON is not PER
+    assert plain["metrics"]["overall"]["type"]["incorrect"] == 1
+    ok(*run, "--label-map", "ontonotes-conll2003")
+    mapped = json.loads(next(out.glob("*.json")).read_text())
+    assert mapped["metrics"]["by_label"]["PER"]["strict"]["correct"] == 1
+    preds = next((out / "predictions").glob("*.jsonl")).read_text()
+    assert '"PER"' in preds and '"PERSON"' not in preds  # the file holds the mapped labels
+    # bench score on that file gives the run's numbers without the map.
+    rescored = ok("score", "--corpus", corpus, "-p", next((out / "predictions").glob("*.jsonl")),
+                  "--json", "--bootstrap", "0")  # fmt: skip
+    assert json.loads(rescored.stdout)["overall"] == mapped["metrics"]["overall"]
