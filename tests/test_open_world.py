@@ -229,6 +229,20 @@ def test_timeml_corpus_scored_on_time_only(tmp_path: Path) -> None:
     assert "no layer 'entity'" in refused("score", "--corpus", corpus, "-p", preds, "-l", "entity")
 
 
+def test_timeml_import_round_trips(tmp_path: Path) -> None:
+    from bench.corpus.formats import timeml
+
+    first = tmp_path / "a.jsonl"
+    ok("corpus", "import", "timeml", DATA / "sample.tml", "--out", first)
+    written = tmp_path / "tml"
+    written.mkdir()
+    for doc in timeml.read(DATA / "sample.tml"):
+        (written / f"{doc.doc_id}.tml").write_text(timeml.write(doc), encoding="utf-8")
+    second = tmp_path / "b.jsonl"
+    ok("corpus", "import", "timeml", written, "--out", second)
+    assert records(second)[1] == records(first)[1]
+
+
 def test_run_scores_only_the_corpus_layers(tmp_path: Path) -> None:
     corpus = tmp_path / "t.jsonl"
     ok("corpus", "import", "timeml", DATA / "sample.tml", "--out", corpus)
