@@ -52,10 +52,12 @@ def score(
     ] = True,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
+    from bench.limits import check_bootstrap
     from bench.scoring.engine import score_corpus, score_files
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
+    check_bootstrap(bootstrap)  # before reading anything
     if label_map and corpus is None:
         from bench.errors import BenchError
 
