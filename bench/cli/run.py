@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from bench.run.result import Result
+    from bench.schema import LabelMapSpec
 
 
 def run(
@@ -107,6 +108,23 @@ def run(
             "--tokens", help="With --corpus: snap predictions to the corpus's recorded tokens."
         ),
     ] = False,
+    layer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--layer",
+            "-l",
+            help="Score only this layer (repeatable; default: the system's "
+            "layers that the corpus's label set has).",
+        ),
+    ] = None,
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            "--label-map",
+            help="Map the system's labels onto the corpus's: a preset (ontonotes-conll2003, "
+            "ontonotes-timeml) or a JSON file (docs/formats.md, 'Label maps').",
+        ),
+    ] = None,
 ) -> None:
     """Run a system over the corpus: time it, score it, write results/<label>.json."""
     from bench.corpus.gold import load_gold_dir
@@ -123,6 +141,9 @@ def run(
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
+    from bench.corpus.labels import load_label_map
+
+    spec = load_label_map(label_map) if label_map else None
     if all_available and (system or option or label):
         raise BenchError("--all-available: cannot be combined with --system, --option or --label")
     if not all_available and not system:
@@ -170,6 +191,8 @@ def run(
             report=report,
             readme=readme,
             tokens=tokens,
+            layers=layer,
+            label_map=spec,
         )
         return
     if tokens:
@@ -202,6 +225,8 @@ def run(
             common += ["--cache-dir", str(cache_dir)]
         if quiet:
             common.append("--quiet")
+        common += [x for name in layer or [] for x in ("--layer", name)]
+        common += ["--label-map", label_map] if label_map else []
         for name in available_systems():
             code = _run_child(["--system", name, *common])
             if code == 1:
@@ -220,6 +245,8 @@ def run(
             progress=not quiet,
             bootstrap=bootstrap,
             seed=seed,
+            layers=layer,
+            label_map=spec,
         )
         with locked(out):  # write the pair and rebuild the report as one turn
             res_path, preds_path = write_run(outcome, out)
@@ -276,6 +303,8 @@ def _run_corpus(
     report: bool,
     readme: Path | None,
     tokens: bool = False,
+    layers: list[str] | None = None,
+    label_map: LabelMapSpec | None = None,
 ) -> None:
     from bench.corpus.stream import open_corpus
     from bench.escape import visible
@@ -300,6 +329,8 @@ def _run_corpus(
         bootstrap=bootstrap,
         seed=seed,
         tokens=tokens,
+        layers=layers,
+        label_map=label_map,
     )
     result = outcome.result
     typer.echo(summary(result))

@@ -17,6 +17,20 @@ def score(
     predictions: Annotated[
         Path, typer.Option("--predictions", "-p", help="Predictions JSONL, one line per document.")
     ],
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            "--corpus",
+            help="Score against this corpus (.jsonl, .parquet, dataset, or gold/ + texts/ "
+            "directory) with its label set, instead of --gold/--texts.",
+        ),
+    ] = None,
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            "--label-map", help="Map predicted labels onto the corpus's: a preset or a JSON file."
+        ),
+    ] = None,
     gold: Annotated[Path, typer.Option("--gold", help="Directory of gold files.")] = Path("gold"),
     texts: Annotated[
         Path, typer.Option("--texts", help="Directory of the documents' texts.")
@@ -52,24 +66,41 @@ def score(
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
     from bench.limits import check_bootstrap
-    from bench.scoring.engine import score_files
+    from bench.scoring.engine import score_corpus, score_files
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
     check_bootstrap(bootstrap)  # before reading anything
+    if label_map and corpus is None:
+        from bench.errors import BenchError
 
-    report = score_files(
-        gold,
-        texts,
-        predictions,
-        layers=layer,
-        bootstrap=bootstrap,
-        seed=seed,
-        ignore=ignore,
-        unit=unit,
-        tokens=tokens,
-        min_overlap=min_overlap,
-    )
+        raise BenchError("--label-map: needs --corpus (--corpus . for this repository's seeds)")
+    if corpus is not None:
+        report = score_corpus(
+            corpus,
+            predictions,
+            layers=layer,
+            label_map=label_map,
+            bootstrap=bootstrap,
+            seed=seed,
+            ignore=ignore,
+            unit=unit,
+            tokens=tokens,
+            min_overlap=min_overlap,
+        )
+    else:
+        report = score_files(
+            gold,
+            texts,
+            predictions,
+            layers=layer,
+            bootstrap=bootstrap,
+            seed=seed,
+            ignore=ignore,
+            unit=unit,
+            tokens=tokens,
+            min_overlap=min_overlap,
+        )
     if report.missing_predictions:
         shown = ", ".join(report.missing_predictions[:5])
         more = len(report.missing_predictions) - 5

@@ -21,7 +21,7 @@ PREDICTIONS_DIR = "predictions"
 # Signature fields two results must share to be compared or to sit in one leaderboard table:
 # those that decide the point scores. The bench version, the layer list and the
 # confidence-interval set-up (ci, conf, boot, seed) do not.
-COMPARED: tuple[str, ...] = ("scoring", "gold", "docs", "align", "ignore")
+COMPARED: tuple[str, ...] = ("scoring", "gold", "docs", "labels", "align", "ignore")
 # Fields a signature carries only when a scoring option is on (token mode, minimum overlap);
 # results must agree on them too, and a result without one has the option off.
 COMPARED_OPTIONAL: tuple[str, ...] = ("tokens", "overlap")
