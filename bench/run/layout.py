@@ -100,7 +100,9 @@ class ResultFile:
 def comparability_key(result: Result) -> str:
     """The :data:`COMPARED` fields of a result's scoring signature, as ``key:value|...``."""
     fields = signature_fields(result.metrics.signature)
-    return "|".join(f"{k}:{fields.get(k, '?')}" for k in COMPARED)
+    key = "|".join(f"{k}:{fields.get(k, '?')}" for k in COMPARED)
+    # A subset run (docs/metrics.md, "Subsets") never shares a board with a full one.
+    return key + (f"|subset:{fields['subset']}" if "subset" in fields else "")
 
 
 def read_result_file(path: Path) -> ResultFile:

@@ -59,8 +59,10 @@ def run_system(
     progress: bool = False,
     bootstrap: int = 1000,
     seed: int = 0,
+    subset: str = "",
 ) -> RunOutput:
-    """Run (or take from the cache), score and describe one system on ``gold``."""
+    """Run (or take from the cache), score and describe one system on ``gold``; ``subset``
+    says how ``gold`` was chosen from the corpus (:mod:`bench.corpus.subset`)."""
     label = check_label(label or system.info.name)
     docs = documents(gold)
     info = system.info
@@ -104,7 +106,9 @@ def run_system(
                 )
             )
     predictions = {r.doc_id: r.spans for r in records if r.error is None}
-    report = score(gold, predictions, layers=info.layers, bootstrap=bootstrap, seed=seed)
+    report = score(
+        gold, predictions, layers=info.layers, bootstrap=bootstrap, seed=seed, subset=subset
+    )
     result = Result(
         system=system_record(system, label, versions),
         gold=GoldRecord(

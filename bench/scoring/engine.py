@@ -657,6 +657,7 @@ def _score(
     bootstrap: int,
     seed: int,
     ignore: bool,
+    subset: str = "",
 ) -> ScoreReport:
     with paused_gc():
         tallies = _collect(table, predictions, present, layers, unit, ignore)
@@ -668,6 +669,7 @@ def _score(
             unit=unit,
             resamples=bootstrap,
             seed=seed,
+            subset=subset,
         )
         return _report(tallies, signature, bootstrap, seed)
 
@@ -681,6 +683,7 @@ def score(
     seed: int = 0,
     ignore: bool = True,
     unit: str = "auto",
+    subset: str = "",
 ) -> ScoreReport:
     """Score predictions against gold (as from ``load_gold_dir``) in every SemEval mode.
 
@@ -689,6 +692,8 @@ def score(
     with ``seed``; ``unit`` is the resampling unit (auto, sentence, document); ``ignore``
     drops predictions touching an ignore region before matching. ``gold`` may also be
     :class:`~bench.corpus.document.Document` objects (a list, or a mapping by doc_id).
+    ``subset`` says how ``gold`` was chosen from a larger corpus (:mod:`bench.corpus.subset`);
+    it goes into the signature.
     """
     gold = as_gold(gold)
     chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit)
@@ -703,6 +708,7 @@ def score(
         bootstrap=bootstrap,
         seed=seed,
         ignore=ignore,
+        subset=subset,
     )
 
 
@@ -716,13 +722,40 @@ def score_files(
     seed: int = 0,
     ignore: bool = True,
     unit: str = "auto",
+    limit: int | None = None,
+    sample: int | None = None,
+    only_present: bool = False,
 ) -> ScoreReport:
     """:func:`score` from files: gold and texts as ``load_gold_dir`` reads and validates
     them, predictions as ``read_predictions`` reads and checks them (the same rules and
     errors), but as columns, without an object per span. The options are :func:`score`'s.
+
+    ``limit`` scores the first N gold documents, ``sample`` N drawn with ``seed``, and
+    ``only_present`` only the gold documents the predictions have a line for
+    (:mod:`bench.corpus.subset`); the signature records the subset.
     """
     check_layers(layers)
     gold_dir, texts_dir, predictions = Path(gold_dir), Path(texts_dir), Path(predictions)
+    if limit is not None or sample is not None or only_present:
+        from bench.corpus.gold import load_gold_dir
+        from bench.corpus.predictions import read_predictions
+        from bench.corpus.subset import present_ids, subset_ids, take
+
+        gold = load_gold_dir(gold_dir, texts_dir)
+        preds = read_predictions(predictions, {d: text for d, (_, text) in gold.items()})
+        ids, how = subset_ids(gold, limit=limit, sample=sample, seed=seed)
+        if only_present:
+            ids, how = present_ids(ids, preds, how)
+        return score(
+            take(gold, ids),
+            take(preds, ids),
+            layers=layers,
+            bootstrap=bootstrap,
+            seed=seed,
+            ignore=ignore,
+            unit=unit,
+            subset=how,
+        )
     with paused_gc():
         table = load_gold_table(gold_dir, texts_dir)
         cols, present = read_prediction_columns(predictions, table.doc_ids, table.texts)

@@ -129,8 +129,10 @@ class Signature:
     confidence: float = CONFIDENCE
     version: str = __version__
     scoring: int = SCORING_VERSION
+    subset: str = ""  # how a subset of the gold was chosen ("first:5"); "" for all of it
 
     def __str__(self) -> str:
+        # ``subset`` comes last and only when set, so a full run's signature is unchanged.
         return "|".join(
             [
                 f"bench:{self.version}",
@@ -144,6 +146,7 @@ class Signature:
                 f"conf:{round(self.confidence * 100)}",
                 f"boot:{self.resamples}",
                 f"seed:{self.seed}",
+                *([f"subset:{self.subset}"] if self.subset else []),
             ]
         )
 
