@@ -61,13 +61,13 @@ def scores_table(report: ScoreReport, *, per_label: bool = False, title: str = "
     from rich.table import Table
 
     ci = report.ci
-    conf = f"{round(ci.confidence * 100)}% CI" if ci else "no CI"
+    conf = f"{round(ci.confidence * 100)}% CI" if ci else "no CI"  # escaped: not markup
     table = Table(
         title=title or None,
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
-        caption=f"strict match, %; [{conf}]; support = gold spans",
+        caption=f"strict match, %; \\[{conf}]; support = gold spans",
         caption_justify="left",
     )
     for i, head in enumerate(["layer", "P", "R", "F1", "value acc.", "support", "predicted"]):
