@@ -104,7 +104,8 @@ def run_corpus(
     totals = _Totals()
     preds_path = predictions_path(out_dir, label)
     measured_at = now()
-    bar = Progress(corpus.count() or 0, enabled=progress)
+    bar = Progress(enabled=progress)
+    bar.start("streamed pass: documents", corpus.count())  # None: an open bar
     ex = make_executor(executor, system, spec, workers, address)
     in_flight = IN_FLIGHT_PER_WORKER * ex.workers
     t0 = time.perf_counter()
