@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bench.escape import visible
+from bench.run.result import has_speed
 from bench.schema import LAYER_LABELS
 
 if TYPE_CHECKING:
@@ -22,16 +23,8 @@ if TYPE_CHECKING:
     from bench.scoring.report import ScoreReport
     from bench.scoring.resample import Interval
 
-# Systems whose predictions are replayed from a file: their "speed" is the speed of reading
-# the file, not of a system, so it is never shown (docs/run.md, "Speed").
-REPLAYED = frozenset({"predictions"})
 NO_SPEED = "—"
 WIDTH = 160  # columns of the tables when stdout is not a terminal
-
-
-def has_speed(result: Result) -> bool:
-    """Whether the result's timings measure a system (not a replayed predictions file)."""
-    return result.system.name not in REPLAYED
 
 
 def _pct(x: float | None) -> str:
