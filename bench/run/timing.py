@@ -17,12 +17,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bench.corpus.gold import word_count
 from bench.protocol import DocInput, System
 from bench.run.extract import Failure, check_batch_size, extract_documents
 from bench.run.result import Latency, Spread, Throughput
 from bench.schema import PredictionRecord
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 LATENCY_ALONE = "each document alone, in one extra pass not counted in the throughput"
 LATENCY_FROM_REPEATS = "batch_size 1: median over the timed repeats of each document's call"
@@ -85,7 +89,8 @@ class Progress:
 
     def __init__(self, enabled: bool) -> None:
         self._bar = None
-        self._task = None
+        self._task: TaskID | None = None
+        self._total: int | None = None
         self._last = 0.0
         if not enabled:
             return
