@@ -254,7 +254,7 @@ def speed_table(board: Board) -> str:
     ):
         t = e.result.throughput
         if not has_speed(e.result):
-            rows.append([_name_cell(e), *["—"] * 9, "replayed predictions: no speed"])
+            rows.append([_name_cell(e), *["—"] * (len(head) - 2), "replayed predictions: no speed"])
             continue
         w = t.words_per_second
         lat = t.latency
