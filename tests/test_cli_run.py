@@ -222,3 +222,17 @@ def test_per_label_rows_and_limit(project: Path) -> None:
     bad = bench("run", "-s", TOY, *FAST, "--limit", "2", "--sample", "2", cwd=project)
     assert bad.returncode == 2 and bad.stderr.startswith("error: --limit: give --limit or")
     assert bad.stderr.count("\n") == 1
+
+
+def test_replayed_predictions_show_no_speed(project: Path) -> None:
+    first = bench("run", "-s", TOY, *FAST, "-q", "--no-report", cwd=project)
+    assert first.returncode == 0, first.stderr
+    preds = project / "results" / "predictions" / "toy.jsonl"
+    res = bench(
+        "run", "-s", "predictions", "-o", f"path={preds}", "--label", "replay", *FAST, cwd=project
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("throughput:"))
+    assert line == "throughput: — (replayed predictions: no system was timed)"
+    board = (project / "results" / "LEADERBOARD.md").read_text(encoding="utf-8")
+    assert "| replay | — |" in board and "replayed predictions: no speed" in board
