@@ -49,12 +49,15 @@ def score(
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
     from bench.corpus.subset import left_out
+    from bench.limits import check_bootstrap
     from bench.report.terminal import print_score
     from bench.scoring.engine import score_files
     from bench.scoring.report import parse_signature
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
+    check_bootstrap(bootstrap)  # before reading anything
+
     report = score_files(
         gold,
         texts,
