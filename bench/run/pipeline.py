@@ -114,9 +114,11 @@ def run_system(
     seed: int = 0,
     layers: Sequence[str] | None = None,
     label_map: LabelMapSpec | None = None,
+    subset: str = "",
 ) -> RunOutput:
     """Run (or take from the cache), score and describe one system on ``gold``; ``layers``
-    and ``label_map`` as for :func:`run_layers` and :func:`map_records`."""
+    and ``label_map`` as for :func:`run_layers` and :func:`map_records`; ``subset`` says how
+    ``gold`` was chosen from the corpus (:mod:`bench.corpus.subset`)."""
     label = check_label(label or system.info.name)
     scored = run_layers(system, SEED_LABEL_SET, layers)
     docs = documents(gold)
@@ -165,7 +167,7 @@ def run_system(
     errors = {r.doc_id: r.error for r in records if r.error}
     predictions_text = dump_predictions({r.doc_id: r.spans for r in records}, errors)
     predictions = {r.doc_id: r.spans for r in records if r.error is None}
-    report = score(gold, predictions, layers=scored, bootstrap=bootstrap, seed=seed)
+    report = score(gold, predictions, layers=scored, bootstrap=bootstrap, seed=seed, subset=subset)
     result = Result(
         system=system_record(system, label, versions),
         gold=GoldRecord(

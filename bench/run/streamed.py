@@ -121,7 +121,8 @@ def run_corpus(
     preds_sha = hashlib.sha256()
     preds_path = predictions_path(out_dir, label)
     measured_at = now()
-    bar = Progress(corpus.count() or 0, enabled=progress)
+    bar = Progress(enabled=progress)
+    bar.start("streamed pass: documents", corpus.count())  # None: an open bar
     ex = make_executor(executor, system, spec, workers, address)
     in_flight = IN_FLIGHT_PER_WORKER * ex.workers
     t0 = time.perf_counter()

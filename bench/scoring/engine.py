@@ -740,6 +740,7 @@ def _score(
     tokens: bool = False,
     min_overlap: float | None = None,
     label_set: LabelSet = SEED_LABEL_SET,
+    subset: str = "",
 ) -> ScoreReport:
     with paused_gc():
         tallies = _collect(table, predictions, present, layers, unit, ignore, tokens, min_overlap)
@@ -754,6 +755,7 @@ def _score(
             tokens=tallies.tokens_digest,
             min_overlap=min_overlap,
             labels=label_set.digest(),
+            subset=subset,
         )
         return _report(tallies, signature, bootstrap, seed, label_set)
 
@@ -770,6 +772,7 @@ def score(
     tokens: bool = False,
     min_overlap: float | None = None,
     label_set: LabelSet = SEED_LABEL_SET,
+    subset: str = "",
 ) -> ScoreReport:
     """Score predictions against gold (as from ``load_gold_dir``) in every SemEval mode.
 
@@ -784,6 +787,8 @@ def score(
     ``label_set`` is the corpus's (the seeds' by default): its layers are scored unless
     ``layers`` says otherwise, its labels are the ``by_label`` rows, its digest is in the
     signature.
+    ``subset`` says how ``gold`` was chosen from a larger corpus (:mod:`bench.corpus.subset`);
+    it goes into the signature.
     """
     check_min_overlap(min_overlap)
     gold = as_gold(gold)
@@ -802,6 +807,7 @@ def score(
         tokens=tokens,
         min_overlap=min_overlap,
         label_set=label_set,
+        subset=subset,
     )
 
 
@@ -817,14 +823,43 @@ def score_files(
     unit: str = "auto",
     tokens: bool = False,
     min_overlap: float | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    only_present: bool = False,
 ) -> ScoreReport:
     """:func:`score` from files: gold and texts as ``load_gold_dir`` reads and validates
     them, predictions as ``read_predictions`` reads and checks them (the same rules and
     errors), but as columns, without an object per span. The options are :func:`score`'s.
+
+    ``limit`` scores the first N gold documents, ``sample`` N drawn with ``seed``, and
+    ``only_present`` only the gold documents the predictions have a line for
+    (:mod:`bench.corpus.subset`); the signature records the subset.
     """
     check_layers(layers)
     check_min_overlap(min_overlap)
     gold_dir, texts_dir, predictions = Path(gold_dir), Path(texts_dir), Path(predictions)
+    if limit is not None or sample is not None or only_present:
+        from bench.corpus.gold import load_gold_dir
+        from bench.corpus.predictions import read_predictions
+        from bench.corpus.subset import present_ids, subset_ids, take
+
+        gold = load_gold_dir(gold_dir, texts_dir)
+        preds = read_predictions(predictions, {d: text for d, (_, text) in gold.items()})
+        ids, how = subset_ids(gold, limit=limit, sample=sample, seed=seed)
+        if only_present:
+            ids, how = present_ids(ids, preds, how)
+        return score(
+            take(gold, ids),
+            take(preds, ids),
+            layers=layers,
+            bootstrap=bootstrap,
+            seed=seed,
+            ignore=ignore,
+            unit=unit,
+            tokens=tokens,
+            min_overlap=min_overlap,
+            subset=how,
+        )
     with paused_gc():
         table = load_gold_table(gold_dir, texts_dir)
         cols, present = read_prediction_columns(predictions, table.doc_ids, table.texts)

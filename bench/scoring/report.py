@@ -143,8 +143,10 @@ class Signature:
     version: str = __version__
     scoring: int = SCORING_VERSION
     labels: str = SEED_LABEL_SET.digest()  # digest of the corpus's label set
+    subset: str = ""  # how a subset of the gold was chosen ("first:5"); "" for all of it
 
     def __str__(self) -> str:
+        # ``subset`` comes last and only when set, so a full run's signature is unchanged.
         return "|".join(
             [
                 f"bench:{self.version}",
@@ -159,6 +161,7 @@ class Signature:
                 f"conf:{round(self.confidence * 100)}",
                 f"boot:{self.resamples}",
                 f"seed:{self.seed}",
+                *([f"subset:{self.subset}"] if self.subset else []),
             ]
             + ([f"tokens:{self.tokens}"] if self.tokens is not None else [])
             + ([f"overlap:{self.min_overlap:g}"] if self.min_overlap is not None else [])
