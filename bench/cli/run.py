@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from bench.run.result import Result
+    from bench.schema import LabelMapSpec
 
 
 def run(
@@ -89,7 +90,7 @@ def run(
         ),
     ] = False,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for CIs (0: none).")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap (and of --sample).")] = 0,
     report: Annotated[
         bool, typer.Option(help="Rebuild the leaderboard, plot and error pages afterwards.")
     ] = True,
@@ -100,16 +101,45 @@ def run(
             "only if its block links to --out's leaderboard)."
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")
+    ] = False,
+    per_label: Annotated[
+        bool, typer.Option("--per-label", help="Add a row per label to the table.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N documents (doc_id order); a subset run.")
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option(help="Only N documents drawn with --seed; a subset run.")
+    ] = None,
     tokens: Annotated[
         bool,
         typer.Option(
             "--tokens", help="With --corpus: snap predictions to the corpus's recorded tokens."
         ),
     ] = False,
+    layer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--layer",
+            "-l",
+            help="Score only this layer (repeatable; default: the system's "
+            "layers that the corpus's label set has).",
+        ),
+    ] = None,
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            "--label-map",
+            help="Map the system's labels onto the corpus's: a preset (ontonotes-conll2003, "
+            "ontonotes-timeml) or a JSON file (docs/formats.md, 'Label maps').",
+        ),
+    ] = None,
 ) -> None:
     """Run a system over the corpus: time it, score it, write results/<label>.json."""
     from bench.corpus.gold import load_gold_dir
+    from bench.corpus.subset import subset_ids, take
     from bench.errors import BenchError
     from bench.escape import visible
     from bench.files import check_writable, locked
@@ -124,6 +154,9 @@ def run(
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
+    from bench.corpus.labels import load_label_map
+
+    spec = load_label_map(label_map) if label_map else None
     if all_available and (system or option or label):
         raise BenchError("--all-available: cannot be combined with --system, --option or --label")
     if not all_available and not system:
@@ -146,6 +179,8 @@ def run(
             check_writable(readme, "--readme", directory=False)
 
     if corpus is not None:
+        if limit is not None or sample is not None:
+            raise BenchError("--limit, --sample: not with --corpus (seed-corpus runs only)")
         if all_available:
             raise BenchError("--corpus: run one --system at a time")
         if repeats not in (None, 1) or warmup not in (None, 0):
@@ -171,6 +206,9 @@ def run(
             report=report,
             readme=readme,
             tokens=tokens,
+            layers=layer,
+            label_map=spec,
+            per_label=None if quiet else per_label,
         )
         return
     if tokens:
@@ -185,6 +223,8 @@ def run(
     )
     options = parse_option_args(option or [])
     gold_docs = load_gold_dir(gold, texts)
+    ids, subset = subset_ids(gold_docs, limit=limit, sample=sample, seed=seed)
+    gold_docs = take(gold_docs, ids)
     store = PredictionCache(cache_dir or default_dir(out)) if cache else None
     failed: list[str] = []
     broken: list[str] = []
@@ -199,13 +239,17 @@ def run(
             progress=not quiet,
             bootstrap=bootstrap,
             seed=seed,
+            layers=tuple(layer) if layer else None,
+            label_map=spec,
+            limit=limit,
+            sample=sample,
         )
         for done in run_each(available_systems(), request):
             if done.result is None:
                 typer.echo(f"error: {visible(done.error or '')}", err=True)
                 broken.append(done.name)
                 continue
-            _print_run(done.result, done.result_path, done.predictions_path)
+            _print_run(done.result, done.result_path, done.predictions_path, quiet, per_label)
             if done.result.failures:
                 failed.append(done.name)
     else:
@@ -220,10 +264,13 @@ def run(
             progress=not quiet,
             bootstrap=bootstrap,
             seed=seed,
+            layers=layer,
+            label_map=spec,
+            subset=subset,
         )
         with locked(out):  # write the pair and rebuild the report as one turn
             res_path, preds_path = write_run(outcome, out)
-            _print_run(outcome.result, res_path, preds_path)
+            _print_run(outcome.result, res_path, preds_path, quiet, per_label)
             if report:
                 _report(out, readme, gold, texts)
         if outcome.result.failures:
@@ -243,11 +290,18 @@ def run(
         raise typer.Exit(1)
 
 
-def _print_run(result: Result, res_path: Path | None, preds_path: Path | None) -> None:
-    """The summary line of a run, the files it wrote and its failed documents."""
+def _print_run(
+    result: Result, res_path: Path | None, preds_path: Path | None, quiet: bool, per_label: bool
+) -> None:
+    """The run's table (or with ``quiet`` its summary line), the files it wrote and its failed
+    documents."""
     from bench.escape import visible
+    from bench.report.terminal import print_run, summary_line
 
-    typer.echo(summary(result))
+    if quiet:
+        typer.echo(summary_line(result))
+    else:
+        print_run(result, per_label=per_label)
     typer.echo(f"  wrote {res_path} and {preds_path}")
     for f in result.failures:
         typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
@@ -272,10 +326,14 @@ def _run_corpus(
     report: bool,
     readme: Path | None,
     tokens: bool = False,
+    layers: list[str] | None = None,
+    label_map: LabelMapSpec | None = None,
+    per_label: bool | None,
 ) -> None:
     from bench.corpus.stream import open_corpus
     from bench.escape import visible
     from bench.registry import create_system
+    from bench.report.terminal import print_run, summary_line
     from bench.run.cache import PredictionCache
     from bench.run.executor import SystemSpec
     from bench.run.streamed import run_corpus
@@ -296,9 +354,14 @@ def _run_corpus(
         bootstrap=bootstrap,
         seed=seed,
         tokens=tokens,
+        layers=layers,
+        label_map=label_map,
     )
     result = outcome.result
-    typer.echo(summary(result))
+    if per_label is None:
+        typer.echo(summary_line(result))
+    else:
+        print_run(result, per_label=per_label)
     typer.echo(
         f"  {outcome.batches} batches ({outcome.executor}), {outcome.reused} from the cache; "
         f"wrote {outcome.result_path} and {outcome.predictions_path}"
@@ -339,16 +402,3 @@ def available_systems() -> list[str]:
         why = f"needs --option {', '.join(skip.needs)}" if skip.needs else skip.reason
         typer.echo(f"skip {skip.name}: {why}", err=True)
     return names
-
-
-def summary(result: Result) -> str:
-    """One line: label, strict F1 per layer, words/s and whether the timing is fresh."""
-    parts = []
-    for layer, scores in result.metrics.by_layer.items():
-        f1 = scores.strict.f1
-        parts.append(f"{layer} F1 {'—' if f1 is None else f'{100 * f1:.1f}'}")
-    t = result.throughput
-    speed = f"{t.words_per_second.median:,.0f} words/s (median of {t.repeats})"
-    if t.cached:
-        speed += f", cached: timings measured {t.measured_at:%Y-%m-%d %H:%M} UTC"
-    return f"{result.system.label}: {'; '.join(parts)}; {speed}"

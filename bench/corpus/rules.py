@@ -16,14 +16,24 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING
 
-from bench.corpus.columns import label_ids, label_layers
+from bench.corpus.columns import label_ids
 from bench.errors import shorten
-from bench.schema import LABEL_LAYER, LAYER_ID, LAYERS, GoldDocument, is_finite, value_problem
+from bench.schema import (
+    ALL_LABELS,
+    LABEL_ID,
+    LABEL_LAYER,
+    LAYER_ID,
+    LAYER_LABELS,
+    LAYERS,
+    GoldDocument,
+    is_finite,
+    value_problem,
+)
 from bench.timex import is_timex_value
 
 if TYPE_CHECKING:
@@ -156,11 +166,13 @@ def span_faults(
     values: Sequence[object],
     regions: Sequence[Sequence[tuple[int, int]]],
     nested: Sequence[Iterable[str] | None] | None = None,
+    labels: Mapping[str, Sequence[str]] = LAYER_LABELS,
 ) -> SpanFaults:
     """Every span rule over the spans of ``texts``: ``doc`` (non-decreasing) is each span's
     document, ``layer`` its own layer (index into LAYERS), ``label`` its label (index into
     ALL_LABELS, -1 for an unknown one), ``regions[k]`` document k's ignore regions and
-    ``nested[k]`` the layers whose spans may overlap in document k (none when not given)."""
+    ``nested[k]`` the layers whose spans may overlap in document k (none when not given) and
+    ``labels`` the label set (layer -> its labels; the seeds' by default)."""
     import numpy as np
 
     n = len(start)
@@ -211,9 +223,8 @@ def span_faults(
         space_bad = np.fromiter(map(str.__ne__, stripped, slices), dtype=bool, count=len(good))
         space_bad &= ~text_bad
 
-    # The label is one of the layer's.
-    known = label >= 0
-    label_bad = ~known | (label_layers(np.where(known, label, 0)) != layer)
+    # The label is one of the layer's in the label set.
+    label_bad = ~_allowed_labels(labels)[layer, label]  # (an unknown label, -1: the last column)
     value_bad = value_faults(values, layer, gold=True)
 
     # Sorted by (start, end) within each document.
@@ -259,6 +270,19 @@ def span_faults(
         overlaps=spread_index(overlaps),
         region=region if all_good else place(region),
     )
+
+
+def _allowed_labels(labels: Mapping[str, Sequence[str]]) -> np.ndarray:
+    """A table (layer id, label id) -> whether the label set has the label in that layer; its
+    last column, for an unknown label (id -1), is all False."""
+    import numpy as np
+
+    allowed = np.zeros((len(LAYERS), len(ALL_LABELS) + 1), dtype=bool)
+    for layer, names in labels.items():
+        for name in names:
+            if name in LABEL_ID:
+                allowed[LAYER_ID[layer], LABEL_ID[name]] = True
+    return allowed
 
 
 def _overlaps(
@@ -328,9 +352,12 @@ def _document_problem(gold: GoldDocument, text: str) -> bool:
     return gold.tokens is not None and token_problem(gold.tokens, len(text)) is not None
 
 
-def faulty_documents(docs: Sequence[tuple[GoldDocument, str]]) -> list[int]:
+def faulty_documents(
+    docs: Sequence[tuple[GoldDocument, str]], labels: Mapping[str, Sequence[str]] = LAYER_LABELS
+) -> list[int]:
     """Indices of the documents (gold and text) that break some rule, all checked at once on
-    columns; :func:`check_gold_spans` words what each one breaks."""
+    columns, labels against the label set ``labels``; :func:`check_gold_spans` words what
+    each one breaks."""
     import numpy as np
 
     bad = {k for k, (g, text) in enumerate(docs) if _document_problem(g, text)}
@@ -357,6 +384,7 @@ def faulty_documents(docs: Sequence[tuple[GoldDocument, str]]) -> list[int]:
             flat[5::6],
             [[(r.start, r.end) for r in g.ignore] for g, _ in docs],
             [g.nested for g, _ in docs],
+            labels,
         )
         bad.update(np.unique(doc[faults.mask()]).tolist())
     return sorted(bad)
@@ -368,10 +396,12 @@ def check_gold_spans(
     path: str,
     lines: Sequence[int | None] | None = None,
     ignore_lines: Sequence[int | None] | None = None,
+    labels: Mapping[str, Sequence[str]] = LAYER_LABELS,
 ) -> list[Violation]:
     """The rules of :func:`span_faults` and :func:`region_problems` on one gold document,
-    each broken one worded as a :class:`Violation` (ignore regions first, then span by span);
-    ``lines`` give each span's line for the messages."""
+    each broken one worded as a :class:`Violation` (ignore regions and tokens first, then
+    span by span); ``lines`` give each span's line for the messages; ``labels`` is the
+    corpus's label set (layer -> labels), the seeds' by default."""
     import numpy as np
 
     lines, ignore_lines = lines or [], ignore_lines or []
@@ -401,6 +431,7 @@ def check_gold_spans(
         [sp.value for sp in spans],
         [regions],
         [gold.nested],
+        labels,
     )
     if not faults.any():
         return out
@@ -425,7 +456,7 @@ def check_gold_spans(
             add(f"{f}.text", f"{shorten(piece)} has leading or trailing whitespace")
         if faults.label[i]:
             home = LABEL_LAYER.get(sp.label)
-            hint = f" (it belongs to {home!r})" if home else ""
+            hint = f" (it belongs to {home!r})" if home and home != sp.layer else ""
             add(f"{f}.label", f"{shorten(sp.label)} is not a label of layer {sp.layer!r}{hint}")
         if faults.value[i]:
             add(f"{f}.value", value_problem(sp.layer, sp.value) or "not a value of its layer")

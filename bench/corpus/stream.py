@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,15 @@ from bench.corpus.gold import validate_gold_file
 from bench.corpus.rules import Violation, check_gold_spans, faulty_documents
 from bench.corpus.texts import BOM, format_loc, registered_documents, sha256_text
 from bench.errors import BenchError, ParameterError, need, one_line, shorten
-from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
+from bench.schema import (
+    LABEL_LAYER,
+    SEED_LABEL_SET,
+    CorpusHeader,
+    CorpusRecord,
+    GoldDocument,
+    GoldSpan,
+    LabelSet,
+)
 
 KINDS: tuple[str, ...] = ("dir", "jsonl", "parquet", "hf-disk")
 DEFAULT_BATCH = 256
@@ -58,9 +66,14 @@ def _pydantic_violations(exc: ValidationError, path: str, line: int | None) -> l
 
 
 def check_record(
-    data: object, path: str, line: int | None = None, title: str = ""
+    data: object,
+    path: str,
+    line: int | None = None,
+    title: str = "",
+    label_set: LabelSet = SEED_LABEL_SET,
 ) -> tuple[Document | None, list[Violation]]:
-    """Validate one record (a parsed JSON object or a table row) against every gold rule.
+    """Validate one record (a parsed JSON object or a table row) against every gold rule,
+    its labels against the corpus's ``label_set``.
 
     ``path`` and ``line`` are what violations name: ``FILE`` and the line for JSON Lines,
     ``FILE row N`` and None for tables.
@@ -68,16 +81,17 @@ def check_record(
     doc, violations = _assemble(data, path, line, title)
     if doc is None:
         return None, violations
-    return _span_check(doc, path, line)
+    return _span_check(doc, path, line, {str(k): v for k, v in label_set.layers.items()})
 
 
 def _span_check(
-    doc: Document, path: str, line: int | None
+    doc: Document, path: str, line: int | None, labels: Mapping[str, Sequence[str]]
 ) -> tuple[Document | None, list[Violation]]:
-    """The rules of :mod:`bench.corpus.rules` on an assembled record, worded."""
+    """The rules of :mod:`bench.corpus.rules` on an assembled record (labels against the
+    label set ``labels``), worded."""
     gold = doc.gold
     n, n_ignore = len(gold.spans), len(gold.ignore)
-    violations = check_gold_spans(gold, doc.text, path, [line] * n, [line] * n_ignore)
+    violations = check_gold_spans(gold, doc.text, path, [line] * n, [line] * n_ignore, labels)
     return (None, violations) if violations else (doc, [])
 
 
@@ -132,6 +146,34 @@ def _assemble(
     return Document(gold, text, rec.title or title, where), []
 
 
+HEADER_KEY = "bench_corpus"  # the key that marks a JSON Lines corpus's header line
+
+
+def read_header(path: Path) -> CorpusHeader | None:
+    """The header of a JSON Lines corpus (its first non-blank line when that is one), or None;
+    a malformed header is a one-line error naming the file and line."""
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    with fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = strictjson.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, strictjson.JsonError):
+                return None  # the record reader reports it
+            if not isinstance(data, dict) or HEADER_KEY not in data:
+                return None
+            try:
+                return CorpusHeader.model_validate(data)
+            except ValidationError as exc:
+                v = _pydantic_violations(exc, str(path), lineno)[0]
+                raise BenchError(str(v)) from None
+    return None
+
+
 # --- sources: each yields (path, line, parsed record or violation) ----------------------------
 
 Raw = tuple[str, int | None, object]
@@ -146,6 +188,7 @@ def _jsonl_records(path: Path) -> Iterator[Raw]:
         fh = path.open("rb")
     except OSError as exc:
         raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    first = True
     with fh:
         # Binary lines split at b"\n" only: U+2028 inside a JSON string is not a line break.
         for lineno, raw in enumerate(fh, start=1):
@@ -167,6 +210,14 @@ def _jsonl_records(path: Path) -> Iterator[Raw]:
                 problem = exc.msg
                 yield spath, lineno, Violation(spath, "json", problem, lineno)
                 continue
+            if isinstance(data, dict) and HEADER_KEY in data:
+                if first:
+                    first = False
+                    continue  # read by read_header
+                problem = "a corpus header is only allowed as the first line"
+                yield spath, lineno, Violation(spath, HEADER_KEY, problem, lineno)
+                continue
+            first = False
             yield spath, lineno, data
 
 
@@ -385,6 +436,7 @@ class Corpus:
         # Records are checked against the gold rules in chunks, all spans of a chunk at once
         # (rules.faulty_documents); only a document that breaks one is checked again alone,
         # for the messages. The chunk bounds what is held in memory.
+        labels = {str(k): v for k, v in self.label_set().layers.items()}
         while chunk := list(itertools.islice(raws, CHECK_CHUNK)):
             assembled: list[tuple[Document | None, list[Violation], str, int | None]] = []
             for path, line, data in chunk:
@@ -394,13 +446,23 @@ class Corpus:
                     assembled.append((*_assemble(data, path, line), path, line))
             candidates = [k for k, a in enumerate(assembled) if a[0] is not None]
             faulty = faulty_documents(
-                [(doc.gold, doc.text) for doc in (assembled[k][0] for k in candidates) if doc]
+                [(doc.gold, doc.text) for doc in (assembled[k][0] for k in candidates) if doc],
+                labels,
             )
             recheck = {candidates[i] for i in faulty}
             for k, (doc, violations, path, line) in enumerate(assembled):
                 if doc is not None and k in recheck:
-                    doc, violations = _span_check(doc, path, line)
+                    doc, violations = _span_check(doc, path, line, labels)
                 yield Outcome(doc, violations)
+
+    def header(self) -> CorpusHeader | None:
+        """The corpus's header line (JSON Lines only), or None."""
+        return read_header(self.path) if self.kind == "jsonl" else None
+
+    def label_set(self) -> LabelSet:
+        """The label set the corpus declares in its header; the seeds' set without one."""
+        header = self.header()
+        return header.label_set if header is not None else SEED_LABEL_SET
 
     def documents(self) -> Iterator[Document]:
         """The documents in corpus order; the first violation is a BenchError."""
@@ -426,7 +488,7 @@ class Corpus:
             yield batch
 
     def count(self) -> int | None:
-        """The number of records when it is known without reading them, else None."""
+        """The number of records when it is known without parsing them, else None."""
         if self.kind == "dir":
             return sum(1 for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
         if self.kind == "parquet":
@@ -434,6 +496,9 @@ class Corpus:
             return int(_parquet_file(self.path).metadata.num_rows)
         if self.kind == "hf-disk":  # memory-mapped: opening it reads no rows, checks the files
             return len(_hf_split(self.path))
+        if self.kind == "jsonl":  # one scan of the bytes, far cheaper than parsing them
+            with self.path.open("rb") as fh:
+                return sum(1 for line in fh if line.strip())
         return None
 
 
@@ -464,12 +529,16 @@ def record(doc: Document) -> dict[str, object]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def write_jsonl(docs: Iterable[Document], path: Path) -> int:
-    """Stream documents into a JSON Lines corpus file, atomically; returns how many."""
+def write_jsonl(docs: Iterable[Document], path: Path, header: CorpusHeader | None = None) -> int:
+    """Stream documents into a JSON Lines corpus file, atomically, after ``header`` when given;
+    returns how many."""
     from bench.files import open_atomic
 
     n = 0
     with open_atomic(path) as fh:
+        if header is not None:
+            line = strictjson.dumps(header.model_dump(mode="json"), ensure_ascii=False)
+            fh.write(line.encode("utf-8") + b"\n")
         for doc in docs:
             fh.write(strictjson.dumps(record(doc), ensure_ascii=False).encode("utf-8") + b"\n")
             n += 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,11 @@ from bench.run.environment import capture
 from bench.run.executor import BatchOutcome, Handle, Ready, SystemSpec, make_executor
 from bench.run.extract import check_batch_size
 from bench.run.layout import check_label, predictions_path, result_path
-from bench.run.pipeline import now, system_record
+from bench.run.pipeline import map_records, now, run_layers, system_record
 from bench.run.result import FailureRecord, GoldRecord, Result
 from bench.run.timing import Progress, make_throughput, peak_rss_mb
 from bench.runfiles import commit_pair
+from bench.schema import LabelMapSpec
 from bench.scoring.engine import StreamingScorer
 
 IN_FLIGHT_PER_WORKER = 2  # batches queued per worker: enough to keep it busy, no more
@@ -99,20 +101,29 @@ def run_corpus(
     bootstrap: int = 1000,
     seed: int = 0,
     tokens: bool = False,
+    layers: Sequence[str] | None = None,
+    label_map: LabelMapSpec | None = None,
 ) -> CorpusRunOutput:
-    """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it,
-    and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically.
-    ``tokens`` scores in token mode (every document of the corpus must record tokens)."""
+    """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it
+    with the corpus's label set on ``layers`` (:func:`~bench.run.pipeline.run_layers`), the
+    predictions mapped by ``label_map`` first, and write ``<out>/<label>.json`` and
+    ``<out>/predictions/<label>.jsonl`` (mapped labels) atomically. ``tokens`` scores in token
+    mode (every document of the corpus must record tokens)."""
     label = check_label(label or system.info.name)
     check_batch_size(batch_size)
     info = system.info
     code = code_digest(system)
-    scorer = StreamingScorer(info.layers, bootstrap=bootstrap, seed=seed, tokens=tokens)
+    label_set = corpus.label_set()
+    scored = run_layers(system, label_set, layers)
+    scorer = StreamingScorer(
+        scored, bootstrap=bootstrap, seed=seed, tokens=tokens, label_set=label_set
+    )
     totals = _Totals()
     preds_sha = hashlib.sha256()
     preds_path = predictions_path(out_dir, label)
     measured_at = now()
-    bar = Progress(corpus.count() or 0, enabled=progress)
+    bar = Progress(enabled=progress)
+    bar.start("streamed pass: documents", corpus.count())  # None: an open bar
     ex = make_executor(executor, system, spec, workers, address)
     in_flight = IN_FLIGHT_PER_WORKER * ex.workers
     t0 = time.perf_counter()
@@ -122,6 +133,7 @@ def run_corpus(
 
             def finish(p: _Pending) -> None:
                 out = p.handle.result()
+                records = map_records(out.records, label_map)
                 if out.load_seconds is not None:
                     totals.load_seconds = max(totals.load_seconds or 0.0, out.load_seconds)
                 if out.versions and not totals.versions:
@@ -138,7 +150,7 @@ def run_corpus(
                         )
                     )
                 lines = []
-                for doc, rec in zip(p.batch, out.records, strict=True):
+                for doc, rec in zip(p.batch, records, strict=True):
                     if rec.doc_id != doc.doc_id:  # a worker must answer for the batch it got
                         raise BenchError(f"worker answered {rec.doc_id!r} for {doc.doc_id!r}")
                     lines.append(prediction_line(rec.doc_id, rec.spans, rec.error) + "\n")
@@ -148,7 +160,7 @@ def run_corpus(
                 data = "".join(lines).encode("utf-8")
                 preds_sha.update(data)
                 fh.write(data)
-                preds = {r.doc_id: r.spans for r in out.records if r.error is None}
+                preds = {r.doc_id: r.spans for r in records if r.error is None}
                 scorer.add([(d.gold, d.text) for d in p.batch], preds)
                 totals.batches += 1
                 totals.reused += p.cached

@@ -24,6 +24,7 @@ from pathlib import Path
 from bench.errors import BenchError
 from bench.run.result import Result
 from bench.run.timing import RunSettings
+from bench.schema import LabelMapSpec
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,10 @@ class RunRequest:
     seed: int = 0
     options: Mapping[str, str] = field(default_factory=dict)
     label: str | None = None
+    layers: tuple[str, ...] | None = None  # the layers to score (default: all it can)
+    label_map: LabelMapSpec | None = None  # the system's labels onto the corpus's
+    limit: int | None = None  # only the first N documents (doc_id order)
+    sample: int | None = None  # only N documents drawn with ``seed``
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,15 @@ def run_and_write(name: str, request: RunRequest) -> SystemRun:
     """Create system ``name``, run it over the gold corpus, write its result and predictions
     under ``request.out_dir``: a single ``bench run``, without the report."""
     from bench.corpus.gold import load_gold_dir
+    from bench.corpus.subset import subset_ids, take
     from bench.registry import create_system
     from bench.run.cache import PredictionCache
     from bench.run.layout import write_run
     from bench.run.pipeline import run_system
 
     gold = load_gold_dir(request.gold_dir, request.texts_dir)
+    ids, subset = subset_ids(gold, limit=request.limit, sample=request.sample, seed=request.seed)
+    gold = take(gold, ids)
     outcome = run_system(
         create_system(name, request.options),
         gold,
@@ -109,6 +117,9 @@ def run_and_write(name: str, request: RunRequest) -> SystemRun:
         progress=request.progress,
         bootstrap=request.bootstrap,
         seed=request.seed,
+        layers=request.layers,
+        label_map=request.label_map,
+        subset=subset,
     )
     res, preds = write_run(outcome, request.out_dir)
     return SystemRun(name, outcome.result, res, preds)
