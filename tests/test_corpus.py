@@ -437,3 +437,14 @@ def test_gold_table_rejects_what_only_one_rule_catches(
     fast = _outcome(lambda: load_gold_table(path.parent, SEEDS))
     assert fast == _outcome(lambda: GoldTable.from_documents(load_gold_dir(path.parent, SEEDS)))
     assert fast[0] == "error" and field in fast[1], fast
+
+
+def test_gold_table_refuses_a_known_label_outside_the_seed_label_set(gold_dict, write_gold) -> None:
+    """MISC is a label bench knows (CoNLL-2003's) but not one of the seeds' label set: both
+    readers apply the one label rule of corpus/rules.py, so both refuse it."""
+    d = copy.deepcopy(gold_dict)
+    next(s for s in d["spans"] if s["layer"] == "entity")["label"] = "MISC"
+    path = write_gold(d, name=DOC)
+    fast = _outcome(lambda: load_gold_table(path.parent, SEEDS))
+    assert fast == _outcome(lambda: GoldTable.from_documents(load_gold_dir(path.parent, SEEDS)))
+    assert fast[0] == "error" and "'MISC' is not a label of layer 'entity'" in fast[1], fast
