@@ -176,10 +176,8 @@ def read_header(path: Path) -> CorpusHeader | None:
 
 # --- sources: each yields (path, line, parsed record or violation) ----------------------------
 
-Raw = tuple[str, int | None, object]
-CHECK_CHUNK = (
-    256  # records checked against the gold rules at once  # (path, line, record dict | Violation)
-)
+Raw = tuple[str, int | None, object]  # (path, line, record dict | Violation)
+CHECK_CHUNK = 16  # records checked against the gold rules at once (measured: 16 reads fastest)
 
 
 def _jsonl_records(path: Path) -> Iterator[Raw]:
