@@ -38,6 +38,11 @@ def score(
     ] = True,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
+    import os
+
+    # Scoring runs numpy's own loops and small matrix products: OpenBLAS's threads (one per
+    # core, started as numpy is imported) cost CPU time and buy nothing (docs/metrics.md).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from bench.scoring.engine import score_files
     from bench.scoring.resample import check_seed
 
