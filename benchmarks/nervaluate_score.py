@@ -1,4 +1,5 @@
-"""Score a predictions JSONL against a gold directory with nervaluate (for the speed benchmark).
+"""Score a predictions JSONL against a gold directory with nervaluate: the anchor of the
+end-to-end scoring benchmark (benchmarks/test_scoring.py).
 
 Reads the same files as ``bench score`` with the standard library, converts offsets to
 nervaluate's end-inclusive convention, and prints the overall counts per strategy as JSON.

@@ -43,6 +43,7 @@ NEEDS_PARQUET = needs("data", "pyarrow")
 NEEDS_SKLEARN = needs("data", "sklearn")
 NEEDS_REPORT = needs("report", "matplotlib")
 NEEDS_NERVALUATE = needs("test", "nervaluate")
+NEEDS_SEQEVAL = needs("test", "seqeval")
 
 
 def make_gold(text: str, sha: str) -> dict:

@@ -17,6 +17,7 @@ PACKAGE = ROOT / "bench"
 # Stages, lowest first: a module may import its own stage or a lower one, never a higher one.
 STAGES: tuple[tuple[str, ...], ...] = (
     ("bench.errors", "bench.timex", "bench.strictjson", "bench.escape", "bench.names"),
+    ("bench.files", "bench.limits", "bench.runfiles"),
     ("bench.schema", "bench.normalize", "bench.offsets"),
     ("bench.protocol", "bench.corpus"),
     ("bench.scoring", "bench.registry"),
@@ -130,7 +131,7 @@ def test_score_error_names_the_parameter_and_the_cli_adds_the_dashes(tmp_path: P
     from bench.errors import BenchError
     from bench.scoring.engine import score
 
-    with pytest.raises(BenchError, match=r"^bootstrap: must be >= 0, got -1$"):
+    with pytest.raises(BenchError, match=r"^bootstrap: must be between 0 and 100,000, got -1$"):
         score({}, {}, bootstrap=-1)
     preds = tmp_path / "p.jsonl"
     preds.write_text(json.dumps({"doc_id": DOC, "spans": []}) + "\n", encoding="utf-8")
@@ -141,7 +142,7 @@ def test_score_error_names_the_parameter_and_the_cli_adds_the_dashes(tmp_path: P
         text=True,
     )
     assert res.returncode == 2
-    assert res.stderr.strip() == "error: --bootstrap: must be >= 0, got -1"
+    assert res.stderr.strip() == "error: --bootstrap: must be between 0 and 100,000, got -1"
 
 
 def test_a_missing_extra_is_one_line_naming_it() -> None:

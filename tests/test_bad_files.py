@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import NEEDS_SPACY, ROOT, skip_unless
 
 from bench.cli import main
 
@@ -38,6 +38,7 @@ def one_error(code: int, err: str, *words: str) -> None:
 
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory) -> Path:
+    skip_unless("data", "pyarrow", "datasets")
     """A small Parquet corpus and a save_to_disk dataset of the seed gold, then broken copies."""
     from bench.corpus.formats.exchange import export_gold
     from bench.corpus.stream import synthetic_documents, write_corpus
@@ -121,6 +122,7 @@ def test_compare_refuses_unparseable_result(
 # --- bench gold import docbin DIR without gold.spacy --------------------------------------------
 
 
+@NEEDS_SPACY
 def test_docbin_directory_without_its_file(tmp_path: Path, capsys, monkeypatch) -> None:
     (tmp_path / "export").mkdir()
     code, _, err = bench(

@@ -109,7 +109,7 @@ def test_corrupt_entry_is_a_miss_and_is_rewritten(gold, tmp_path: Path) -> None:
     s = ToySystem()
     out = run_system(s, gold, FAST, cache=cache, bootstrap=0)
     assert s.loaded and not out.result.throughput.cached
-    assert cache.get("toy", entry.stem) is not None
+    assert cache.get("toy", entry.stem, documents(gold)) is not None
 
 
 def test_no_cache_means_none(gold) -> None:

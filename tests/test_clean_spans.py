@@ -8,6 +8,7 @@ import importlib.util
 
 import pytest
 from backends import run_system
+from conftest import NEEDS_RULES
 
 from bench.protocol import DocInput
 from systems._base import clean_spans, strip_offsets
@@ -72,6 +73,7 @@ def test_spacy_spans_are_clean(seed_docs: dict) -> None:
     assert {"Breaking News", "Latakia Province"} <= found
 
 
+@NEEDS_RULES
 def test_rules_spans_are_clean() -> None:
     from systems.rules import RulesSystem
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -101,6 +102,11 @@ def test_reordered_predictions_pass(runs, tmp_path, monkeypatch, capsys) -> None
     shuffled = "".join(json.dumps(r) + "\n" for r in records)
     assert shuffled != preds.read_text(encoding="utf-8")
     preds.write_text(shuffled, encoding="utf-8")
+    # Re-pair the result with its edited predictions (a pair that does not match is refused).
+    result = cand / "rules.json"
+    data = json.loads(result.read_text(encoding="utf-8"))
+    data["predictions_sha256"] = hashlib.sha256(shuffled.encode("utf-8")).hexdigest()
+    result.write_text(json.dumps(data, indent=2), encoding="utf-8")
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     code, out, err = bench(monkeypatch, capsys, runs / "base", cand)
@@ -138,7 +144,14 @@ def test_predictions_that_do_not_reproduce_the_result_exit_2(
     shutil.copy(runs / "values_off" / "predictions" / "rules.jsonl", cand / "predictions")
     code, _, err = bench(monkeypatch, capsys, runs / "base", cand)
     assert code == 2, err
-    assert "is not the predictions file the result was scored from" in err
+    assert "the pair does not match" in err and err.count("\n") == 1
+    # Without the digest (a result from before it was recorded) the re-scoring catches it.
+    result = cand / "rules.json"
+    data = json.loads(result.read_text(encoding="utf-8"))
+    data["predictions_sha256"] = None
+    result.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    code, _, err = bench(monkeypatch, capsys, runs / "base", cand)
+    assert code == 2 and "is not the predictions file the result was scored from" in err
     (cand / "predictions" / "rules.jsonl").unlink()
     code, _, err = bench(monkeypatch, capsys, runs / "base", cand)
     assert code == 2 and "rules.jsonl: file not found" in err

@@ -105,7 +105,7 @@ def test_failed_documents_exit_1_unless_allowed(project: Path) -> None:
     ("args", "message"),
     [
         (("--system", "no-such-system"), "unknown system 'no-such-system'"),
-        (("--system", TOY, "--repeats", "0"), "--repeats: must be at least 1"),
+        (("--system", TOY, "--repeats", "0"), "--repeats: must be between 1 and 100, got 0"),
         (("--system", TOY, "--option", "names"), "expected key=value"),
         (("--system", TOY, "--option", "colour=red"), "unknown option 'colour'"),
         (("--system", TOY, "--label", "../x"), "--label: '../x' is not a safe label"),

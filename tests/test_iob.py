@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import NEEDS_SEQEVAL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -129,6 +130,7 @@ BIO = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 BIOES = [*BIO, "E-PER", "S-PER", "E-LOC", "S-LOC"]
 
 
+@NEEDS_SEQEVAL
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(BIOES), max_size=12))
 def test_same_as_seqeval_default(tags: list[str]) -> None:
@@ -140,6 +142,7 @@ def test_same_as_seqeval_default(tags: list[str]) -> None:
     assert spans(bio, "iob2") == [(s, e + 1, t) for t, s, e in get_entities(bio)]
 
 
+@NEEDS_SEQEVAL
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(BIOES), max_size=12))
 def test_strict_agrees_with_seqeval_strict(tags: list[str]) -> None:

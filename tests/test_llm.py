@@ -608,7 +608,7 @@ def test_context_picks_one_occurrence_and_counts(serve, tmp_path: Path) -> None:
 
 
 def test_json_schema_answers_are_validated(serve, tmp_path: Path) -> None:
-    import jsonschema
+    jsonschema = pytest.importorskip("jsonschema")  # in the test extra
 
     from systems.llm_prompt import answer_schema
 

@@ -19,11 +19,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from conftest import GOLD, ROOT, SEEDS
 
 from bench.corpus.gold import load_gold_dir
+
+jsonschema = pytest.importorskip("jsonschema")  # in the test extra
 
 TESTS = Path(__file__).resolve().parent
 

@@ -56,7 +56,7 @@ def plugin(plugin_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def make_dist(root: Path, name: str, entry_points: dict[str, str]) -> Path:
-    """A minimal installed distribution (dist-info) declaring ``bench.protocol`` entry points."""
+    """A minimal installed distribution (dist-info) declaring ``bench.systems`` entry points."""
     info = root / f"{name}-0.0.1.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.0.1\n")

@@ -87,3 +87,19 @@ def test_without_values(rules) -> None:
         ("some 465,000", "CARDINAL", None),
         ("2015", "DATE", None),
     ]
+
+
+def test_run_reports_normalisation_time_apart(rules) -> None:
+    """A timed pass counts the normalizer's share; without values it is zero."""
+    from bench.run.timing import RunSettings, measure, throughput_of
+
+    docs = [DocInput(d.doc_id, d.text, d.document_date) for d in load_documents(SEEDS)]
+    settings = RunSettings(repeats=2, warmup=1, batch_size=64, latency=False)
+    m = measure(rules, docs, settings)
+    assert m.pass_normalize_seconds is not None and len(m.pass_normalize_seconds) == 2
+    assert all(0 < n < s for n, s in zip(m.pass_normalize_seconds, m.pass_seconds, strict=True))
+    t = throughput_of(m, settings, 0.0, dt.datetime(2026, 1, 1), (None, None))
+    assert t.extraction_words_per_second is not None
+    assert t.extraction_words_per_second.median > t.words_per_second.median
+    plain = measure(create_system("rules", {"values": "false"}), docs, settings)
+    assert plain.pass_normalize_seconds == [0.0, 0.0]

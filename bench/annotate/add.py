@@ -24,6 +24,7 @@ from bench.corpus.gold import (
     write_atomic,
 )
 from bench.errors import BenchError, ParameterError
+from bench.files import locked
 from bench.protocol import DocInput, System
 from bench.schema import (
     LAYER_LABELS,
@@ -141,7 +142,37 @@ def add_document(
     language: str = "en",
     system: System | None = None,
 ) -> AddResult:
-    """Copy ``source`` into ``texts_dir``, register it in ``corpus.json``, write its draft gold."""
+    """Copy ``source`` into ``texts_dir``, register it in ``corpus.json``, write its draft gold.
+
+    Holds the lock of ``texts_dir`` (:func:`bench.files.locked`) from reading ``corpus.json``
+    to writing it back, so two ``bench gold add`` at once both land.
+    """
+    with locked(texts_dir):
+        return _add_document(
+            source,
+            texts_dir,
+            gold_dir,
+            document_date=document_date,
+            doc_id=doc_id,
+            title=title,
+            outlet=outlet,
+            language=language,
+            system=system,
+        )
+
+
+def _add_document(
+    source: Path,
+    texts_dir: Path,
+    gold_dir: Path,
+    *,
+    document_date: dt.date,
+    doc_id: str | None,
+    title: str | None,
+    outlet: str | None,
+    language: str,
+    system: System | None,
+) -> AddResult:
     text = read_text(source)  # UTF-8, no BOM: the same rules as every seed
     raw = source.read_bytes()
     if not text.strip():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -27,16 +28,19 @@ def report(
     Nothing outside --results is written, except the README's table when --readme is given.
     """
     from bench.escape import visible
+    from bench.files import locked
     from bench.report.rebuild import build_report
 
-    out = build_report(
-        results,
-        readme=readme,
-        gold_dir=gold,
-        texts_dir=texts,
-        plot=plot,
-        error_pages=errors,
-    )
+    # One writer of a results directory at a time (a missing one is build_report's error).
+    with locked(results) if results.is_dir() else nullcontext():
+        out = build_report(
+            results,
+            readme=readme,
+            gold_dir=gold,
+            texts_dir=texts,
+            plot=plot,
+            error_pages=errors,
+        )
     for p in out.written:
         typer.echo(f"wrote {p}")
     for note in out.notes:

@@ -106,6 +106,8 @@ def run(
     from bench.corpus.gold import load_gold_dir
     from bench.errors import BenchError
     from bench.escape import visible
+    from bench.files import check_writable, locked
+    from bench.limits import check_bootstrap
     from bench.protocol import parse_option_args
     from bench.registry import create_system
     from bench.run.cache import PredictionCache, default_dir
@@ -119,8 +121,6 @@ def run(
         raise BenchError("--all-available: cannot be combined with --system, --option or --label")
     if not all_available and not system:
         raise BenchError("--system: give a system name (see `bench systems`) or --all-available")
-    if bootstrap < 0:
-        raise BenchError(f"--bootstrap: must be >= 0, got {bootstrap}")
     if readme is not None:
         # Refuse before the systems run, not after.
         if not report:
@@ -128,6 +128,16 @@ def run(
         from bench.report.rebuild import check_readme_target
 
         check_readme_target(readme, out)
+    check_bootstrap(bootstrap)
+
+    def check_outputs() -> None:
+        # Everything a run writes must be writable before the system runs (it may take hours).
+        check_writable(out, "--out", directory=True)
+        if cache:
+            check_writable(cache_dir or default_dir(out), "--cache-dir", directory=True)
+        if report and readme is not None:
+            check_writable(readme, "--readme", directory=False)
+
     if corpus is not None:
         if all_available:
             raise BenchError("--corpus: run one --system at a time")
@@ -135,6 +145,7 @@ def run(
             raise BenchError(
                 "--corpus: a streamed run makes one timed pass (no --repeats/--warmup)"
             )
+        check_outputs()
         _run_corpus(
             system or "",
             parse_option_args(option or []),
@@ -168,6 +179,7 @@ def run(
     failed: list[str] = []
     broken: list[str] = []
     if all_available:
+        check_outputs()
         # Each system in a process of its own: peak memory is a per-process high-water mark,
         # and one system's leftovers must not slow down or crash the next.
         common = [
@@ -189,6 +201,7 @@ def run(
                 broken.append(name)
     else:
         sys_ = create_system(system or "", options)
+        check_outputs()
         outcome = run_system(
             sys_,
             gold_docs,
@@ -199,20 +212,19 @@ def run(
             bootstrap=bootstrap,
             seed=seed,
         )
-        res_path, preds_path = write_run(outcome, out)
-        typer.echo(summary(outcome.result))
-        typer.echo(f"  wrote {res_path} and {preds_path}")
-        for f in outcome.result.failures:
-            typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
+        with locked(out):  # write the pair and rebuild the report as one turn
+            res_path, preds_path = write_run(outcome, out)
+            typer.echo(summary(outcome.result))
+            typer.echo(f"  wrote {res_path} and {preds_path}")
+            for f in outcome.result.failures:
+                typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
+            if report:
+                _report(out, readme, gold, texts)
         if outcome.result.failures:
             failed.append(f"{outcome.result.system.label} ({len(outcome.result.failures)})")
-    if report:
-        from bench.report.rebuild import build_report
-
-        rep = build_report(out, readme=readme, gold_dir=gold, texts_dir=texts)
-        typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
-        for note in rep.notes:
-            typer.echo(f"note: {visible(note)}", err=True)
+    if report and all_available:
+        with locked(out):
+            _report(out, readme, gold, texts)
     if broken:
         typer.echo(f"error: could not run {', '.join(broken)}", err=True)
         raise typer.Exit(2)
@@ -287,12 +299,10 @@ def _run_corpus(
     for f in result.failures[:20]:
         typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
     if report:
-        from bench.report.rebuild import build_report
+        from bench.files import locked
 
-        rep = build_report(out, readme=readme)
-        typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
-        for note in rep.notes:
-            typer.echo(f"note: {visible(note)}", err=True)
+        with locked(out):
+            _report(out, readme, None, None)
     if result.failures and not allow_failures:
         typer.echo(
             f"error: {len(result.failures)} documents failed in {result.system.label}; results "
@@ -300,6 +310,17 @@ def _run_corpus(
             err=True,
         )
         raise typer.Exit(1)
+
+
+def _report(out: Path, readme: Path | None, gold: Path | None, texts: Path | None) -> None:
+    """Rebuild the leaderboard, plot and error pages of ``out`` (the caller holds its lock)."""
+    from bench.escape import visible
+    from bench.report.rebuild import build_report
+
+    rep = build_report(out, readme=readme, gold_dir=gold, texts_dir=texts)
+    typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
+    for note in rep.notes:
+        typer.echo(f"note: {visible(note)}", err=True)
 
 
 def available_systems() -> list[str]:

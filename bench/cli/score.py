@@ -43,10 +43,13 @@ def score(
     # Scoring runs numpy's own loops and small matrix products: OpenBLAS's threads (one per
     # core, started as numpy is imported) cost CPU time and buy nothing (docs/metrics.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from bench.limits import check_bootstrap
     from bench.scoring.engine import score_files
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
+    check_bootstrap(bootstrap)  # before reading anything
+
     report = score_files(
         gold,
         texts,

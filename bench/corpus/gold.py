@@ -13,13 +13,11 @@ import itertools
 import json
 import operator
 import os
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from pydantic_core import from_json
@@ -27,6 +25,8 @@ from pydantic_core import from_json
 from bench import strictjson
 from bench.corpus.jsonloc import array_element_lines
 from bench.errors import BenchError, shorten
+from bench.files import open_atomic as open_atomic  # re-exported: used across bench
+from bench.files import write_atomic as write_atomic
 from bench.schema import (
     ALL_LABELS,
     LABEL_ID,
@@ -831,9 +831,6 @@ def dump_gold(gold: GoldDocument) -> str:
     return "\n".join(lines) + "\n"
 
 
-_UMASK: list[int] = []
-
-
 class GoldHash:
     """The gold's sha256 (``gold.sha256`` of a result): each document's id, its text's hash
     and its gold file in canonical form (:func:`dump_gold`), in doc_id order. Fed one document
@@ -871,47 +868,3 @@ def gold_sha256(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
         g, text = gold[doc_id]
         h.add(doc_id, sha256_text(text), g)
     return h.hexdigest()
-
-
-def _usual_mode(fd: int) -> None:
-    """Give a temporary file the mode ``open()`` would (mkstemp makes it 0600: a result or
-    predictions file others cannot read)."""
-    if not hasattr(os, "fchmod"):
-        return
-    if not _UMASK:
-        mask = os.umask(0)
-        os.umask(mask)
-        _UMASK.append(mask)
-    os.fchmod(fd, 0o666 & ~_UMASK[0])
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write via a temporary file in the same directory and rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        _usual_mode(fd)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def open_atomic(path: Path) -> Iterator[BinaryIO]:
-    """A binary file for writing that appears at ``path`` only when the block ends without an
-    exception (written under a temporary name, then renamed): streamed output of any size is
-    never seen half-written, and an interrupted write leaves the previous file as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        _usual_mode(fd)
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

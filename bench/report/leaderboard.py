@@ -219,6 +219,7 @@ def speed_table(board: Board) -> str:
         "system",
         "docs/s",
         "words/s (min–max)",
+        "words/s without values",
         "chars/s",
         "latency p50 / p95 / max ms",
         "load s",
@@ -240,6 +241,9 @@ def speed_table(board: Board) -> str:
                 _name_cell(e),
                 _num(t.docs_per_second.median, 1),
                 f"{_num(w.median)} ({_num(w.min)}–{_num(w.max)})",
+                _num(t.extraction_words_per_second.median)
+                if t.extraction_words_per_second
+                else "—",
                 _num(t.chars_per_second.median),
                 "—"
                 if lat is None

@@ -111,6 +111,7 @@ def build_report(
     """Regenerate the leaderboard files, picture, error pages and README table."""
     out = ReportOutcome()
     entries = read_results_dir(results_dir)
+    check_pairs(results_dir, entries)
     gold = None
     current = None
     if gold_dir is not None and texts_dir is not None and gold_dir.is_dir():
@@ -156,6 +157,15 @@ def build_report(
     if error_pages:
         out.written += _error_pages(results_dir, entries, gold, current, out.notes)
     return out
+
+
+def check_pairs(results_dir: Path, entries: list[ResultFile]) -> None:
+    """Refuse to report a result beside predictions it was not written with (bench.runfiles)."""
+
+    from bench.runfiles import check_pair
+
+    for e in entries:
+        check_pair(e.path, e.result.predictions_sha256, predictions_path(results_dir, e.label))
 
 
 def _error_pages(

@@ -5,7 +5,11 @@ and each document's id, date and text hash; change any of them and the key chang
 entry keeps the throughput and environment of the run that made the predictions, so a
 result built from it reports those timings as cached (``throughput.cached``), never as fresh.
 Runs with failed documents are not cached (the failure may be passing, e.g. a server down).
-Where it lives, and why, is in docs/run.md.
+An entry is used only when it covers exactly the documents asked for, in order, and its
+records match the digest stored with them; anything else (a record missing or extra, a file
+that does not parse, edited records) is a miss: the predictions are recomputed, and the
+first such entry of a run is named on stderr (:attr:`PredictionCache.rejected`).
+Where it lives, and why, is in docs/run.md; the guarantees in docs/guarantees.md.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import inspect
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -27,7 +32,7 @@ from bench.run.environment import Environment
 from bench.run.result import Throughput
 from bench.schema import PredictionRecord, Usage
 
-CACHE_VERSION: Literal[1] = 1
+CACHE_VERSION: Literal[2] = 2  # 2: records_sha256 stored and checked
 CACHE_ENV = "BENCH_CACHE_DIR"
 
 
@@ -46,7 +51,7 @@ class CacheEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cache_version: Literal[1] = CACHE_VERSION
+    cache_version: Literal[2] = CACHE_VERSION
     key: str
     system: str
     version: str
@@ -55,6 +60,7 @@ class CacheEntry(BaseModel):
     batch_size: int
     documents: list[CachedDocument]
     records: list[PredictionRecord]
+    records_sha256: str  # records_digest(records): an edited or truncated entry is a miss
     throughput: Throughput
     environment: Environment
     versions: dict[str, str]  # what the system reported after load(), for the result
@@ -66,12 +72,27 @@ class BatchEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cache_version: Literal[1] = CACHE_VERSION
+    cache_version: Literal[2] = CACHE_VERSION
     key: str
     system: str
     records: list[PredictionRecord]
+    records_sha256: str  # records_digest(records)
     seconds: float
     versions: dict[str, str]
+
+
+_Entry = TypeVar("_Entry", CacheEntry, BatchEntry)
+
+
+def records_digest(records: Sequence[PredictionRecord]) -> str:
+    """sha256 of the records in canonical JSON: what an entry stores to detect edits."""
+    blob = json.dumps(
+        [r.model_dump(mode="json") for r in records],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def default_dir(out_dir: Path) -> Path:
@@ -158,32 +179,73 @@ class PredictionCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.rejected: list[str] = []  # entries found unusable this run (each then a miss)
 
     def path(self, system: str, key: str) -> Path:
         """Where the entry for ``key`` lives."""
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", system).lstrip(".") or "_"
         return self.root / safe / f"{key}.json"
 
-    def get(self, system: str, key: str) -> CacheEntry | None:
-        """The entry for ``key``, or None when absent or unreadable (then it is rebuilt)."""
-        path = self.path(system, key)
+    def _load(self, path: Path, model: type[_Entry], key: str) -> _Entry | None:
         try:
-            entry = CacheEntry.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError, ValueError):
+            raw = path.read_bytes()
+        except FileNotFoundError:
             return None
-        return entry if entry.key == key else None
+        except OSError as exc:
+            return self._reject(path, f"unreadable ({exc.strerror})")
+        try:
+            entry = model.model_validate_json(raw)
+        except (ValidationError, ValueError, RecursionError):
+            return self._reject(path, "does not parse as a cache entry")
+        if entry.key != key:
+            return self._reject(path, "its key does not match its name")
+        if entry.records_sha256 != records_digest(entry.records):
+            return self._reject(path, "its records do not match their digest")
+        return entry
+
+    def _reject(self, path: Path, reason: str) -> Any:  # None: callers return it as the miss
+        self.rejected.append(f"{path}: {reason}")
+        if len(self.rejected) == 1:
+            print(
+                f"note: cache entry {path}: {reason}; recomputing (a miss)",
+                file=sys.stderr,
+                flush=True,
+            )
+        return None
+
+    def _covers(
+        self, path: Path, records: Sequence[PredictionRecord], docs: Sequence[DocInput]
+    ) -> bool:
+        got = [r.doc_id for r in records]
+        want = [d.doc_id for d in docs]
+        if got == want:
+            return True
+        missing = [d for d in want if d not in set(got)]
+        what = f"lacks {missing[0]!r}" if missing else "does not cover exactly the documents"
+        self._reject(path, f"{what} ({len(got)} records for {len(want)} documents)")
+        return False
+
+    def get(self, system: str, key: str, docs: Sequence[DocInput]) -> CacheEntry | None:
+        """The entry for ``key`` if it covers exactly ``docs``; None otherwise (a miss)."""
+        path = self.path(system, key)
+        entry = self._load(path, CacheEntry, key)
+        if entry is None:
+            return None
+        if entry.documents != documents_of(docs):
+            return self._reject(path, "its documents are not the ones asked for")
+        return entry if self._covers(path, entry.records, docs) else None
 
     def batch_path(self, system: str, key: str) -> Path:
         """Where the batch entry for ``key`` lives: ``<root>/<system>/batches/<key>.json``."""
         return self.path(system, key).parent / "batches" / f"{key}.json"
 
-    def get_batch(self, system: str, key: str) -> BatchEntry | None:
-        """The batch entry for ``key``, or None when absent or unreadable."""
-        try:
-            entry = BatchEntry.model_validate_json(self.batch_path(system, key).read_bytes())
-        except (OSError, ValidationError, ValueError):
+    def get_batch(self, system: str, key: str, docs: Sequence[DocInput]) -> BatchEntry | None:
+        """The batch entry for ``key`` if it has a record for each of ``docs``, in order."""
+        path = self.batch_path(system, key)
+        entry = self._load(path, BatchEntry, key)
+        if entry is None:
             return None
-        return entry if entry.key == key else None
+        return entry if self._covers(path, entry.records, docs) else None
 
     def put_batch(self, entry: BatchEntry) -> Path:
         """Store a batch whose documents all succeeded (the caller checks)."""

@@ -13,6 +13,7 @@ Choices and measurements: docs/scale.md, "Parallel and distributed runs".
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 from bench.corpus.document import Document
 from bench.errors import BenchError, ParameterError, one_line
+from bench.limits import MAX_WORKERS, check_range, local_workers
 from bench.protocol import DocInput, System
 from bench.registry import create_system
 from bench.run.batch import BatchTotals, Scoring, batch_totals
@@ -98,6 +100,40 @@ def extract_batch(system: System, docs: Sequence[DocInput]) -> BatchOutcome:
 
 
 # --- in a worker process ----------------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+WATCHDOG_SECONDS = 1.0
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process end when ``parent`` (the ``bench run`` process) does.
+
+    A ``kill -9`` of the parent gives it no chance to stop its workers. On Linux the kernel
+    sends this process SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``); everywhere,
+    a daemon thread checks once a second that the parent is still ours and exits when not.
+    """
+    import os
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watchdog below still works
+            pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCHDOG_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="bench-parent-watchdog", daemon=True).start()
+
 
 _WORKER_SYSTEMS: dict[SystemSpec, tuple[System, threading.Lock]] = {}
 _WORKER_LOCK = threading.Lock()
@@ -196,12 +232,19 @@ class Processes:
 
     def __init__(self, spec: SystemSpec, workers: int) -> None:
         import multiprocessing
+        import os
         from concurrent.futures import ProcessPoolExecutor
 
         self.spec = spec
         self.workers = workers
         # spawn, not fork: a forked child inherits locks held by the parent's threads.
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        # Each worker ends with this process, even when it is killed (die_with_parent).
+        self._pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def submit(self, job: BatchJob) -> Handle:
         """Queue ``job`` on the pool."""
@@ -281,14 +324,15 @@ def make_executor(
     kind: str, system: System, spec: SystemSpec, workers: int, address: str | None
 ) -> Executor:
     """The executor ``--executor KIND --workers N [--address A]`` asks for."""
-    if workers < 1:
-        raise ParameterError("workers", f"must be at least 1, got {workers}")
+    check_range("workers", workers, 1, MAX_WORKERS)
     if kind not in EXECUTORS:
         raise ParameterError("executor", f"unknown executor {kind!r} ({', '.join(EXECUTORS)})")
     if address and kind != "dask":
         raise ParameterError("address", "only with the dask executor")
     if kind == "dask":
-        return DaskCluster(spec, workers, address)
+        # A local cluster's workers are processes on this machine: clamped like ours.
+        return DaskCluster(spec, workers if address else local_workers(workers), address)
+    workers = local_workers(workers)
     if workers == 1:
         return InProcess(system)
     return Processes(spec, workers)

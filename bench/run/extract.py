@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench.errors import BenchError, ParameterError, one_line
+from bench.errors import BenchError, one_line
 from bench.protocol import DocInput, System
 from bench.schema import PredictedSpan, PredictionRecord
 
@@ -56,10 +56,11 @@ class Extraction:
 
 
 def check_batch_size(batch_size: int) -> int:
-    """``batch_size`` when it is at least 1; else a :class:`ParameterError`."""
-    if batch_size < 1:
-        raise ParameterError("batch_size", f"must be at least 1, got {batch_size}")
-    return batch_size
+    """``batch_size`` when it is within 1 and :data:`bench.limits.MAX_BATCH_SIZE`; else a
+    :class:`ParameterError`. The one check of it (settings, streamed runs, extraction)."""
+    from bench.limits import MAX_BATCH_SIZE, check_range
+
+    return check_range("batch_size", batch_size, 1, MAX_BATCH_SIZE)
 
 
 def load_system(system: System, name: str | None = None) -> float:

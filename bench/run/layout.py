@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.corpus.gold import write_atomic
-from bench.corpus.predictions import dump_predictions
 from bench.errors import BenchError, ParameterError
+from bench.files import locked
 from bench.names import check_name
 from bench.run.result import Result, RunOutput, read_result
+from bench.runfiles import write_pair
 
 PREDICTIONS_DIR = "predictions"
 # Signature fields two results must share to be compared or to sit in one leaderboard table:
@@ -44,13 +44,12 @@ def predictions_path(out_dir: Path, label: str) -> Path:
 
 
 def write_run(out: RunOutput, out_dir: Path) -> tuple[Path, Path]:
-    """Write the predictions, then the result (each atomically); return both paths."""
+    """Write the result and its predictions as one unit (:mod:`bench.runfiles`); both paths."""
     label = out.result.system.label
     preds = predictions_path(out_dir, label)
-    errors = {r.doc_id: r.error for r in out.records if r.error}
-    write_atomic(preds, dump_predictions({r.doc_id: r.spans for r in out.records}, errors))
     res = result_path(out_dir, label)
-    write_atomic(res, out.result.to_json())
+    with locked(out_dir):  # re-entrant: the CLI holds it over the report that follows
+        write_pair(res, out.result.to_json(), preds, out.predictions)
     return res, preds
 
 

@@ -4,7 +4,7 @@ Load the system (timed apart) and measure it (:mod:`bench.run.timing`), or take 
 from the cache (:mod:`bench.run.cache`) without loading it; score them
 (:mod:`bench.scoring.engine`);
 assemble the :class:`~bench.run.result.Result`; write ``<out>/<label>.json`` and
-``<out>/predictions/<label>.jsonl`` atomically.
+``<out>/predictions/<label>.jsonl`` as one unit (:mod:`bench.runfiles`).
 """
 
 from __future__ import annotations
@@ -13,14 +13,23 @@ import datetime as dt
 from collections.abc import Mapping
 
 from bench.corpus.gold import gold_sha256
+from bench.corpus.predictions import dump_predictions
 from bench.errors import BenchError
 from bench.protocol import DocInput, System, describe
-from bench.run.cache import CacheEntry, PredictionCache, cache_key, code_digest, documents_of
+from bench.run.cache import (
+    CacheEntry,
+    PredictionCache,
+    cache_key,
+    code_digest,
+    documents_of,
+    records_digest,
+)
 from bench.run.environment import capture
 from bench.run.extract import load_system
 from bench.run.layout import check_label
 from bench.run.result import FailureRecord, GoldRecord, Result, RunOutput, SystemRecord, Throughput
 from bench.run.timing import RunSettings, measure, peak_rss_mb, throughput_of
+from bench.runfiles import predictions_digest
 from bench.schema import GoldDocument, Usage
 from bench.scoring.engine import score
 
@@ -67,7 +76,7 @@ def run_system(
     key = cache_key(
         info.name, info.version, system.options, code_digest(system), settings.batch_size, docs
     )
-    entry = cache.get(info.name, key) if cache is not None else None
+    entry = cache.get(info.name, key, docs) if cache is not None else None
     if entry is not None:
         records = entry.records
         throughput = entry.throughput.model_copy(update={"cached": True})
@@ -97,12 +106,15 @@ def run_system(
                     batch_size=settings.batch_size,
                     documents=documents_of(docs),
                     records=records,
+                    records_sha256=records_digest(records),
                     throughput=throughput,
                     environment=environment,
                     versions=dict(getattr(system, "versions", None) or {}),
                     usage=usage,
                 )
             )
+    errors = {r.doc_id: r.error for r in records if r.error}
+    predictions_text = dump_predictions({r.doc_id: r.spans for r in records}, errors)
     predictions = {r.doc_id: r.spans for r in records if r.error is None}
     report = score(gold, predictions, layers=info.layers, bootstrap=bootstrap, seed=seed)
     result = Result(
@@ -116,11 +128,12 @@ def run_system(
         metrics=report,
         failures=[FailureRecord(doc_id=r.doc_id, error=r.error) for r in records if r.error],
         usage=usage,
+        predictions_sha256=predictions_digest(predictions_text.encode("utf-8")),
         throughput=throughput,
         environment=environment,
         created_at=now(),
     )
-    return RunOutput(result, records)
+    return RunOutput(result, records, predictions_text)
 
 
 def usage_of(

@@ -71,6 +71,17 @@ class Throughput(_Model):
     docs_per_second: Spread
     words_per_second: Spread
     chars_per_second: Spread
+    pass_normalize_seconds: list[float] | None = Field(
+        default=None,
+        description="Of each timed pass's wall time, the seconds spent inside the shared value "
+        "normalizer (bench.normalize) in this process; null when not measured (older results, "
+        "streamed runs).",
+    )
+    extraction_words_per_second: Spread | None = Field(
+        default=None,
+        description="Words per second with the normalizer's time taken out of each pass: the "
+        "system's own speed (equal to words_per_second for systems that do not use it).",
+    )
     latency: Latency | None
     peak_rss_mb: float | None
     peak_rss_children_mb: float | None
@@ -127,6 +138,12 @@ class Result(_Model):
         description="Tokens and cost (zero for systems that report none); absent in results "
         "written before it existed.",
     )
+    predictions_sha256: str | None = Field(
+        default=None,
+        description="sha256 of predictions/<label>.jsonl as written with this result: a "
+        "result and its predictions are one unit, and a pair that does not match is refused. "
+        "Null in results written before bench recorded it.",
+    )
     throughput: Throughput
     environment: Environment
     created_at: dt.datetime
@@ -142,6 +159,7 @@ class RunOutput:
 
     result: Result
     records: list[PredictionRecord]
+    predictions: str  # the predictions file's text, whose sha256 the result records
 
 
 # Fields that may differ between reruns of the same system on the same gold.

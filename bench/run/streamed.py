@@ -4,7 +4,8 @@ The corpus (:mod:`bench.corpus.stream`) is read a batch at a time; each batch is
 batch cache or sent to an executor (:mod:`bench.run.executor`: in process, worker processes or a
 Dask cluster); outcomes are consumed in submission order, so the output is the same whatever
 ran them: each batch's predictions are appended to the predictions file (written under a
-temporary name, renamed at the end), counted by a :class:`~bench.scoring.engine.StreamingScorer`,
+temporary name, renamed with the result at the end as one unit: :mod:`bench.runfiles`),
+counted by a :class:`~bench.scoring.engine.StreamingScorer`,
 and, when no document failed, stored in the cache. An interrupted run leaves the previous
 files as they were and the finished batches in the cache, where a rerun picks them up.
 What differs from a seeds run is in docs/scale.md, "Streamed runs".
@@ -12,18 +13,20 @@ What differs from a seeds run is in docs/scale.md, "Streamed runs".
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus.document import Document
-from bench.corpus.gold import GoldHash, open_atomic, write_atomic
+from bench.corpus.gold import GoldHash
 from bench.corpus.stream import Corpus
 from bench.errors import BenchError
+from bench.files import locked, open_temporary, write_temporary
 from bench.protocol import System
 from bench.run.batch import BatchTotals, Scoring, batch_totals
-from bench.run.cache import BatchEntry, PredictionCache, cache_key, code_digest
+from bench.run.cache import BatchEntry, PredictionCache, cache_key, code_digest, records_digest
 from bench.run.environment import capture
 from bench.run.executor import BatchJob, BatchOutcome, Handle, Ready, SystemSpec, make_executor
 from bench.run.extract import check_batch_size
@@ -31,6 +34,7 @@ from bench.run.layout import check_label, predictions_path, result_path
 from bench.run.pipeline import now, system_record
 from bench.run.result import FailureRecord, GoldRecord, Result
 from bench.run.timing import Progress, make_throughput, peak_rss_mb
+from bench.runfiles import commit_pair
 
 IN_FLIGHT_PER_WORKER = 2  # batches queued per worker: enough to keep it busy, no more
 
@@ -104,6 +108,7 @@ def run_corpus(
     scoring = Scoring(tuple(info.layers), bootstrap, seed)
     scorer = scoring.scorer()
     totals = _Totals()
+    preds_sha = hashlib.sha256()
     preds_path = predictions_path(out_dir, label)
     measured_at = now()
     bar = Progress(corpus.count() or 0, enabled=progress)
@@ -112,7 +117,7 @@ def run_corpus(
     t0 = time.perf_counter()
     c0 = _cpu_seconds()
     try:
-        with open_atomic(preds_path) as fh:
+        with open_temporary(preds_path) as (fh, preds_tmp):
 
             def finish(p: _Pending) -> None:
                 out = p.handle.result()
@@ -126,12 +131,14 @@ def run_corpus(
                             key=p.key,
                             system=info.name,
                             records=out.records,
+                            records_sha256=records_digest(out.records),
                             seconds=round(out.seconds, 6),
                             versions=out.versions or totals.versions,
                         )
                     )
                 # Scored where it was extracted; a batch from the cache is scored here.
                 t = out.totals or batch_totals(p.batch, out.records, scoring, p.first, scorer)
+                preds_sha.update(t.lines)
                 fh.write(t.lines)
                 totals.add(t)
                 scorer.merge(t.tally)
@@ -144,7 +151,7 @@ def run_corpus(
             for batch in corpus.batches(batch_size):
                 inputs = [d.input() for d in batch]
                 key = cache_key(info.name, info.version, system.options, code, batch_size, inputs)
-                entry = cache.get_batch(info.name, key) if cache is not None else None
+                entry = cache.get_batch(info.name, key, inputs) if cache is not None else None
                 if entry is not None:
                     outcome = BatchOutcome(entry.records, entry.seconds, versions=entry.versions)
                     pending.append(_Pending(batch, key, Ready(outcome), True, first))
@@ -168,40 +175,47 @@ def run_corpus(
     finally:
         bar.close()
         ex.close()
-    report = scorer.report()
-    # One pass over the stream: no warm-up, no repeats, no latency pass (docs/scale.md).
-    throughput = make_throughput(
-        pass_seconds=[seconds],
-        pass_cpu_seconds=[cpu_seconds],
-        docs=scorer.documents,
-        words=totals.words,
-        chars=totals.chars,
-        repeats=1,
-        warmup=0,
-        batch_size=batch_size,
-        load_seconds=totals.load_seconds or 0.0,
-        measured_at=measured_at,
-        peak_rss=peak_rss_mb(),
-    )
-    if totals.reused:
-        throughput = throughput.model_copy(update={"cached": True})
-    versions = totals.versions or dict(getattr(system, "versions", None) or {})
-    result = Result(
-        system=system_record(system, label, versions),
-        gold=GoldRecord(
-            signature=report.signature,
-            sha256=totals.gold_sha.hexdigest(),
-            documents=scorer.documents,
-            spans=totals.spans,
-        ),
-        metrics=report,
-        failures=totals.failures,
-        throughput=throughput,
-        environment=capture(info.requires),
-        created_at=now(),
-    )
-    res_path = result_path(out_dir, label)
-    write_atomic(res_path, result.to_json())
+    try:
+        report = scorer.report()
+        # One pass over the stream: no warm-up, no repeats, no latency pass (docs/scale.md).
+        throughput = make_throughput(
+            pass_seconds=[seconds],
+            pass_cpu_seconds=[cpu_seconds],
+            docs=scorer.documents,
+            words=totals.words,
+            chars=totals.chars,
+            repeats=1,
+            warmup=0,
+            batch_size=batch_size,
+            load_seconds=totals.load_seconds or 0.0,
+            measured_at=measured_at,
+            peak_rss=peak_rss_mb(),
+        )
+        if totals.reused:
+            throughput = throughput.model_copy(update={"cached": True})
+        versions = totals.versions or dict(getattr(system, "versions", None) or {})
+        result = Result(
+            system=system_record(system, label, versions),
+            gold=GoldRecord(
+                signature=report.signature,
+                sha256=totals.gold_sha.hexdigest(),
+                documents=scorer.documents,
+                spans=totals.spans,
+            ),
+            metrics=report,
+            failures=totals.failures,
+            predictions_sha256=preds_sha.hexdigest(),
+            throughput=throughput,
+            environment=capture(info.requires),
+            created_at=now(),
+        )
+        res_path = result_path(out_dir, label)
+        res_tmp = write_temporary(res_path, result.to_json())
+    except BaseException:
+        preds_tmp.unlink(missing_ok=True)
+        raise
+    with locked(out_dir):
+        commit_pair(res_path, res_tmp, preds_path, preds_tmp)
     return CorpusRunOutput(
         result, res_path, preds_path, totals.batches, totals.reused, ex.describe()
     )

@@ -25,6 +25,7 @@ from bench.corpus.document import Document, GoldPairs, as_gold
 from bench.corpus.gold import GoldTable, SpanColumns, label_layers, load_gold_table
 from bench.corpus.predictions import read_prediction_columns
 from bench.errors import BenchError, ParameterError
+from bench.limits import check_bootstrap
 from bench.schema import (
     ALL_LABELS,
     LABEL_ID,
@@ -638,8 +639,7 @@ def _options(
     n_docs: int, layers: Sequence[str] | None, bootstrap: int, unit: str
 ) -> tuple[tuple[str, ...], str]:
     """The layers and resampling unit to use; a bad option is a BenchError."""
-    if bootstrap < 0:
-        raise ParameterError("bootstrap", f"must be >= 0, got {bootstrap}")
+    check_bootstrap(bootstrap)
     chosen_layers = check_layers(layers)
     try:
         return chosen_layers, choose_unit(n_docs, unit)
@@ -882,8 +882,7 @@ class StreamingScorer:
         seed: int = 0,
         ignore: bool = True,
     ) -> None:
-        if bootstrap < 0:
-            raise ParameterError("bootstrap", f"must be >= 0, got {bootstrap}")
+        check_bootstrap(bootstrap)
         self.layers = check_layers(layers)
         self.bootstrap = bootstrap
         self.seed = seed
