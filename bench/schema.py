@@ -138,6 +138,14 @@ class GoldDocument(_Model):
     notes: str | None = None
     spans: list[GoldSpan] = Field(default_factory=list)
     ignore: list[IgnoreRegion] = Field(default_factory=list)
+    nested: list[Layer] | None = Field(
+        default=None,
+        description="Layers whose gold spans may overlap (nested entities); others may not.",
+    )
+    tokens: list[tuple[Offset, Offset]] | None = Field(
+        default=None,
+        description="Token offsets (start, end) in text order, for scoring with --tokens.",
+    )
 
 
 class DocumentMeta(_Model):
@@ -223,6 +231,8 @@ class CorpusRecord(_Model):
     notes: str | None = None
     spans: list[CorpusSpan] = Field(default_factory=list)
     ignore: list[IgnoreRegion] = Field(default_factory=list)
+    nested: list[Layer] | None = None
+    tokens: list[tuple[Offset, Offset]] | None = None
 
 
 class Usage(_Model):

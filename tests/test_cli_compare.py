@@ -309,3 +309,76 @@ def test_ci_compare_script(tmp_path) -> None:
     worse = script()
     assert worse.returncode == 1, worse.stdout + worse.stderr
     assert "rules: REGRESSION" in worse.stdout and "system predictions -> rules" in worse.stdout
+
+
+def test_replayed_predictions_against_a_directory_hints_at_label(
+    runs, tmp_path, monkeypatch, capsys
+) -> None:
+    replay = tmp_path / "replay"
+    src = runs / "base" / "predictions" / "rules.jsonl"
+    make_run(replay, "predictions", path=str(src))
+    code, _, err = bench(monkeypatch, capsys, replay / "predictions.json", runs / "base")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "baseline predictions; candidate rules" in err
+    assert "bench run --label LABEL" in err
+
+
+def test_holm_adjustment() -> None:
+    from bench.report.matrix import holm
+
+    got = holm([0.01, 0.04, 0.03, 0.005, None])
+    assert got[:4] == pytest.approx([0.03, 0.06, 0.06, 0.02]) and got[4] is None
+    assert holm([0.5, 0.9]) == [1.0, 1.0]
+
+
+def test_many_systems_matrix(tmp_path, monkeypatch, capsys) -> None:
+    """The committed results of three systems: every pair per layer, as one pair's compare."""
+    args = ("results", "--systems", "spacy,rules,recognizers")
+    code, out, err = bench(monkeypatch, capsys, *args, "--json")
+    assert code == 0, err
+    m = json.loads(out)
+    assert m["systems"] == ["spacy", "rules", "recognizers"] and m["correction"] == "holm"
+    assert [lm["layer"] for lm in m["layers"]] == ["time", "number"]
+    assert m["single"] == {"entity": ["spacy"]}
+    cells = [c for lm in m["layers"] for c in lm["pairs"]]
+    assert len(cells) == m["tests"] == 6
+    from bench.report.matrix import holm
+
+    assert [c["p_holm"] for c in cells] == holm([c["p_ar"] for c in cells])
+    assert all(c["significant"] == (c["p_holm"] < 0.05) for c in cells)
+    assert all(c["p_holm"] >= c["p_ar"] for c in cells)
+    # The spacy/rules cells are what `bench compare spacy.json rules.json` says for that pair.
+    code, out, err = bench(
+        monkeypatch, capsys, "results/spacy.json", "results/rules.json", "--json"
+    )
+    pair = {r["name"]: r for r in json.loads(out)["systems"][0]["rows"] if r["kind"] == "layer"}
+    for lm in m["layers"]:
+        c = next(c for c in lm["pairs"] if (c["a"], c["b"]) == ("spacy", "rules"))
+        r = pair[lm["layer"]]
+        assert c["delta"] == pytest.approx(r["delta"]) and c["p_ar"] == r["p_value"]
+        assert c["delta_ci"] == r["delta_ci"]
+        assert lm["scores"]["spacy"] == r["baseline"] and lm["scores"]["rules"] == r["candidate"]
+
+    md = tmp_path / "matrix.md"
+    code, out, err = bench(monkeypatch, capsys, *args, "--markdown", md)
+    assert code == 0, err
+    rows = table_rows(out)
+    assert rows["rules"][:2] == ["rules", "0.960"] and rows["recognizers"][1] == "0.871"
+    assert "Holm-Bonferroni over all 6 tests" in out and "not compared on entity" in out
+    text = md.read_text(encoding="utf-8")
+    assert "| pair | Δ | 95% CI of Δ | p (AR) | p (bootstrap) | p Holm (AR)" in text
+    assert text.count("### ") == 2 and "Not compared on entity: only spacy scored it." in text
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["results", "--systems", "spacy,nosuch"], "--systems: no result labelled 'nosuch'"),
+        (["results", "--systems", "spacy"], "--systems: name at least two systems"),
+        (["results", "results", "--systems", "spacy,rules"], "give no candidate"),
+        (["results"], "give a candidate result file or directory, or --systems"),
+    ],
+)
+def test_many_systems_bad_input(args, message, monkeypatch, capsys) -> None:
+    code, _, err = bench(monkeypatch, capsys, *args)
+    assert code == 2 and message in err and err.count("\n") == 1, err

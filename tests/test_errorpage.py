@@ -134,7 +134,11 @@ def test_page(toy_run) -> None:
     page = render_page(result, gold, preds)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert not re.search(r"(src|href)=\"?(https?:|//)", page)  # loads nothing
-    assert "<script" not in page
+    # One script, inline, static: the package's file word for word, no data in it.
+    from bench.report.errorpage import _script
+
+    assert page.count("<script") == 1 and f"<script>{_script()}</script>" in page
+    assert "src=" not in page
     for doc_id in gold:
         assert f'id="{doc_id}"' in page
     assert "Most frequent confusions" in page
@@ -143,3 +147,32 @@ def test_page(toy_run) -> None:
     top = confusions(per_doc)
     assert top == sorted(top, key=lambda r: -r[3])
     assert top[0][0] in ("missed", "wrong label", "partial", "spurious", "wrong value")
+
+
+def test_pair_page_marks_only_differences(toy_run) -> None:
+    from bench.report.errorpage import render_pair
+
+    gold, result, preds = toy_run
+    same = render_pair((result, preds), (result, preds), gold)
+    assert 'data-d="1"' not in same and 'data-d="0"' in same
+    first = sorted(preds)[0]
+    fewer = {**preds, first: list(preds[first])[1:]}  # the second system drops one span
+    page = render_pair((result, preds), (result, fewer), gold)
+    assert page.count('data-d="1"') >= 1
+    assert 'name="same" value="1">' in page  # spans both got the same way: unticked
+
+
+def test_report_pair_bad_label_is_one_line(tmp_path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    results = tmp_path / "results"
+    shutil.copytree(ROOT / "results", results, ignore=shutil.ignore_patterns("errors"))
+    args = [sys.executable, "-m", "bench", "report", "--results", str(results), "--pair"]
+    res = subprocess.run([*args, "spacy", "nosuch"], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
+    assert "no result labelled 'nosuch'" in res.stderr and "Traceback" not in res.stderr
+    assert not (results / "errors").exists()

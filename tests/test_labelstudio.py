@@ -123,3 +123,27 @@ def test_config_lists_every_label_once() -> None:
     config = labeling_config()
     for label in (*ALL_LABELS, "IGNORE"):
         assert config.count(f'<Label value="{label}"') == 1
+
+
+def test_config_gives_each_label_its_own_colour_and_each_layer_its_block() -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    from bench.schema import LAYER_LABELS, LAYERS
+
+    root = ET.fromstring(labeling_config())
+    colours = {
+        lab.get("value"): lab.get("background", "").lower()
+        for block in root.iter("Labels")
+        for lab in block.iter("Label")
+    }
+    assert set(colours) == {*ALL_LABELS, "IGNORE"}
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours.values())
+    assert len(set(colours.values())) == len(colours)  # no two labels look the same
+    blocks = {b.get("name"): [x.get("value") for x in b.iter("Label")] for b in root.iter("Labels")}
+    assert blocks == {
+        **{layer: list(LAYER_LABELS[layer]) for layer in LAYERS},
+        "ignore": ["IGNORE"],
+    }
+    headers = [h.get("value") for h in root.findall("Header")]
+    assert [*LAYERS, "ignore"] == [h for h in headers if h in (*LAYERS, "ignore")]

@@ -109,9 +109,21 @@ def _same_value(a: Value, b: Value) -> bool:
     return type(a) is type(b) and a == b
 
 
+PREDICTIONS_HINT = (
+    "a predictions file (JSON Lines), not gold; to diff two runs' predictions use `bench diff A B`"
+)
+
+
 def load_gold_json(path: Path) -> GoldDocument:
     """A gold file parsed against the schema only (no text needed); errors name file and field."""
-    _, data = read_json(path)
+    if path.suffix == ".jsonl":
+        raise BenchError(f"{path}: {PREDICTIONS_HINT}")
+    try:
+        _, data = read_json(path)
+    except BenchError as exc:
+        if "Extra data" in str(exc):  # several JSON values: JSON Lines, i.e. predictions
+            raise BenchError(f"{path}: {PREDICTIONS_HINT}") from None
+        raise
     try:
         return GoldDocument.model_validate(data)
     except ValidationError as exc:

@@ -26,7 +26,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import compare, corpus, gold, report, run, schema, score, systems
+    from bench.cli import compare, corpus, diff, gold, report, run, schema, score, systems
 
     app.add_typer(gold.app, name="gold")
     app.add_typer(corpus.app, name="corpus")
@@ -36,6 +36,7 @@ def _register() -> None:
     app.command(name="report")(report.report)
     app.add_typer(schema.app, name="schema")
     app.command(name="compare")(compare.compare)
+    app.command(name="diff")(diff.diff)
 
 
 _register()

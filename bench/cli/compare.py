@@ -10,6 +10,7 @@ import typer
 
 if TYPE_CHECKING:
     from bench.report.compare import Comparison
+    from bench.report.matrix import Matrix
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
@@ -19,8 +20,19 @@ def compare(
         Path, typer.Argument(help="Baseline result file, or a directory of result files.")
     ],
     candidate: Annotated[
-        Path, typer.Argument(help="Candidate result file, or a directory of result files.")
-    ],
+        Path | None,
+        typer.Argument(
+            help="Candidate result file, or a directory of result files (not with --systems)."
+        ),
+    ] = None,
+    systems: Annotated[
+        str | None,
+        typer.Option(
+            "--systems",
+            help="Compare these results of BASELINE (a directory) with one another, pair by "
+            "pair: comma-separated labels, e.g. spacy,rules,recognizers.",
+        ),
+    ] = None,
     metric: Annotated[
         str, typer.Option("--metric", help="Score compared and gated: f1, precision or recall.")
     ] = "f1",
@@ -64,12 +76,23 @@ def compare(
     """Compare per-layer and per-label scores with paired significance; exit 1 on a regression.
 
     Exit codes: 0 no regression, 1 a regression, 2 bad input (e.g. results on other gold).
+    With --systems, the results of one directory are compared pair by pair instead: the
+    matrix of paired differences with Holm-corrected p-values (docs/metrics.md); exit 0.
     """
     from bench.corpus.gold import write_atomic
     from bench.errors import BenchError
     from bench.report.compare import CompareSettings, render_markdown
     from bench.report.compare import compare as run_compare
 
+    if systems is not None:
+        if candidate is not None:
+            raise BenchError(
+                f"{candidate}: --systems compares results within one directory; give no candidate"
+            )
+        _compare_many(baseline, systems, layer, metric, mode, alpha, gold, texts, markdown, as_json)
+        return
+    if candidate is None:
+        raise BenchError("give a candidate result file or directory, or --systems A,B,C")
     settings = CompareSettings(
         metric=metric,
         mode=mode,
@@ -96,6 +119,95 @@ def compare(
             raise BenchError(f"{summary}: cannot append the step summary: {exc.strerror}") from None
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+def _compare_many(
+    results: Path,
+    systems: str,
+    layer: list[str] | None,
+    metric: str,
+    mode: str,
+    alpha: float,
+    gold: Path,
+    texts: Path,
+    markdown: Path | None,
+    as_json: bool,
+) -> None:
+    from bench.corpus.gold import write_atomic
+    from bench.report.compare import CompareSettings
+    from bench.report.matrix import compare_many, render_markdown
+
+    settings = CompareSettings(
+        metric=metric, mode=mode, layers=tuple(layer) if layer else None, alpha=alpha
+    )
+    names = [x.strip() for x in systems.split(",") if x.strip()]
+    m = compare_many(results, names, settings, gold_dir=gold, texts_dir=texts)
+    if as_json:
+        typer.echo(m.model_dump_json(indent=2))
+    else:
+        _print_matrix(m)
+    if markdown is not None:
+        write_atomic(markdown, render_markdown(m))
+
+
+def _print_matrix(m: Matrix) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from bench.escape import visible
+    from bench.report.compare import fmt_ci, fmt_delta, fmt_p
+    from bench.report.matrix import matrix_cell, method_text, score_name, single_text
+
+    def t(text: str) -> str:  # data: no markup, no terminal control
+        return escape(visible(text))
+
+    console = Console(highlight=False)
+    console = Console(highlight=False, width=max(console.width, 112))  # a pipe has 80
+
+    def table(title: str | None = None) -> Table:
+        return Table(
+            title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left"
+        )
+
+    for lm in m.layers:
+        names = [x for x in m.systems if x in lm.scores]
+        grid = table(f"{t(lm.layer)}: {score_name(m)}, column minus row")
+        grid.add_column("")
+        grid.add_column("score", justify="right")
+        for x in names:
+            grid.add_column(t(x), justify="right", no_wrap=True)
+        for row in names:
+            score = lm.scores[row]
+            grid.add_row(
+                t(row),
+                "-" if score is None else f"{score:.3f}",
+                *[matrix_cell(lm, row, col) for col in names],
+            )
+        console.print(grid)
+        pairs = table()
+        heads = ["pair", "Δ", "95% CI of Δ", "p AR", "p boot", "p Holm AR", "p Holm boot"]
+        for i, head in enumerate(heads):
+            pairs.add_column(head, justify="left" if i == 0 else "right", no_wrap=True)
+        for c in lm.pairs:
+            pairs.add_row(
+                f"{t(c.b)} − {t(c.a)}",
+                fmt_delta(c.delta) + ("*" if c.significant else ""),
+                fmt_ci(c.delta_ci),
+                fmt_p(c.p_ar),
+                fmt_p(c.p_bootstrap),
+                fmt_p(c.p_holm),
+                fmt_p(c.p_bootstrap_holm),
+            )
+        console.print(pairs)
+        if lm.not_scored:
+            console.print(f"not scored on {t(lm.layer)}: {', '.join(map(t, lm.not_scored))}")
+        console.print()
+    for line in single_text(m, t):
+        console.print(line, soft_wrap=True)
+    console.print(method_text(m), soft_wrap=True)
+    console.print(f"gold {t(m.gold)}", soft_wrap=True)
 
 
 def _print_tables(c: Comparison) -> None:

@@ -22,14 +22,29 @@ def report(
     ] = None,
     plot: Annotated[bool, typer.Option(help="Draw f1_vs_speed.png.")] = True,
     errors: Annotated[bool, typer.Option(help="Write errors/<label>.html.")] = True,
+    pair: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            metavar="A B",
+            help="Only write errors/pairs/A--B.html: results A and B side by side, where they "
+            "differ.",
+        ),
+    ] = None,
 ) -> None:
     """Regenerate LEADERBOARD.md, leaderboard.csv, f1_vs_speed.png and errors/ in --results.
 
     Nothing outside --results is written, except the README's table when --readme is given.
+    With --pair A B, only the side-by-side page of two results is written.
     """
     from bench.escape import visible
     from bench.files import locked
-    from bench.report.rebuild import build_report
+    from bench.report.rebuild import build_pair_page, build_report
+
+    if pair is not None:
+        with locked(results) if results.is_dir() else nullcontext():
+            page = build_pair_page(results, pair, gold_dir=gold, texts_dir=texts)
+        typer.echo(f"wrote {page}")
+        return
 
     # One writer of a results directory at a time (a missing one is build_report's error).
     with locked(results) if results.is_dir() else nullcontext():

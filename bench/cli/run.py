@@ -101,6 +101,12 @@ def run(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    tokens: Annotated[
+        bool,
+        typer.Option(
+            "--tokens", help="With --corpus: snap predictions to the corpus's recorded tokens."
+        ),
+    ] = False,
 ) -> None:
     """Run a system over the corpus: time it, score it, write results/<label>.json."""
     from bench.corpus.gold import load_gold_dir
@@ -163,8 +169,11 @@ def run(
             allow_failures=allow_failures,
             report=report,
             readme=readme,
+            tokens=tokens,
         )
         return
+    if tokens:
+        raise BenchError("--tokens: only with --corpus (the seed gold records no tokens)")
     if workers != 1 or executor != "local" or address:
         raise BenchError("--workers, --executor, --address: only with --corpus (try --corpus .)")
     settings = RunSettings(
@@ -266,6 +275,7 @@ def _run_corpus(
     allow_failures: bool,
     report: bool,
     readme: Path | None,
+    tokens: bool = False,
 ) -> None:
     from bench.corpus.stream import open_corpus
     from bench.escape import visible
@@ -289,6 +299,7 @@ def _run_corpus(
         progress=progress,
         bootstrap=bootstrap,
         seed=seed,
+        tokens=tokens,
     )
     result = outcome.result
     typer.echo(summary(result))

@@ -36,6 +36,19 @@ def score(
     ignore: Annotated[
         bool, typer.Option("--ignore/--no-ignore", help="Drop predictions in ignore regions.")
     ] = True,
+    tokens: Annotated[
+        bool,
+        typer.Option(
+            "--tokens", help="Snap predictions to the gold's recorded tokens (as conlleval sees)."
+        ),
+    ] = False,
+    min_overlap: Annotated[
+        float | None,
+        typer.Option(
+            "--min-overlap",
+            help="Least overlap, in percent of the gold span's length, for two spans to pair.",
+        ),
+    ] = None,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
     import os
@@ -59,6 +72,8 @@ def score(
         seed=seed,
         ignore=ignore,
         unit=unit,
+        tokens=tokens,
+        min_overlap=min_overlap,
     )
     if report.missing_predictions:
         shown = ", ".join(report.missing_predictions[:5])
@@ -154,6 +169,15 @@ def _print_tables(report: ScoreReport) -> None:
                 *(_fmt(v[n]) for n in ("accuracy", "precision", "recall", "f1")),
             )
         console.print(values)
+
+    if data["relaxed"]:
+        heads = ["layer", "matched", "P", "R", "F1"]
+        relaxed = _table("Relaxed (TempEval-3: any overlap, any label, one-to-one)", heads)
+        for layer, r in data["relaxed"].items():
+            relaxed.add_row(
+                layer, str(r["matched"]), *(_fmt(r[n]) for n in ("precision", "recall", "f1"))
+            )
+        console.print(relaxed)
 
     macro = data["macro"]
     console.print(

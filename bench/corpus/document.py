@@ -37,14 +37,20 @@ class Document:
         document_date: dt.date = DOCUMENT_DATE,
         ignore: Iterable[IgnoreRegion] = (),
         title: str = "",
+        tokens: Iterable[tuple[int, int]] | None = None,
+        nested: Iterable[str] | None = None,
     ) -> Document:
-        """A document from its text and gold spans; the text's sha256 is computed here."""
+        """A document from its text and gold spans; the text's sha256 is computed here.
+        ``tokens`` (for token mode) and ``nested`` (layers whose spans may overlap) as in a
+        gold file."""
         gold = GoldDocument(
             doc_id=doc_id,
             document_date=document_date,
             text_sha256=sha256_text(text),
             spans=sorted(spans, key=lambda s: (s.start, s.end)),
             ignore=list(ignore),
+            tokens=None if tokens is None else list(tokens),
+            nested=None if nested is None else list(nested),  # type: ignore[arg-type]
         )
         return cls(gold, text, title)
 

@@ -109,6 +109,8 @@ def check_record(
         notes=rec.notes,
         spans=spans,
         ignore=rec.ignore,
+        nested=rec.nested,
+        tokens=rec.tokens,
     )
     n = len(rec.spans)
     violations = check_gold_spans(gold, text, path, [line] * n, [line] * len(rec.ignore))
@@ -428,6 +430,8 @@ def record(doc: Document) -> dict[str, object]:
             for s in doc.gold.spans
         ],
         "ignore": [r.model_dump(mode="json") for r in doc.gold.ignore],
+        "nested": doc.gold.nested,
+        "tokens": None if doc.gold.tokens is None else [list(t) for t in doc.gold.tokens],
     }
     return {k: v for k, v in out.items() if v is not None}
 

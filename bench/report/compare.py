@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bench.errors import BenchError, ParameterError
 from bench.escape import md_code, md_text
-from bench.run.layout import COMPARED, ResultFile
+from bench.run.layout import COMPARED, COMPARED_OPTIONAL, ResultFile
 from bench.schema import LAYER_LABELS, LAYERS, VALUE_LAYERS, GoldDocument, PredictedSpan
 from bench.scoring.metrics import MODES
 from bench.scoring.resample import Interval, Statistic
@@ -294,6 +294,9 @@ def match_results(
         raise BenchError(
             "no system has a result on both sides: baseline "
             f"{', '.join(sorted(base)) or 'none'}; candidate {', '.join(sorted(cand)) or 'none'}"
+            "; results are matched by label: run the candidate with `bench run --label LABEL` "
+            "(e.g. a replayed predictions file as the system it replays), or give two result "
+            "files to compare them whatever their labels"
         )
     return pairs, sorted(base.keys() - cand.keys()), sorted(cand.keys() - base.keys())
 
@@ -307,7 +310,7 @@ def check_comparable(base: ResultFile, cand: ResultFile, gold_digest: str) -> No
             f"was scored on gold:{sa.get('gold')} ({sa.get('docs')} docs), the candidate on "
             f"gold:{sb.get('gold')} ({sb.get('docs')} docs); rerun both on the same gold"
         )
-    for key in COMPARED:
+    for key in (*COMPARED, *COMPARED_OPTIONAL):
         if sa.get(key) != sb.get(key):
             raise BenchError(
                 f"{cand.path}: gold.signature: {key}:{sb.get(key)} but baseline {base.path} "

@@ -192,6 +192,12 @@ def layer_table(board: Board, layer: str) -> str | None:
         head += [f"{mode} P", f"{mode} R", f"{mode} F1 [95% CI]"]
     if layer in VALUE_LAYERS:
         head += ["value acc. [95% CI]", "pairs"]
+    # TempEval-3's relaxed F1 (any overlap, any label), for results that report it.
+    relaxed_shown = layer == "time" and any(
+        layer in e.result.metrics.relaxed for e in board.entries
+    )
+    if relaxed_shown:
+        head += ["relaxed F1 (TE3)"]
     scored = [e for e in board.entries if layer_figures(e.result, layer, "strict") is not None]
     if not scored:
         return None
@@ -209,6 +215,9 @@ def layer_table(board: Board, layer: str) -> str | None:
         if layer in VALUE_LAYERS:
             v = value_figures(e.result, layer)
             row += [_value_cell(e.result, layer), _num(v["matched"] if v else None)]
+        if relaxed_shown:
+            relaxed = e.result.metrics.relaxed.get(layer)
+            row += [_pct(relaxed.f1) if relaxed else "—"]
         rows.append(row)
     return _table(head, rows)
 

@@ -215,6 +215,57 @@ def _error_pages(
     return written
 
 
+PAIRS_DIR = "pairs"  # errors/pairs/<a>--<b>.html: written only by `bench report --pair`
+
+
+def build_pair_page(
+    results_dir: Path, labels: tuple[str, str], *, gold_dir: Path, texts_dir: Path
+) -> Path:
+    """Write ``errors/pairs/<a>--<b>.html``, the two results side by side, and return its path.
+
+    Both results must have been scored on the gold given here (or a BenchError, exit 2).
+    """
+    from bench.corpus.predictions import read_predictions
+    from bench.report.errorpage import render_pair
+    from bench.scoring.engine import gold_digest
+
+    a, b = labels
+    for label in labels:
+        try:
+            check_name(label, "label")
+        except ValueError as exc:
+            raise BenchError(f"pair: {exc}") from None
+    if a == b:
+        raise BenchError(f"pair: two different results are needed, got {a!r} twice")
+    entries = {e.label: e for e in read_results_dir(results_dir)}
+    missing = [x for x in labels if x not in entries]
+    if missing:
+        raise BenchError(
+            f"{results_dir}: no result labelled {', '.join(map(repr, missing))} "
+            f"(there are: {', '.join(sorted(entries)) or 'none'})"
+        )
+    gold = load_gold_dir(gold_dir, texts_dir)
+    current = gold_digest(gold)
+    texts = {d: t for d, (_, t) in gold.items()}
+    sides = []
+    for label in labels:
+        e = entries[label]
+        digest = signature_fields(e.result.metrics.signature).get("gold")
+        if digest != current:
+            raise BenchError(
+                f"{e.path}: gold.signature: scored on gold:{digest}, but the gold given here "
+                f"is gold:{current}; pass the --gold and --texts it was scored on"
+            )
+        preds_file = predictions_path(results_dir, label)
+        if not preds_file.exists():
+            raise BenchError(f"{preds_file}: no such predictions file (result {e.path})")
+        sides.append((e.result, read_predictions(preds_file, texts)))
+    page = results_dir / ERRORS_DIR / PAIRS_DIR / f"{a}--{b}.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    _write_if_changed(page, render_pair(sides[0], sides[1], gold))
+    return page
+
+
 def read_manifest(path: Path) -> set[str]:
     """The error pages ``bench report`` wrote, from ``errors/.written.json`` (none if absent).
 

@@ -30,11 +30,16 @@ class Scoring:
     bootstrap: int
     seed: int
     ignore: bool = True
+    tokens: bool = False
 
     def scorer(self) -> StreamingScorer:
         """A scorer with these options."""
         return StreamingScorer(
-            self.layers, bootstrap=self.bootstrap, seed=self.seed, ignore=self.ignore
+            self.layers,
+            bootstrap=self.bootstrap,
+            seed=self.seed,
+            ignore=self.ignore,
+            tokens=self.tokens,
         )
 
 

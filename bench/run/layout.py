@@ -22,6 +22,9 @@ PREDICTIONS_DIR = "predictions"
 # those that decide the point scores. The bench version, the layer list and the
 # confidence-interval set-up (ci, conf, boot, seed) do not.
 COMPARED: tuple[str, ...] = ("scoring", "gold", "docs", "align", "ignore")
+# Fields a signature carries only when a scoring option is on (token mode, minimum overlap);
+# results must agree on them too, and a result without one has the option off.
+COMPARED_OPTIONAL: tuple[str, ...] = ("tokens", "overlap")
 
 
 def check_label(label: str) -> str:
@@ -99,7 +102,8 @@ class ResultFile:
 def comparability_key(result: Result) -> str:
     """The :data:`COMPARED` fields of a result's scoring signature, as ``key:value|...``."""
     fields = signature_fields(result.metrics.signature)
-    return "|".join(f"{k}:{fields.get(k, '?')}" for k in COMPARED)
+    key = "|".join(f"{k}:{fields.get(k, '?')}" for k in COMPARED)
+    return key + "".join(f"|{k}:{fields[k]}" for k in COMPARED_OPTIONAL if k in fields)
 
 
 def read_result_file(path: Path) -> ResultFile:

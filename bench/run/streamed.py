@@ -98,14 +98,16 @@ def run_corpus(
     progress: bool = False,
     bootstrap: int = 1000,
     seed: int = 0,
+    tokens: bool = False,
 ) -> CorpusRunOutput:
     """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it,
-    and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically."""
+    and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically.
+    ``tokens`` scores in token mode (every document of the corpus must record tokens)."""
     label = check_label(label or system.info.name)
     check_batch_size(batch_size)
     info = system.info
     code = code_digest(system)
-    scoring = Scoring(tuple(info.layers), bootstrap, seed)
+    scoring = Scoring(tuple(info.layers), bootstrap, seed, tokens=tokens)
     scorer = scoring.scorer()
     totals = _Totals()
     preds_sha = hashlib.sha256()

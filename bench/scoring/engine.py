@@ -352,6 +352,8 @@ class _Tallies:
     ignored: int
     missing: list[str]
     digest: str
+    relaxed: np.ndarray  # (layer,): pairs of a largest matching of overlapping spans
+    tokens_digest: str | None = None  # token mode: a digest of the tokens
 
 
 def _model_tables(
@@ -407,6 +409,8 @@ def _collect(
     layers: tuple[str, ...],
     unit: str,
     ignore: bool,
+    tokens: bool = False,
+    min_overlap: float | None = None,
 ) -> _Tallies:
     doc_ids = table.doc_ids
     has_line = set(present)
@@ -449,6 +453,9 @@ def _collect(
         drop[hit] = True
         ignored = int(drop.sum())
         ps = ps.take(np.flatnonzero(~drop))
+    tok_digest = None
+    if tokens:
+        ps, tok_digest = _snap_to_tokens(table, ps, stride)
 
     # A span belongs to the unit (sentence or document) its start falls in.
     unit_doc = np.repeat(np.arange(len(doc_ids)), [len(s) for s in sent_starts])
@@ -464,6 +471,8 @@ def _collect(
     g_off = (gs.doc * n_lay + gs.layer) * stride
     p_off = (ps.doc * n_lay + ps.layer) * stride
     gi, pi = overlap_pairs(g_off + gs.start, g_off + gs.end, p_off + ps.start, p_off + ps.end)
+    if min_overlap is not None:
+        gi, pi = _enough_overlap(gs, ps, gi, pi, min_overlap)
     exact = (gs.start[gi] == ps.start[pi]) & (gs.end[gi] == ps.end[pi])
     same = gs.label[gi] == ps.label[pi]
 
@@ -511,6 +520,14 @@ def _collect(
             n_units, n_l
         )
 
+    # Relaxed (TempEval-3): a largest one-to-one matching of overlapping spans, any label.
+    r_chosen = (
+        np.ones(len(gi), dtype=bool)
+        if simple
+        else max_weight_matching(len(gs), len(ps), gi, pi, np.zeros(len(gi), dtype=np.int64))
+    )
+    relaxed = np.bincount(layer_pos[gs.layer[gi[r_chosen]]], minlength=n_l)
+
     return _Tallies(
         doc_ids=doc_ids,
         layers=layers,
@@ -522,7 +539,43 @@ def _collect(
         ignored=ignored,
         missing=missing,
         digest=digest,
+        relaxed=relaxed,
+        tokens_digest=tok_digest,
     )
+
+
+def _snap_to_tokens(table: GoldTable, ps: _Spans, stride: int) -> tuple[_Spans, str]:
+    """Predictions snapped to the gold documents' tokens (:mod:`bench.scoring.tokens`): cut
+    at line breaks, those over no token dropped, and of overlapping ones in a layer only the
+    first kept. Every document must record tokens."""
+    from bench.scoring.tokens import first_of_overlapping, snap, tokens_digest
+
+    toks = table.tokens or [None] * len(table.doc_ids)
+    for doc_id, t in zip(table.doc_ids, toks, strict=True):
+        if t is None:
+            raise ParameterError(
+                "tokens",
+                f"document {doc_id!r} records no tokens (token mode needs a corpus "
+                "that records them, as `bench corpus import conll` writes)",
+            )
+    present = [t for t in toks if t is not None]
+    source, start, end = snap(ps.doc, ps.start, ps.end, present, stride, table.texts)
+    ps = ps.take(source)
+    ps.start, ps.end = start, end
+    ps = ps.take(_canonical_order(ps))
+    keep = first_of_overlapping(ps.doc * len(LAYERS) + ps.layer, ps.start, ps.end)
+    return ps.take(np.flatnonzero(keep)), tokens_digest(table.doc_ids, present)
+
+
+def _enough_overlap(
+    gs: _Spans, ps: _Spans, gi: np.ndarray, pi: np.ndarray, min_overlap: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs whose shared characters are at least ``min_overlap`` percent of the gold
+    span's length (nervaluate's ``min_overlap_percentage``)."""
+    shared = np.minimum(gs.end[gi], ps.end[pi]) - np.maximum(gs.start[gi], ps.start[pi])
+    length = gs.end[gi] - gs.start[gi]
+    keep = shared / length * 100.0 >= min_overlap  # nervaluate's very expression
+    return gi[keep], pi[keep]
 
 
 # ---------------------------------------------------------------------------------------
@@ -632,7 +685,14 @@ def _report(t: _Tallies, signature: Signature, resamples: int, seed: int) -> Sco
         by_doc=dict(zip(t.doc_ids, mode_score_dicts(by_doc_tot), strict=True)),
         macro_by_doc={m: macro_rows(by_doc_tot[:, k]) for k, m in enumerate(MODES)},
         ci=_intervals(t, resamples, seed) if resamples > 0 else None,
+        relaxed=t.relaxed,
     )
+
+
+def check_min_overlap(min_overlap: float | None) -> None:
+    """A minimum overlap is a percentage in (0, 100]; None means any shared character."""
+    if min_overlap is not None and not (0 < min_overlap <= 100):
+        raise ParameterError("min_overlap", f"must be > 0 and <= 100, got {min_overlap:g}")
 
 
 def _options(
@@ -657,9 +717,11 @@ def _score(
     bootstrap: int,
     seed: int,
     ignore: bool,
+    tokens: bool = False,
+    min_overlap: float | None = None,
 ) -> ScoreReport:
     with paused_gc():
-        tallies = _collect(table, predictions, present, layers, unit, ignore)
+        tallies = _collect(table, predictions, present, layers, unit, ignore, tokens, min_overlap)
         signature = Signature(
             gold=tallies.digest,
             documents=len(table.doc_ids),
@@ -668,6 +730,8 @@ def _score(
             unit=unit,
             resamples=bootstrap,
             seed=seed,
+            tokens=tallies.tokens_digest,
+            min_overlap=min_overlap,
         )
         return _report(tallies, signature, bootstrap, seed)
 
@@ -681,6 +745,8 @@ def score(
     seed: int = 0,
     ignore: bool = True,
     unit: str = "auto",
+    tokens: bool = False,
+    min_overlap: float | None = None,
 ) -> ScoreReport:
     """Score predictions against gold (as from ``load_gold_dir``) in every SemEval mode.
 
@@ -689,7 +755,11 @@ def score(
     with ``seed``; ``unit`` is the resampling unit (auto, sentence, document); ``ignore``
     drops predictions touching an ignore region before matching. ``gold`` may also be
     :class:`~bench.corpus.document.Document` objects (a list, or a mapping by doc_id).
+    ``tokens`` snaps predictions to the gold documents' tokens (every document must record
+    them); ``min_overlap`` (percent of the gold span's length) is the least overlap that lets
+    two spans pair. Both are defined in docs/metrics.md.
     """
+    check_min_overlap(min_overlap)
     gold = as_gold(gold)
     chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit)
     with paused_gc():
@@ -703,6 +773,8 @@ def score(
         bootstrap=bootstrap,
         seed=seed,
         ignore=ignore,
+        tokens=tokens,
+        min_overlap=min_overlap,
     )
 
 
@@ -716,12 +788,15 @@ def score_files(
     seed: int = 0,
     ignore: bool = True,
     unit: str = "auto",
+    tokens: bool = False,
+    min_overlap: float | None = None,
 ) -> ScoreReport:
     """:func:`score` from files: gold and texts as ``load_gold_dir`` reads and validates
     them, predictions as ``read_predictions`` reads and checks them (the same rules and
     errors), but as columns, without an object per span. The options are :func:`score`'s.
     """
     check_layers(layers)
+    check_min_overlap(min_overlap)
     gold_dir, texts_dir, predictions = Path(gold_dir), Path(texts_dir), Path(predictions)
     with paused_gc():
         table = load_gold_table(gold_dir, texts_dir)
@@ -736,6 +811,8 @@ def score_files(
         bootstrap=bootstrap,
         seed=seed,
         ignore=ignore,
+        tokens=tokens,
+        min_overlap=min_overlap,
     )
 
 
@@ -860,6 +937,8 @@ class BatchTally:
     macro_values: list[list[list[float]]]  # [mode][precision, recall, F1]: defined values
     boot: np.ndarray | None  # (resamples, columns), None without a bootstrap
     digest: bytes  # what the batch adds to the gold digest's hash chain
+    relaxed: np.ndarray  # (layer,): the relaxed matches of the batch
+    tokens_digest: str | None  # token mode: the batch's digest of its tokens
 
 
 class StreamingScorer:
@@ -881,8 +960,14 @@ class StreamingScorer:
         bootstrap: int = 1000,
         seed: int = 0,
         ignore: bool = True,
+        tokens: bool = False,
+        min_overlap: float | None = None,
     ) -> None:
         check_bootstrap(bootstrap)
+        check_min_overlap(min_overlap)
+        self.tokens = tokens
+        self.min_overlap = min_overlap
+        self._tokens_digest = hashlib.sha256()
         self.layers = check_layers(layers)
         self.bootstrap = bootstrap
         self.seed = seed
@@ -894,6 +979,7 @@ class StreamingScorer:
         self._layer = np.zeros((n_m, n_l, 5), dtype=np.int64)
         self._label = np.zeros((n_m, len(ALL_LABELS), 5), dtype=np.int64)
         self._value = np.zeros((n_l, 2), dtype=np.int64)
+        self._relaxed = np.zeros(n_l, dtype=np.int64)
         # Running sums (precision, recall, F1) and defined counts per mode, and classes kept.
         self._macro_sum = [[0.0, 0.0, 0.0] for _ in MODES]
         self._macro_n = [[0, 0, 0] for _ in MODES]
@@ -924,7 +1010,16 @@ class StreamingScorer:
             raise BenchError("batch: doc_id: repeated within a batch")
         with paused_gc():
             table, cols, present = _model_tables(gold, predictions)
-            t = _collect(table, cols, present, self.layers, "document", self.ignore)
+            t = _collect(
+                table,
+                cols,
+                present,
+                self.layers,
+                "document",
+                self.ignore,
+                self.tokens,
+                self.min_overlap,
+            )
         # _collect orders documents by id; back to corpus order, so sums run in corpus order.
         pos = {d: k for k, d in enumerate(t.doc_ids)}
         order = np.array([pos[g.doc_id] for g, _ in docs], dtype=np.int64)
@@ -966,10 +1061,15 @@ class StreamingScorer:
             macro_values=macro_values,
             boot=boot,
             digest="".join(lines).encode("utf-8"),
+            relaxed=t.relaxed,
+            tokens_digest=t.tokens_digest,
         )
 
     def merge(self, t: BatchTally) -> None:
         """Add a batch's :meth:`tally` (batches in corpus order)."""
+        if t.tokens_digest is not None:
+            self._tokens_digest.update(t.tokens_digest.encode())
+        self._relaxed += t.relaxed
         self._layer += t.layer
         self._label += t.label
         self._value += t.value
@@ -1001,6 +1101,8 @@ class StreamingScorer:
             unit="document/poisson" if self.bootstrap else "document",
             resamples=self.bootstrap,
             seed=self.seed,
+            tokens=self._tokens_digest.hexdigest()[:12] if self.tokens else None,
+            min_overlap=self.min_overlap,
         )
 
     def report(self) -> ScoreReport:
@@ -1041,4 +1143,5 @@ class StreamingScorer:
             by_doc={},
             macro_by_doc={m: doc_macro(k) for k, m in enumerate(MODES)},
             ci=ci,
+            relaxed=self._relaxed,
         )

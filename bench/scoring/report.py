@@ -45,6 +45,16 @@ class ValueScore(_Frozen):
     f1: float | None
 
 
+class RelaxedScore(_Frozen):
+    """TempEval-3's relaxed match of one layer: spans paired one-to-one when they share a
+    character, whatever their labels and boundaries (docs/metrics.md)."""
+
+    matched: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+
+
 class PRFInterval(_Frozen):
     """Confidence intervals of precision, recall and F1."""
 
@@ -108,6 +118,7 @@ class ScoreReport(_Frozen):
     by_doc: dict[str, ModeScores]
     macro: Macro
     values: dict[str, ValueScore]
+    relaxed: dict[str, RelaxedScore] = {}
     ci: Intervals | None
 
     def to_json(self) -> str:
@@ -126,6 +137,8 @@ class Signature:
     unit: str
     resamples: int
     seed: int
+    tokens: str | None = None  # token mode: digest of the tokens
+    min_overlap: float | None = None
     confidence: float = CONFIDENCE
     version: str = __version__
     scoring: int = SCORING_VERSION
@@ -145,6 +158,8 @@ class Signature:
                 f"boot:{self.resamples}",
                 f"seed:{self.seed}",
             ]
+            + ([f"tokens:{self.tokens}"] if self.tokens is not None else [])
+            + ([f"overlap:{self.min_overlap:g}"] if self.min_overlap is not None else [])
         )
 
 
@@ -193,6 +208,7 @@ def build_report(
     by_doc: Mapping[str, object],
     macro_by_doc: Mapping[str, object],
     ci: Intervals | None,
+    relaxed: np.ndarray | None = None,
 ) -> ScoreReport:
     """The report from summed counts: ``by_layer_tot`` (layer, mode, 5), ``by_label_tot``
     (label, mode, 5) over :func:`labels_of`, ``value_counts`` (layer, 2: matched, correct)."""
@@ -202,6 +218,17 @@ def build_report(
             c0 = Counts(*(int(x) for x in by_layer_tot[j, 0]))
             vc = value_counts[j]
             values[layer] = value_score(int(vc[0]), int(vc[1]), c0.actual, c0.possible)
+    relaxed_scores = {}
+    if relaxed is not None:
+        for j, layer in enumerate(layers):
+            c0 = Counts(*(int(x) for x in by_layer_tot[j, 0]))
+            m = int(relaxed[j])
+            relaxed_scores[layer] = {
+                "matched": m,
+                "precision": m / c0.actual if c0.actual else None,
+                "recall": m / c0.possible if c0.possible else None,
+                "f1": 2 * m / (c0.actual + c0.possible) if c0.actual + c0.possible else None,
+            }
     # Plain dicts validated once: far faster than a model object per count.
     data = {
         "signature": signature,
@@ -219,6 +246,7 @@ def build_report(
             "by_doc": dict(macro_by_doc),
         },
         "values": values,
+        "relaxed": relaxed_scores,
         "ci": ci,
     }
     return ScoreReport.model_validate(data)

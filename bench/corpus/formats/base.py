@@ -27,6 +27,30 @@ HEADER_FIELDS = ("doc_id", "document_date", "text_sha256", "annotator", "status"
 # One colour per layer, so every tool shows the layers alike (Label Studio, doccano, brat).
 LAYER_COLOURS = {"entity": "#8ecae6", "time": "#b7e4c7", "number": "#f4acb7"}
 IGNORE_COLOUR = "#d9d9d9"
+# One colour per label, from colour-blind-safe palettes: Okabe & Ito (2008) for the entity
+# layer's first seven labels, Paul Tol's "muted" for the other four and the time layer, Tol's
+# "light" for the number layer. Each layer keeps its own block of hues; no two labels share a
+# colour (docs/annotate.md, "Label Studio").
+LABEL_COLOURS: dict[str, str] = {
+    "PERSON": "#E69F00",  # Okabe-Ito orange
+    "NORP": "#56B4E9",  # sky blue
+    "FAC": "#009E73",  # bluish green
+    "ORG": "#F0E442",  # yellow
+    "GPE": "#0072B2",  # blue
+    "LOC": "#D55E00",  # vermillion
+    "PRODUCT": "#CC79A7",  # reddish purple
+    "EVENT": "#332288",  # Tol muted indigo
+    "WORK_OF_ART": "#882255",  # wine
+    "LAW": "#999933",  # olive
+    "LANGUAGE": "#AA4499",  # purple
+    "DATE": "#44AA99",  # Tol muted teal
+    "TIME": "#CC6677",  # rose
+    "CARDINAL": "#77AADD",  # Tol light blue
+    "QUANTITY": "#EE8866",  # orange
+    "MONEY": "#BBCC33",  # pear
+    "PERCENT": "#FFAABB",  # pink
+    "ORDINAL": "#EEDD88",  # light yellow
+}
 
 
 @dataclass(frozen=True)

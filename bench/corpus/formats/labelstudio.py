@@ -1,7 +1,8 @@
 """Label Studio: a tasks JSON with our gold as predictions, and the labeling config for our labels.
 
-Each layer is its own ``<Labels>`` control (``entity``, ``time``, ``number``, plus ``ignore``),
-so spans of different layers may overlap as they do in gold. Values and notes are per-region
+Each layer is its own ``<Labels>`` control (``entity``, ``time``, ``number``, plus ``ignore``)
+under a header naming it, each label in its own colour (``LABEL_COLOURS``), so spans of
+different layers may overlap as they do in gold. Values and notes are per-region
 ``<TextArea>`` results (``value``, ``notes``; an ignore region's reason is its note). Offsets
 are UTF-16 code units, as Label Studio counts them in the browser.
 """
@@ -16,7 +17,7 @@ from bench import strictjson
 from bench.corpus.formats.base import (
     IGNORE_COLOUR,
     IGNORE_LABEL,
-    LAYER_COLOURS,
+    LABEL_COLOURS,
     GoldFormat,
     GoldRecord,
     gold_record,
@@ -44,12 +45,15 @@ MODEL_VERSION = "bench-gold"
 def labeling_config() -> str:
     """The Label Studio labeling config (XML) for our layers, labels, values and notes."""
     lines = ["<View>", '  <Header value="$title"/>']
-    groups = [(layer, LAYER_LABELS[layer], LAYER_COLOURS[layer]) for layer in LAYERS]
-    groups.append((IGNORE_NAME, (IGNORE_LABEL,), IGNORE_COLOUR))
-    for name, labels, colour in groups:
+    colours = {**LABEL_COLOURS, IGNORE_LABEL: IGNORE_COLOUR}
+    groups = [(layer, LAYER_LABELS[layer]) for layer in LAYERS]
+    groups.append((IGNORE_NAME, (IGNORE_LABEL,)))
+    for name, labels in groups:
+        # A header per layer: the layers stay told apart however many colours there are.
+        lines.append(f'  <Header value="{name}" size="6"/>')
         lines.append(f'  <Labels name="{name}" toName="{TEXT_NAME}" showInline="true">')
         for label in labels:
-            lines.append(f'    <Label value="{label}" background="{colour}"/>')
+            lines.append(f'    <Label value="{label}" background="{colours[label]}"/>')
         lines.append("  </Labels>")
     lines.append(f'  <Text name="{TEXT_NAME}" value="$text"/>')
     lines.append('  <View visibleWhen="region-selected">')
