@@ -112,29 +112,48 @@ def test_worker_batches_from_the_cache_give_the_same_bytes(corpus: Path, tmp_pat
     assert stable(one) == stable(two) == stable(again)
 
 
-def test_tallies_merged_in_order_give_what_add_gives(corpus: Path) -> None:
+@pytest.mark.parametrize("tokens", [False, True], ids=["spans", "tokens"])
+def test_tallies_merged_in_order_give_what_add_gives(corpus: Path, tokens: bool) -> None:
     """A batch's tally depends only on the batch and its first index: computed in any order
-    (as workers finish), merged in corpus order, the report is add()'s, byte for byte."""
+    (as workers finish), merged in corpus order, the report is add()'s, byte for byte (in
+    token mode too, whose digest is a chain over the batches)."""
+    import re
+
+    from bench.corpus.document import Document
     from bench.scoring.engine import StreamingScorer
 
     system = create_system("toy_system:ToySystem", {})
     system.load()
-    batches = list(open_corpus(corpus).batches(16))
+    docs = list(open_corpus(corpus).documents())
+    if tokens:
+        docs = [
+            Document(
+                d.gold.model_copy(
+                    update={"tokens": [m.span() for m in re.finditer(r"\w+|[^\w\s]", d.text)]}
+                ),
+                d.text,
+            )
+            for d in docs
+        ]
+    batches = [docs[i : i + 16] for i in range(0, len(docs), 16)]
     preds = []
     for batch in batches:
         recs = system.extract([d.input() for d in batch])
         preds.append({d.doc_id: r for d, r in zip(batch, recs, strict=True)})
-    added = StreamingScorer(bootstrap=30, seed=3)
+
+    def scorer() -> StreamingScorer:
+        return StreamingScorer(bootstrap=30, seed=3, tokens=tokens)
+
+    added = scorer()
     for batch, p in zip(batches, preds, strict=True):
         added.add([(d.gold, d.text) for d in batch], p)
-    merged = StreamingScorer(bootstrap=30, seed=3)
-    firsts = [sum(len(b) for b in batches[:k]) for k in range(len(batches))]
-    worker = StreamingScorer(bootstrap=30, seed=3)
+    worker, merged = scorer(), scorer()
     tallies = {
-        k: worker.tally([(d.gold, d.text) for d in batches[k]], preds[k], firsts[k])
+        k: worker.tally([(d.gold, d.text) for d in batches[k]], preds[k], 16 * k)
         for k in reversed(range(len(batches)))
     }
     for k in range(len(batches)):
         merged.merge(tallies[k])
     assert merged.report().to_json() == added.report().to_json()
     assert added.report().ci is not None
+    assert ("|tokens:" in added.report().signature) == tokens
