@@ -51,19 +51,26 @@ def run(
     cache_dir: PathLike | None = None,
     bootstrap: int = 1000,
     seed: int = 0,
+    limit: int | None = None,
+    sample: int | None = None,
 ) -> RunOutput:
     """Run a system (a name, ``module:Class`` or an instance) over the gold corpus: time it,
-    score it, and with ``out_dir`` write ``<label>.json`` and ``predictions/<label>.jsonl``."""
+    score it, and with ``out_dir`` write ``<label>.json`` and ``predictions/<label>.jsonl``.
+    ``limit`` or ``sample`` (drawn with ``seed``) run a subset (:mod:`bench.corpus.subset`)."""
+    from bench.corpus.subset import subset_ids, take
     from bench.run.pipeline import run_system
 
+    gold = load_gold(gold_dir, texts_dir)
+    ids, subset = subset_ids(gold, limit=limit, sample=sample, seed=seed)
     out = run_system(
         _system(system, options),
-        load_gold(gold_dir, texts_dir),
+        take(gold, ids),
         settings or RunSettings(),
         label=label,
         cache=PredictionCache(Path(cache_dir)) if cache_dir is not None else None,
         bootstrap=bootstrap,
         seed=seed,
+        subset=subset,
     )
     if out_dir is not None:
         write_run(out, Path(out_dir))

@@ -296,6 +296,9 @@ def describe(system: System) -> dict[str, object]:
         "label_map": dict(sorted(label_map.items())),
         "versions": dict(sorted(getattr(system, "versions", {}).items())),
     }
-    if info.note:
-        out["note"] = info.note
+    # A system may set ``note`` on itself when it depends on its options (systems/_base.py).
+    note = getattr(system, "note", None)
+    note = note if isinstance(note, str) and note else info.note
+    if note:
+        out["note"] = note
     return out

@@ -43,10 +43,26 @@ LAYER_LABELS: dict[str, tuple[str, ...]] = {
     "time": ("DATE", "TIME"),
     "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"),
 }
+# The seeds' label set (OntoNotes entity, date/time and number labels) is LAYER_LABELS; other
+# corpora declare theirs (LabelSet), drawn from the labels bench knows: these plus CoNLL-2003's
+# PER and MISC and TimeML's DURATION and SET (docs/formats.md, "Label sets"). The extra labels
+# come after the seeds' in ALL_LABELS, so the seeds' label ids (and gold digests) are unchanged.
+EXTRA_LABELS: dict[str, tuple[str, ...]] = {
+    "entity": ("PER", "MISC"),
+    "time": ("DURATION", "SET"),
+    "number": (),
+}
+KNOWN_LABELS: dict[str, tuple[str, ...]] = {
+    layer: LAYER_LABELS[layer] + EXTRA_LABELS[layer] for layer in LAYER_LABELS
+}
 LABEL_LAYER: dict[str, str] = {
-    label: layer for layer, labels in LAYER_LABELS.items() for label in labels
+    label: layer
+    for table in (LAYER_LABELS, EXTRA_LABELS)
+    for layer, labels in table.items()
+    for label in labels
 }
 ALL_LABELS: tuple[str, ...] = tuple(LABEL_LAYER)
+SEED_LABELS: tuple[str, ...] = tuple(label for labels in LAYER_LABELS.values() for label in labels)
 # The layers whose spans carry a value that is scored (docs/metrics.md, "Values").
 VALUE_LAYERS: tuple[str, ...] = ("time", "number")
 # Small integer ids of labels and layers, for the array code of scoring and gold columns.
@@ -201,6 +217,86 @@ class PredictionRecord(_Model):
     error: str | None = None
 
 
+class LabelSet(_Model):
+    """The layers a corpus annotates and the labels of each (docs/formats.md, "Label sets").
+
+    Labels come from the labels bench knows (:data:`KNOWN_LABELS`), each in its own layer; the
+    seeds' set is OntoNotes' (:data:`LAYER_LABELS`). Scoring reports the labels of the set
+    and its digest is part of the scoring signature.
+    """
+
+    name: str = Field(description="A short name: ontonotes, conll2003, timeml, or your own.")
+    layers: dict[Layer, list[str]] = Field(
+        description="Layer -> its labels, in the order reports list them."
+    )
+
+    @field_validator("layers")
+    @classmethod
+    def _known(cls, layers: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not layers:
+            raise ValueError("at least one layer")
+        for layer, labels in layers.items():
+            if not labels:
+                raise ValueError(f"layer {layer!r} has no labels")
+            for label in labels:
+                if label not in KNOWN_LABELS[layer]:
+                    home = LABEL_LAYER.get(label)
+                    hint = (
+                        f" (it belongs to {home!r})"
+                        if home
+                        else f" (known: {', '.join(KNOWN_LABELS[layer])})"
+                    )
+                    raise ValueError(f"{shorten(label)} is not a label of layer {layer!r}{hint}")
+            if len(set(labels)) != len(labels):
+                raise ValueError(f"layer {layer!r} names a label twice")
+        return {layer: list(layers[layer]) for layer in LAYERS if layer in layers}
+
+    def labels_of(self, layer: str) -> tuple[str, ...]:
+        """The labels of ``layer`` (empty when the set has no such layer)."""
+        return tuple(self.layers.get(layer, ()))  # type: ignore[call-overload]
+
+    def digest(self, layers: tuple[str, ...] | None = None) -> str:
+        """12 hex digits identifying the labels of ``layers`` (all the set's by default)."""
+        import hashlib
+
+        chosen = [layer for layer in LAYERS if layer in self.layers]
+        if layers is not None:
+            chosen = [layer for layer in chosen if layer in layers]
+        text = "\n".join(f"{layer}:{','.join(self.labels_of(layer))}" for layer in chosen)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+SEED_LABEL_SET = LabelSet.model_validate(
+    {"name": "ontonotes", "layers": {k: list(v) for k, v in LAYER_LABELS.items()}}
+)
+
+
+class CorpusHeader(_Model):
+    """The optional first line of a JSON Lines corpus: its name, label set, and where it came
+    from. A corpus without one has the seeds' label set."""
+
+    bench_corpus: Literal[1] = Field(1, description="Marks the line as the header (always 1).")
+    name: str
+    label_set: LabelSet
+    source: str | None = Field(None, description="What it was imported from: FORMAT PATH.")
+
+
+class LabelMapSpec(_Model):
+    """A label map from a system's (bench's) labels onto a corpus's: ``--label-map NAME|FILE``.
+
+    ``labels`` maps a label to another, or to null to drop it; unlisted labels pass unchanged.
+    Then, for time spans, a value that is a duration (``P...``) gives the label ``durations``
+    and a recurring value (``XXXX-WXX-1``, ``XXXX-XX-XXT...``, ``R...``) the label ``sets``,
+    when those are set (docs/formats.md, "Label maps").
+    """
+
+    name: str
+    description: str = ""
+    labels: dict[str, str | None] = Field(default_factory=dict)
+    durations: str | None = None
+    sets: str | None = None
+
+
 class CorpusSpan(_Model):
     """A gold span in a corpus record: a gold span whose ``layer`` and ``text`` may be left out
     (the layer follows from the label; the text is cut from the document, and checked when
@@ -232,7 +328,11 @@ class CorpusRecord(_Model):
     spans: list[CorpusSpan] = Field(default_factory=list)
     ignore: list[IgnoreRegion] = Field(default_factory=list)
     nested: list[Layer] | None = None
-    tokens: list[tuple[Offset, Offset]] | None = None
+    tokens: list[tuple[Offset, Offset]] | None = Field(
+        None,
+        description="Each token's [start, end) offsets, in order, for corpora imported from "
+        "tokens (CoNLL, hf-tokens); absent for untokenised text.",
+    )
 
 
 class Usage(_Model):

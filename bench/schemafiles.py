@@ -13,7 +13,14 @@ from pydantic import BaseModel
 
 from bench.corpus.gold import write_atomic
 from bench.run.result import Result
-from bench.schema import CorpusMeta, CorpusRecord, GoldDocument, PredictionRecord
+from bench.schema import (
+    CorpusHeader,
+    CorpusMeta,
+    CorpusRecord,
+    GoldDocument,
+    LabelMapSpec,
+    PredictionRecord,
+)
 
 SCHEMA_DIR = Path("docs/schema")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -24,6 +31,11 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "corpus-meta.schema.json": (CorpusMeta, "seeds/corpus.json"),
     "prediction-record.schema.json": (PredictionRecord, "one line of a predictions JSONL file"),
     "corpus-record.schema.json": (CorpusRecord, "one line of a corpus JSONL file (--corpus)"),
+    "corpus-header.schema.json": (
+        CorpusHeader,
+        "the optional first line of a corpus JSONL file: name and label set",
+    ),
+    "label-map.schema.json": (LabelMapSpec, "a label-map file (--label-map FILE)"),
     "result.schema.json": (Result, "results/<label>.json, written by bench run"),
 }
 

@@ -31,6 +31,17 @@ TRIM_OPTION = Option(
     "bool",
     "false",
 )
+# The notes a library that returns loose span edges declares (SystemInfo.note, shown on
+# the leaderboard), with and without the ``trim`` option.
+UNTRIMMED_NOTE = "spans as the library returns them; see -trim"
+TRIMMED_NOTE = "with trim=true: leading prepositions and articles dropped from the spans"
+
+
+def trim_note(system: object) -> str:
+    """The leaderboard note of a system with :data:`TRIM_OPTION`, from its ``trim`` option."""
+    return TRIMMED_NOTE if getattr(system, "params", {}).get("trim") else UNTRIMMED_NOTE
+
+
 CARDINALS_IN_TIMES_OPTION = Option(
     "cardinals_in_times",
     "CARDINAL spans inside a time span",

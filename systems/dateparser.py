@@ -17,6 +17,7 @@ from systems._base import (
     doc_datetime,
     finish,
     trim_edge_words,
+    trim_note,
 )
 
 REQUIRES = ("dateparser>=1.5",)
@@ -72,6 +73,7 @@ class DateparserSystem(Backend):
         self._prefer = str(self.params["prefer_dates_from"])
         self._strategy = str(self.params["strategy"])
         self._trim = bool(self.params["trim"])
+        self.note = trim_note(self)  # recorded in results, shown on the leaderboard
 
     def load(self) -> None:
         """Import dateparser (its language data loads on the warm-up search)."""

@@ -30,7 +30,7 @@ from bench.corpus.gold import write_atomic
 from bench.errors import BenchError
 from bench.offsets import find_all
 from bench.protocol import DocInput, Option, SystemInfo
-from bench.schema import LABEL_LAYER, LAYERS, PredictedSpan, Usage
+from bench.schema import LABEL_LAYER, LAYERS, SEED_LABELS, PredictedSpan, Usage
 from bench.timex import is_timex_value
 from systems._base import Backend, as_number, drop_nested_in_layer
 from systems.llm_prompt import (
@@ -187,7 +187,7 @@ class LlmSystem(Backend):
         name="llm",
         version="prompt-default@2",
         layers=LAYERS,
-        labels=tuple(LABEL_LAYER),
+        labels=SEED_LABELS,
         description="any OpenAI-compatible chat-completions endpoint (base_url, model)",
         requires=REQUIRES,
         imports=IMPORTS,

@@ -148,6 +148,7 @@ class RulesSystem(BaseSystem):
         layers=("time", "number"),
         labels=("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"),
         description="transparent regex baseline for dates, times and numbers (the floor)",
+        note="written after reading the seeds: its figures there flatter it",
         requires=normalize.REQUIRES,
         imports=normalize.IMPORTS,
         options=(VALUES_OPTION,),

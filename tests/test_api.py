@@ -70,3 +70,16 @@ def test_paths_may_be_strings() -> None:
 
 def test_all_lists_every_export() -> None:
     assert sorted(bench.__all__) == sorted(["__version__", *bench._EXPORTS])
+
+
+def test_run_a_subset_records_it() -> None:
+    from bench.api import run
+    from bench.run.timing import RunSettings
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    fast = RunSettings(repeats=1, warmup=0, latency=False)
+    out = run("toy_system:ToySystem", settings=fast, bootstrap=0, sample=3, seed=1)
+    assert out.result.gold.documents == 3
+    assert out.result.metrics.signature.endswith("|subset:sample:3/5;seed:1")
+    again = run("toy_system:ToySystem", settings=fast, bootstrap=0, sample=3, seed=1)
+    assert again.result.metrics == out.result.metrics  # the same seed, the same documents

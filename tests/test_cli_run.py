@@ -47,8 +47,21 @@ def stable(path: Path) -> dict:
 def test_run_writes_result_predictions_and_leaderboard(project: Path) -> None:
     res = bench("run", "--system", TOY, *FAST, cwd=project)
     assert res.returncode == 0, res.stderr
-    assert res.stdout.startswith("toy: entity F1 ")
-    assert "words/s (median of 1)" in res.stdout and "cached" not in res.stdout
+    # The table: a row per layer with P, R, F1 and intervals, value accuracy, support.
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("toy: 5 documents")
+    head = next(line for line in lines if line.lstrip().startswith("layer"))
+    assert head.split() == ["layer", "P", "R", "F1", "value", "acc.", "support", "predicted"]
+    rows = {line.split()[0]: line.split() for line in lines if line.split()[:1] in (
+        ["entity"], ["time"], ["number"], ["overall"])}  # fmt: skip
+    assert set(rows) == {"entity", "time", "number", "overall"}
+    assert rows["time"][2].startswith("[") and rows["time"][-2] == "77"  # gold time spans
+    assert "PERSON" not in res.stdout  # per-label rows only with --per-label
+    assert "throughput: " in res.stdout and "words/s (median of 1 timed pass" in res.stdout
+    assert "cached" not in res.stdout
+    # Progress bars on stderr name what they count, with the real total.
+    assert "timed pass 1/1: documents" in res.stderr and "5/5" in res.stderr
+    assert "warm-up" not in res.stderr  # --warmup 0
     out = project / "results"
     for name in ("toy.json", "predictions/toy.jsonl", "LEADERBOARD.md", "leaderboard.csv"):
         assert (out / name).is_file(), name
@@ -82,6 +95,8 @@ def test_options_label_and_report(project: Path) -> None:
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert res.stderr == ""  # --quiet: no progress bar
+    assert res.stdout.startswith("toy-putin: entity F1 ")  # and one line, no table
+    assert "words/s (median of 1)" in res.stdout and "layer" not in res.stdout
     assert (project / "results" / "toy-putin.json").is_file()
     assert not (project / "results" / "LEADERBOARD.md").exists()
     rep = bench("report", "--readme", "README.md", cwd=project)
@@ -172,3 +187,52 @@ def test_spacy_default_run(project: Path) -> None:
     assert t["words_per_second"]["median"] > 0 and t["load_seconds"] > 0
     assert t["latency"]["docs"] == 5 and t["peak_rss_mb"] > 50
     assert data["environment"]["packages"]["spacy"].startswith("3.")
+
+
+def test_per_label_rows_and_limit(project: Path) -> None:
+    res = bench("run", "-s", TOY, *FAST, "--per-label", "--limit", "2", "--no-report", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("toy: 2 documents")
+    labels = [
+        ln.split()[0] for ln in res.stdout.splitlines() if ln.startswith("   ") and ln.strip()
+    ]
+    assert {"PERSON", "DATE", "CARDINAL"} <= set(labels)
+    assert "subset: first:2/5 (2 documents); not comparable with full runs" in res.stdout
+    assert "timed pass 1/1: documents" in res.stderr and "2/2" in res.stderr
+    data = json.loads((project / "results" / "toy.json").read_text(encoding="utf-8"))
+    assert data["gold"]["documents"] == 2
+    assert data["metrics"]["signature"].endswith("|subset:first:2/5")
+    # A full run and a sample land on boards of their own, never beside the subset run.
+    full = bench("run", "-s", TOY, *FAST, "--label", "toy-full", "-q", "--no-report", cwd=project)
+    assert full.returncode == 0, full.stderr
+    sample = bench(
+        "run", "-s", TOY, *FAST, "--label", "toy-s", "--sample", "3", "--seed", "7", "-q",
+        cwd=project,
+    )  # fmt: skip
+    assert sample.returncode == 0, sample.stderr
+    board = (project / "results" / "LEADERBOARD.md").read_text(encoding="utf-8")
+    assert "**3 incomparable groups of results**" in board
+    s = json.loads((project / "results" / "toy-s.json").read_text(encoding="utf-8"))
+    assert s["metrics"]["signature"].endswith("|subset:sample:3/5;seed:7")
+    # --limit at least the corpus size is no subset at all.
+    whole = bench("run", "-s", TOY, *FAST, "--limit", "9", "-q", "--no-report", cwd=project)
+    assert whole.returncode == 0, whole.stderr
+    data = json.loads((project / "results" / "toy.json").read_text(encoding="utf-8"))
+    assert "subset" not in data["metrics"]["signature"]
+    bad = bench("run", "-s", TOY, *FAST, "--limit", "2", "--sample", "2", cwd=project)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --limit: give --limit or")
+    assert bad.stderr.count("\n") == 1
+
+
+def test_replayed_predictions_show_no_speed(project: Path) -> None:
+    first = bench("run", "-s", TOY, *FAST, "-q", "--no-report", cwd=project)
+    assert first.returncode == 0, first.stderr
+    preds = project / "results" / "predictions" / "toy.jsonl"
+    res = bench(
+        "run", "-s", "predictions", "-o", f"path={preds}", "--label", "replay", *FAST, cwd=project
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("throughput:"))
+    assert line == "throughput: — (replayed predictions: no system was timed)"
+    board = (project / "results" / "LEADERBOARD.md").read_text(encoding="utf-8")
+    assert "| replay | — |" in board and "replayed predictions: no speed" in board

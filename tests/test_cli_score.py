@@ -77,3 +77,34 @@ def test_unknown_layer_exits_2(pred_file: Path) -> None:
     r = run("--predictions", str(pred_file), "--layer", "money")
     assert r.returncode == 2
     assert "unknown layer 'money'" in r.stderr
+
+
+def test_table_rows_per_layer_and_label(pred_file: Path) -> None:
+    r = run("--predictions", str(pred_file), "--bootstrap", "50")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    head = next(line for line in lines if line.lstrip().startswith("layer"))
+    assert head.split() == ["layer", "P", "R", "F1", "value", "acc.", "support", "predicted"]
+    entity = next(line.split() for line in lines if line.startswith(" entity "))
+    assert entity[1] == "100.0" and entity[2].startswith("[")  # P with its interval
+    assert any(line.split()[:1] == ["PERSON"] for line in lines)  # per-label rows by default
+    quiet = run("--predictions", str(pred_file), "--bootstrap", "0", "--no-per-label")
+    assert not any(line.split()[:1] == ["PERSON"] for line in quiet.stdout.splitlines())
+    assert "[no CI]" in quiet.stdout  # brackets from bench are not eaten as markup
+
+
+def test_subset_scores_present_documents_and_says_how_many_left_out(pred_file: Path) -> None:
+    full = json.loads(run("--predictions", str(pred_file), "--json", "--bootstrap", "0").stdout)
+    assert "subset" not in full["signature"] and len(full["missing_predictions"]) == 1
+    r = run("--predictions", str(pred_file), "--json", "--bootstrap", "0", "--subset")
+    assert r.returncode == 0, r.stderr
+    sub = json.loads(r.stdout)
+    assert sub["documents"] == 4 and sub["missing_predictions"] == []
+    assert sub["signature"].endswith("|subset:present:4/5")
+    assert "left out 1 gold document(s)" in r.stderr and "warning" not in r.stderr
+    assert sub["overall"]["strict"]["recall"] > full["overall"]["strict"]["recall"]
+    lim = run("--predictions", str(pred_file), "--json", "--bootstrap", "0", "--limit", "2")
+    assert json.loads(lim.stdout)["signature"].endswith("|subset:first:2/5")
+    samp = run("--predictions", str(pred_file), "--sample", "3", "--seed", "4", "--bootstrap", "0")
+    assert samp.returncode == 0, samp.stderr
+    assert "subset: sample:3/5;seed:4 (3 documents); not comparable with full runs" in samp.stdout

@@ -151,3 +151,27 @@ def test_ctrl_c_keeps_earlier_files_and_a_rerun_resumes(tmp_path: Path) -> None:
     lines = (out / "predictions" / "toy.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 300
     assert json.loads((out / "toy.json").read_text())["throughput"]["cached"] is True
+
+
+def test_streamed_progress_bar_has_the_real_total(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "c.jsonl"
+    write_jsonl(synthetic_documents(30, seed=0), corpus)
+    with corpus.open("a", encoding="utf-8") as fh:
+        fh.write("\n  \n")  # blank lines are no documents
+    assert open_corpus(corpus).count() == 30
+    stream(corpus, tmp_path / "out", batch_size=8, bootstrap=0, progress=True)
+    err = capfd.readouterr().err
+    assert "streamed pass: documents" in err and "30/30" in err and "/0" not in err
+
+
+def test_open_bar_when_the_total_is_unknown(capfd: pytest.CaptureFixture[str]) -> None:
+    from bench.run.timing import Progress
+
+    bar = Progress(enabled=True)
+    bar.start("streamed pass: documents", None)
+    bar.advance(300)
+    bar.close()
+    err = capfd.readouterr().err
+    assert "streamed pass: documents" in err and "300" in err and "300/" not in err

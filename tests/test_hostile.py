@@ -210,7 +210,8 @@ def test_hostile_names_and_options_in_markdown_csv_html(project: Path, tmp_path:
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert readme.count(README_END) == 1 and readme.count(README_START) == 1
     assert readme.endswith(f"{README_END}\nend\n")
-    assert len(readme.splitlines()) - len(readme_before.splitlines()) < 20
+    # One result: a table per layer (about 24 lines); a block written twice would be twice that.
+    assert len(readme.splitlines()) - len(readme_before.splitlines()) < 40
     _assert_inert_markdown(readme)
     board = (results / "LEADERBOARD.md").read_text(encoding="utf-8")
     _assert_inert_markdown(board)

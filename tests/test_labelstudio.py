@@ -12,7 +12,7 @@ from bench.corpus.formats.base import GoldRecord
 from bench.corpus.formats.exchange import export_gold, read_records
 from bench.corpus.formats.labelstudio import labeling_config, task
 from bench.errors import BenchError
-from bench.schema import ALL_LABELS
+from bench.schema import SEED_LABELS as ALL_LABELS
 
 
 @pytest.fixture(scope="module")

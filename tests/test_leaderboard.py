@@ -69,8 +69,12 @@ def test_markdown(results) -> None:
     assert "2 incomparable groups" in md
     assert md.index(full) < md.index(subset)
     assert "## Board 1" in md and "## Board 2" in md
-    for heading in ("### Overview", "### entity", "### time", "### number", "### Speed"):
+    for heading in ("### entity", "### time", "### number", "### Speed"):
         assert md.count(heading) == 2
+    assert "### Overview" not in md and md.count("Rows are ranked within each layer") == 2
+    # Per-label figures per system, collapsed under each layer's table.
+    assert md.count("<details>") == 6 and "<summary>entity: strict P, R, F1 per label" in md
+    assert "| toy-names | PERSON |" in md
     assert "| toy † |" in md  # cached
     assert "| toy-fails ‡" in md and "documents failed" in md
     assert "predictions from the cache" in md
@@ -132,3 +136,45 @@ def test_empty_and_duplicate(tmp_path: Path, results) -> None:
     (tmp_path / "toy.json").write_bytes((out / "toy.json").read_bytes())
     with pytest.raises(BenchError, match="already used by"):
         read_results_dir(tmp_path)
+
+
+def test_layers_ranked_notes_and_no_speed_for_replayed(tmp_path: Path) -> None:
+    """rules (two layers, a note) ranks by the layer, not by a mean; a replayed predictions
+    file shows no speed anywhere."""
+    from bench.corpus.predictions import write_predictions
+    from bench.registry import create_system
+    from bench.report.plot import render_png
+    from bench.schema import LAYER_LABELS, PredictedSpan
+
+    entity_labels = set(LAYER_LABELS["entity"])
+
+    gold = load_gold_dir(GOLD, SEEDS)
+    out = tmp_path / "results"
+    write_run(run_system(create_system("rules", {}), gold, FAST, bootstrap=0), out)
+    write_run(run_system(ToySystem(), gold, FAST, bootstrap=0), out)
+    preds = tmp_path / "p.jsonl"
+    entity = {
+        d: [PredictedSpan(start=s.start, end=s.end, label=s.label) for s in g.spans]
+        for d, (g, _) in gold.items()
+    }
+    write_predictions(
+        preds, {d: [s for s in v if s.label in entity_labels] for d, v in entity.items()}
+    )
+    replay = create_system("predictions", {"path": str(preds)})
+    write_run(run_system(replay, gold, FAST, label="replayed", bootstrap=0), out)
+    bs = boards(read_results_dir(out), gold_digest(gold))
+    md = render_markdown(bs)
+    assert "- **rules**: written after reading the seeds" in md
+    entity = md[md.index("### entity") : md.index("### time")]
+    assert "rules" not in entity.split("<details>")[0]  # no entity layer, no entity row
+    assert entity.index("| replayed |") < entity.index("| toy |")  # gold spans: F1 100
+    time_table = md[md.index("### time") : md.index("### number")]
+    assert time_table.index("| rules |") < time_table.index("| toy |")
+    speed = md[md.index("### Speed") :]
+    assert "| replayed | — | — |" in speed and "replayed predictions: no speed" in speed
+    block = readme_table(bs, "results/LEADERBOARD.md")
+    assert "Rows are ranked within each layer by strict F1" in block
+    assert "| replayed | 100.0 | 100.0 | 100.0 | — |" in block  # no speed
+    rows = {r["label"]: r for r in csv.DictReader(io.StringIO(render_csv(bs)))}
+    assert rows["replayed"]["words_per_s"] == "" and rows["toy"]["words_per_s"] != ""
+    assert render_png(bs[0])  # draws without the replayed result

@@ -165,7 +165,10 @@ def test_progress_bar_goes_to_stderr(capfd: pytest.CaptureFixture[str]) -> None:
     measure(loaded(), seed_docs(), RunSettings(repeats=1, warmup=1, batch_size=2), progress=True)
     out, err = capfd.readouterr()
     assert out == ""
-    assert "10/10" in err or "15/15" in err  # warm-up + timed + latency passes
+    # One bar per pass, named for what it counts, each with the real total (5 documents).
+    assert "warm-up pass 1/1: documents" in err and "timed pass 1/1: documents" in err
+    assert "latency pass (one document per call): documents" in err
+    assert "5/5" in err and "15/15" not in err and "/0" not in err
 
 
 def test_environment_block() -> None:

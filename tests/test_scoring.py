@@ -312,7 +312,7 @@ def test_counts_equal_nervaluate_one_to_one(seed: int) -> None:
     )
 
     from bench.corpus.synthetic import random_corpus
-    from bench.schema import ALL_LABELS
+    from bench.schema import SEED_LABELS as ALL_LABELS
 
     corpus = random_corpus(1500, 6, seed=seed)
     ours = score(corpus.gold, corpus.predictions, bootstrap=0)

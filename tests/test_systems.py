@@ -94,7 +94,7 @@ class NoExtract:
     def close(self): pass
 
 class BadLabels(BaseSystem):
-    info = SystemInfo(name="bad", version="1", layers=("entity",), labels=("PER",))
+    info = SystemInfo(name="bad", version="1", layers=("entity",), labels=("GENE",))
 
 class Explodes(BaseSystem):
     info = SystemInfo(name="explodes", version="1", layers=("entity",), labels=("PERSON",))
@@ -178,7 +178,7 @@ def test_module_class_spec_runs(adhoc: str) -> None:
     [
         ("adhoc_systems:NoInfo", "is not a bench system: no class attribute info"),
         ("adhoc_systems:NoExtract", "is not a bench system: missing extract()"),
-        ("adhoc_systems:BadLabels", "not our labels: PER"),
+        ("adhoc_systems:BadLabels", "not our labels: GENE"),
         ("adhoc_systems:not_a_class", "is not a class"),
         ("adhoc_systems:Missing", "has no attribute 'Missing'"),
         ("no_such_module_xyz:Cls", "cannot import no_such_module_xyz: ModuleNotFoundError"),

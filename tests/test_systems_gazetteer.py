@@ -122,7 +122,14 @@ def test_listed_and_its_note_recorded_in_the_result() -> None:
 
     record = system_record(create_system("gazetteer", {}), "gazetteer")
     assert record.note and "floor" in record.note
-    assert system_record(create_system("rules", {}), "rules").note is None
+    rules = system_record(create_system("rules", {}), "rules").note
+    assert rules is not None and rules.startswith("written after reading the seeds")
+    assert system_record(create_system("spacy", {}), "spacy").note is None  # no note: null
+    # dateparser's note follows its trim option.
+    raw = system_record(create_system("dateparser", {}), "dateparser").note
+    trimmed = system_record(create_system("dateparser", {"trim": "true"}), "d").note
+    assert raw == "spans as the library returns them; see -trim"
+    assert trimmed is not None and trimmed.startswith("with trim=true")
 
 
 def test_min_population_chooses_the_city_list() -> None:

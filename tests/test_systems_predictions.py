@@ -60,7 +60,7 @@ def test_missing_document_can_fail(tmp_path: Path, docs: list[DocInput]) -> None
     [
         ("{not json", ":2: json: Expecting property name"),
         (
-            '{"doc_id": "a", "spans": [{"start": 0, "end": 1, "label": "PER"}]}',
+            '{"doc_id": "a", "spans": [{"start": 0, "end": 1, "label": "GENE"}]}',
             ":2: spans[0].label",
         ),
         ('{"doc_id": "../x", "spans": []}', ":2: doc_id:"),

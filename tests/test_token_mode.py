@@ -326,12 +326,13 @@ def test_token_mode_results_are_not_comparable_with_character_ones() -> None:
 
     from bench.run.layout import comparability_key
 
-    base = "bench:0.1.0|scoring:1|gold:abc|docs:5|layers:entity|align:optimal|ignore:on"
+    base = "bench:0.1.0|scoring:2|gold:abc|docs:5|labels:def|layers:entity|align:optimal"
+    base += "|ignore:on"
     base += "|ci:sentence|conf:95|boot:0|seed:0"
 
     def key(sig: str) -> str:
         return comparability_key(SimpleNamespace(metrics=SimpleNamespace(signature=sig)))  # type: ignore[arg-type]
 
-    assert key(base) == "scoring:1|gold:abc|docs:5|align:optimal|ignore:on"
+    assert key(base) == "scoring:2|gold:abc|docs:5|labels:def|align:optimal|ignore:on"
     assert key(base + "|tokens:0123456789ab") == key(base) + "|tokens:0123456789ab"
     assert key(base + "|overlap:50") != key(base)

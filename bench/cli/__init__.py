@@ -26,10 +26,22 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from bench.cli import compare, corpus, diff, gold, report, run, schema, score, systems
+    from bench.cli import (
+        compare,
+        corpus,
+        diff,
+        gold,
+        predictions,
+        report,
+        run,
+        schema,
+        score,
+        systems,
+    )
 
     app.add_typer(gold.app, name="gold")
     app.add_typer(corpus.app, name="corpus")
+    app.add_typer(predictions.app, name="predictions")
     app.command(name="score")(score.score)
     app.command(name="systems")(systems.systems)
     app.command(name="run")(run.run)
@@ -44,6 +56,7 @@ _register()
 
 # Library parameters whose flag is not their name with dashes.
 _FLAGS = {"layers": "--layer", "doc_ids": "--doc", "options": "--option"}
+_FLAGS["label_map"] = "--label-map"
 
 
 def flag(param: str) -> str:

@@ -41,7 +41,11 @@ def validate(
     if bad:
         typer.echo(f"{bad} violation(s); {docs} valid document(s) in {path}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {corpus.kind} corpus {path}: {docs} document(s), {spans} spans", err=True)
+    labels = corpus.label_set().name
+    typer.echo(
+        f"ok: {corpus.kind} corpus {path}: {docs} document(s), {spans} spans, label set {labels}",
+        err=True,
+    )
 
 
 @app.command()
@@ -60,3 +64,36 @@ def generate(
     check_seed(seed)
     n = write_corpus(synthetic_documents(docs, seed), out)
     typer.echo(f"wrote {out}: {n} document(s)", err=True)
+
+
+@app.command(name="import")
+def import_(
+    fmt: Annotated[
+        str,
+        typer.Argument(
+            metavar="FORMAT",
+            help="conll, timeml, hf-tokens, or a tool format with texts: labelstudio, doccano, "
+            "brat, docbin.",
+        ),
+    ],
+    path: Annotated[Path, typer.Argument(help="The file or directory to read.")],
+    out: Annotated[Path, typer.Option("--out", help="The corpus to write (.jsonl).")],
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option", "-o", help="Format option key=value (repeatable; docs/formats.md)."
+        ),
+    ] = None,
+) -> None:
+    """Import a corpus of texts with gold into bench's JSON Lines corpus format."""
+    from bench.corpus.importing import import_corpus
+    from bench.protocol import parse_option_args
+
+    done = import_corpus(fmt, path, out, parse_option_args(option or []))
+    assert done.label_set is not None
+    layers = "; ".join(f"{k}: {', '.join(v)}" for k, v in done.label_set.layers.items())
+    typer.echo(
+        f"wrote {out}: {done.documents} document(s), {done.spans} spans, label set "
+        f"{done.label_set.name} ({layers})",
+        err=True,
+    )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from bench.run.result import Result
+    from bench.schema import LabelMapSpec
 
 
 def run(
@@ -89,7 +89,7 @@ def run(
         ),
     ] = False,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for CIs (0: none).")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap (and of --sample).")] = 0,
     report: Annotated[
         bool, typer.Option(help="Rebuild the leaderboard, plot and error pages afterwards.")
     ] = True,
@@ -100,22 +100,52 @@ def run(
             "only if its block links to --out's leaderboard)."
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")
+    ] = False,
+    per_label: Annotated[
+        bool, typer.Option("--per-label", help="Add a row per label to the table.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N documents (doc_id order); a subset run.")
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option(help="Only N documents drawn with --seed; a subset run.")
+    ] = None,
     tokens: Annotated[
         bool,
         typer.Option(
             "--tokens", help="With --corpus: snap predictions to the corpus's recorded tokens."
         ),
     ] = False,
+    layer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--layer",
+            "-l",
+            help="Score only this layer (repeatable; default: the system's "
+            "layers that the corpus's label set has).",
+        ),
+    ] = None,
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            "--label-map",
+            help="Map the system's labels onto the corpus's: a preset (ontonotes-conll2003, "
+            "ontonotes-timeml) or a JSON file (docs/formats.md, 'Label maps').",
+        ),
+    ] = None,
 ) -> None:
     """Run a system over the corpus: time it, score it, write results/<label>.json."""
     from bench.corpus.gold import load_gold_dir
+    from bench.corpus.subset import subset_ids, take
     from bench.errors import BenchError
     from bench.escape import visible
     from bench.files import check_writable, locked
     from bench.limits import check_bootstrap
     from bench.protocol import parse_option_args
     from bench.registry import create_system
+    from bench.report.terminal import print_run, summary_line
     from bench.run.cache import PredictionCache, default_dir
     from bench.run.layout import write_run
     from bench.run.pipeline import run_system
@@ -123,6 +153,9 @@ def run(
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
+    from bench.corpus.labels import load_label_map
+
+    spec = load_label_map(label_map) if label_map else None
     if all_available and (system or option or label):
         raise BenchError("--all-available: cannot be combined with --system, --option or --label")
     if not all_available and not system:
@@ -145,6 +178,8 @@ def run(
             check_writable(readme, "--readme", directory=False)
 
     if corpus is not None:
+        if limit is not None or sample is not None:
+            raise BenchError("--limit, --sample: not with --corpus (seed-corpus runs only)")
         if all_available:
             raise BenchError("--corpus: run one --system at a time")
         if repeats not in (None, 1) or warmup not in (None, 0):
@@ -170,6 +205,9 @@ def run(
             report=report,
             readme=readme,
             tokens=tokens,
+            layers=layer,
+            label_map=spec,
+            per_label=None if quiet else per_label,
         )
         return
     if tokens:
@@ -184,6 +222,8 @@ def run(
     )
     options = parse_option_args(option or [])
     gold_docs = load_gold_dir(gold, texts)
+    ids, subset = subset_ids(gold_docs, limit=limit, sample=sample, seed=seed)
+    gold_docs = take(gold_docs, ids)
     store = PredictionCache(cache_dir or default_dir(out)) if cache else None
     failed: list[str] = []
     broken: list[str] = []
@@ -202,6 +242,13 @@ def run(
             common += ["--cache-dir", str(cache_dir)]
         if quiet:
             common.append("--quiet")
+        common += [x for name in layer or [] for x in ("--layer", name)]
+        common += ["--label-map", label_map] if label_map else []
+        if per_label:
+            common.append("--per-label")
+        for flag, n in (("--limit", limit), ("--sample", sample)):
+            if n is not None:
+                common += [flag, str(n)]
         for name in available_systems():
             code = _run_child(["--system", name, *common])
             if code == 1:
@@ -220,10 +267,16 @@ def run(
             progress=not quiet,
             bootstrap=bootstrap,
             seed=seed,
+            layers=layer,
+            label_map=spec,
+            subset=subset,
         )
         with locked(out):  # write the pair and rebuild the report as one turn
             res_path, preds_path = write_run(outcome, out)
-            typer.echo(summary(outcome.result))
+            if quiet:
+                typer.echo(summary_line(outcome.result))
+            else:
+                print_run(outcome.result, per_label=per_label)
             typer.echo(f"  wrote {res_path} and {preds_path}")
             for f in outcome.result.failures:
                 typer.echo(f"  failed: {f.doc_id}: {visible(f.error)}", err=True)
@@ -276,10 +329,14 @@ def _run_corpus(
     report: bool,
     readme: Path | None,
     tokens: bool = False,
+    layers: list[str] | None = None,
+    label_map: LabelMapSpec | None = None,
+    per_label: bool | None,
 ) -> None:
     from bench.corpus.stream import open_corpus
     from bench.escape import visible
     from bench.registry import create_system
+    from bench.report.terminal import print_run, summary_line
     from bench.run.cache import PredictionCache
     from bench.run.executor import SystemSpec
     from bench.run.streamed import run_corpus
@@ -300,9 +357,14 @@ def _run_corpus(
         bootstrap=bootstrap,
         seed=seed,
         tokens=tokens,
+        layers=layers,
+        label_map=label_map,
     )
     result = outcome.result
-    typer.echo(summary(result))
+    if per_label is None:
+        typer.echo(summary_line(result))
+    else:
+        print_run(result, per_label=per_label)
     typer.echo(
         f"  {outcome.batches} batches ({outcome.executor}), {outcome.reused} from the cache; "
         f"wrote {outcome.result_path} and {outcome.predictions_path}"
@@ -352,16 +414,3 @@ def available_systems() -> list[str]:
             continue
         names.append(name)
     return names
-
-
-def summary(result: Result) -> str:
-    """One line: label, strict F1 per layer, words/s and whether the timing is fresh."""
-    parts = []
-    for layer, scores in result.metrics.by_layer.items():
-        f1 = scores.strict.f1
-        parts.append(f"{layer} F1 {'—' if f1 is None else f'{100 * f1:.1f}'}")
-    t = result.throughput
-    speed = f"{t.words_per_second.median:,.0f} words/s (median of {t.repeats})"
-    if t.cached:
-        speed += f", cached: timings measured {t.measured_at:%Y-%m-%d %H:%M} UTC"
-    return f"{result.system.label}: {'; '.join(parts)}; {speed}"

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from rich.table import Table
-
-    from bench.scoring.report import ScoreReport
 
 
 def score(
     predictions: Annotated[
         Path, typer.Option("--predictions", "-p", help="Predictions JSONL, one line per document.")
     ],
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            "--corpus",
+            help="Score against this corpus (.jsonl, .parquet, dataset, or gold/ + texts/ "
+            "directory) with its label set, instead of --gold/--texts.",
+        ),
+    ] = None,
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            "--label-map", help="Map predicted labels onto the corpus's: a preset or a JSON file."
+        ),
+    ] = None,
     gold: Annotated[Path, typer.Option("--gold", help="Directory of gold files.")] = Path("gold"),
     texts: Annotated[
         Path, typer.Option("--texts", help="Directory of the documents' texts.")
@@ -29,7 +38,9 @@ def score(
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples for CIs (0: none).")
     ] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the bootstrap (and of --sample).")
+    ] = 0,
     unit: Annotated[
         str, typer.Option("--unit", help="Resampling unit: auto, sentence or document.")
     ] = "auto",
@@ -49,6 +60,19 @@ def score(
             help="Least overlap, in percent of the gold span's length, for two spans to pair.",
         ),
     ] = None,
+    per_label: Annotated[
+        bool, typer.Option("--per-label/--no-per-label", help="A row per label in the table.")
+    ] = True,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Only the first N gold documents.")
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option("--sample", help="Only N gold documents drawn with --seed.")
+    ] = None,
+    subset: Annotated[
+        bool,
+        typer.Option("--subset", help="Only the gold documents the predictions have a line for."),
+    ] = False,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
     import os
@@ -56,25 +80,59 @@ def score(
     # Scoring runs numpy's own loops and small matrix products: OpenBLAS's threads (one per
     # core, started as numpy is imported) cost CPU time and buy nothing (docs/metrics.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from bench.corpus.subset import left_out
     from bench.limits import check_bootstrap
-    from bench.scoring.engine import score_files
+    from bench.report.terminal import print_score
+    from bench.scoring.engine import score_corpus, score_files
+    from bench.scoring.report import parse_signature
     from bench.scoring.resample import check_seed
 
     check_seed(seed)
     check_bootstrap(bootstrap)  # before reading anything
+    if label_map and corpus is None:
+        from bench.errors import BenchError
 
-    report = score_files(
-        gold,
-        texts,
-        predictions,
-        layers=layer,
-        bootstrap=bootstrap,
-        seed=seed,
-        ignore=ignore,
-        unit=unit,
-        tokens=tokens,
-        min_overlap=min_overlap,
-    )
+        raise BenchError("--label-map: needs --corpus (--corpus . for this repository's seeds)")
+    if corpus is not None and (limit is not None or sample is not None or subset):
+        from bench.errors import BenchError
+
+        raise BenchError("--limit, --sample, --subset: not with --corpus (seeds and gold dirs)")
+    if corpus is not None:
+        report = score_corpus(
+            corpus,
+            predictions,
+            layers=layer,
+            label_map=label_map,
+            bootstrap=bootstrap,
+            seed=seed,
+            ignore=ignore,
+            unit=unit,
+            tokens=tokens,
+            min_overlap=min_overlap,
+        )
+    else:
+        report = score_files(
+            gold,
+            texts,
+            predictions,
+            layers=layer,
+            bootstrap=bootstrap,
+            seed=seed,
+            ignore=ignore,
+            unit=unit,
+            tokens=tokens,
+            min_overlap=min_overlap,
+            limit=limit,
+            sample=sample,
+            only_present=subset,
+        )
+    how = parse_signature(report.signature).get("subset", "")
+    if subset and "present:" in how:
+        typer.echo(
+            f"note: --subset: scored the {report.documents} document(s) with a line in "
+            f"{predictions}; left out {left_out(how)} gold document(s) ({how})",
+            err=True,
+        )
     if report.missing_predictions:
         shown = ", ".join(report.missing_predictions[:5])
         more = len(report.missing_predictions) - 5
@@ -87,109 +145,4 @@ def score(
     if as_json:
         typer.echo(report.to_json(), nl=False)
         return
-    _print_tables(report)
-
-
-def _fmt(x: float | None) -> str:
-    return "-" if x is None else f"{x:.3f}"
-
-
-_COUNT_HEADS = {"correct": "corr", "incorrect": "inc", "partial": "part", "missed": "miss"}
-_COUNT_HEADS |= {"spurious": "spur", "possible": "gold", "actual": "pred"}
-
-
-def _table(title: str, heads: list[str], left: int = 1) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1)
-    )
-    for i, head in enumerate(heads):
-        table.add_column(head, justify="left" if i < left else "right", no_wrap=True)
-    return table
-
-
-def _mode_tables(rows: dict[str, dict], ci: dict | None, confidence: float) -> list[Table]:
-    heads = ["", "mode", "P", "R", "F1"]
-    if ci is not None:
-        heads.append(f"F1 {round(confidence * 100)}% CI")
-    scores = _table("Scores", heads, left=2)
-    counts = _table(
-        "Counts (gold = possible, pred = actual)", ["", "mode", *_COUNT_HEADS.values()], left=2
-    )
-    for key, modes in rows.items():
-        for i, (mode, s) in enumerate(modes.items()):
-            first = [key if i == 0 else "", mode]
-            cells = first + [_fmt(s[n]) for n in ("precision", "recall", "f1")]
-            if ci is not None:
-                iv = ci.get(key, {}).get(mode, {}).get("f1")
-                cells.append(
-                    "-" if not iv or iv["low"] is None else f"{iv['low']:.3f}-{iv['high']:.3f}"
-                )
-            last = i == len(modes) - 1
-            scores.add_row(*cells, end_section=last)
-            counts.add_row(*first, *(str(s[n]) for n in _COUNT_HEADS), end_section=last)
-    return [scores, counts]
-
-
-def _print_tables(report: ScoreReport) -> None:
-    from rich.console import Console
-
-    data = report.model_dump(mode="json")
-    console = Console(highlight=False)
-    ci = data["ci"]
-    ci_rows = {"overall": ci["overall"], **ci["by_layer"]} if ci else None
-    rows = {"overall": data["overall"], **data["by_layer"]}
-    for table in _mode_tables(rows, ci_rows, ci["confidence"] if ci else 0.95):
-        console.print(table)
-
-    labels = _table("By label", ["label", "gold", "pred", "strict F1", "type F1"])
-    for label, modes in data["by_label"].items():
-        strict = modes["strict"]
-        if strict["possible"] == 0 and strict["actual"] == 0:
-            continue
-        labels.add_row(
-            label,
-            str(strict["possible"]),
-            str(strict["actual"]),
-            _fmt(strict["f1"]),
-            _fmt(modes["type"]["f1"]),
-        )
-    console.print(labels)
-
-    if data["values"]:
-        heads = ["layer", "matched", "correct", "accuracy", "P", "R", "F1"]
-        values = _table("Values (pairs of one layer; right value = true positive)", heads)
-        for layer, v in data["values"].items():
-            values.add_row(
-                layer,
-                str(v["matched"]),
-                str(v["correct"]),
-                *(_fmt(v[n]) for n in ("accuracy", "precision", "recall", "f1")),
-            )
-        console.print(values)
-
-    if data["relaxed"]:
-        heads = ["layer", "matched", "P", "R", "F1"]
-        relaxed = _table("Relaxed (TempEval-3: any overlap, any label, one-to-one)", heads)
-        for layer, r in data["relaxed"].items():
-            relaxed.add_row(
-                layer, str(r["matched"]), *(_fmt(r[n]) for n in ("precision", "recall", "f1"))
-            )
-        console.print(relaxed)
-
-    macro = data["macro"]
-    console.print(
-        "macro F1 (strict): by label "
-        f"{_fmt(macro['by_label']['strict']['f1'])} over {macro['by_label']['strict']['classes']}"
-        f" labels, by document {_fmt(macro['by_doc']['strict']['f1'])} over "
-        f"{macro['by_doc']['strict']['classes']} documents"
-    )
-    if report.ignored_predictions:
-        console.print(f"{report.ignored_predictions} prediction(s) in ignore regions dropped")
-    if ci:
-        console.print(
-            f"CIs: {ci['method']}, {ci['resamples']} resamples of {ci['units']} {ci['unit']}s"
-        )
-    console.print(f"signature: {report.signature}", soft_wrap=True)
+    print_score(report, per_label=per_label)

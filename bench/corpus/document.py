@@ -27,6 +27,12 @@ class Document:
     title: str = ""
     where: str = ""
 
+    @property
+    def tokens(self) -> tuple[tuple[int, int], ...] | None:
+        """Each token's (start, end) when the corpus records tokens (CoNLL, hf-tokens)."""
+        t = self.gold.tokens
+        return None if t is None else tuple((a, b) for a, b in t)
+
     @classmethod
     def from_text(
         cls,

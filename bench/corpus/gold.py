@@ -206,7 +206,12 @@ def token_problem(tokens: Sequence[tuple[int, int]], text_len: int) -> str | Non
 
 
 def _check_spans(
-    gold: GoldDocument, text: str, path: str, lines: list[int], ignore_lines: list[int]
+    gold: GoldDocument,
+    text: str,
+    path: str,
+    lines: list[int],
+    ignore_lines: list[int],
+    labels: Mapping[str, Sequence[str]] = LAYER_LABELS,
 ) -> list[Violation]:
     out: list[Violation] = []
 
@@ -253,9 +258,9 @@ def _check_spans(
             )
         elif piece != piece.strip():
             add(f"{f}.text", f"{shorten(piece)} has leading or trailing whitespace", line)
-        if sp.label not in LAYER_LABELS[sp.layer]:
+        if sp.label not in labels.get(sp.layer, ()):
             home = LABEL_LAYER.get(sp.label)
-            hint = f" (it belongs to {home!r})" if home else ""
+            hint = f" (it belongs to {home!r})" if home and home != sp.layer else ""
             add(
                 f"{f}.label",
                 f"{shorten(sp.label)} is not a label of layer {sp.layer!r}{hint}",
@@ -293,10 +298,12 @@ def check_gold_spans(
     path: str,
     lines: list[int | None] | None = None,
     ignore_lines: list[int | None] | None = None,
+    labels: Mapping[str, Sequence[str]] = LAYER_LABELS,
 ) -> list[Violation]:
     """Every span and ignore-region rule of a gold document over its text (offsets, text,
-    labels, values, order, overlaps); ``lines`` give each span's line for the messages."""
-    return _check_spans(gold, text, path, lines or [], ignore_lines or [])  # type: ignore[arg-type]
+    labels, values, order, overlaps); ``lines`` give each span's line for the messages;
+    ``labels`` is the corpus's label set (layer -> labels), the seeds' by default."""
+    return _check_spans(gold, text, path, lines or [], ignore_lines or [], labels)  # type: ignore[arg-type]
 
 
 def _as_violation(exc: BenchError, default_path: str) -> Violation:

@@ -36,7 +36,15 @@ from bench.corpus.gold import (
     validate_gold_file,
 )
 from bench.errors import BenchError, ParameterError, need, one_line, shorten
-from bench.schema import LABEL_LAYER, CorpusRecord, GoldDocument, GoldSpan
+from bench.schema import (
+    LABEL_LAYER,
+    SEED_LABEL_SET,
+    CorpusHeader,
+    CorpusRecord,
+    GoldDocument,
+    GoldSpan,
+    LabelSet,
+)
 
 KINDS: tuple[str, ...] = ("dir", "jsonl", "parquet", "hf-disk")
 DEFAULT_BATCH = 256
@@ -62,10 +70,27 @@ def _pydantic_violations(exc: ValidationError, path: str, line: int | None) -> l
     ]
 
 
+def _token_problem(tokens: list[tuple[int, int]], n: int) -> tuple[int, str] | None:
+    """The first token that is empty, outside the text or not after the one before."""
+    prev_end = 0
+    for i, (a, b) in enumerate(tokens):
+        if not a < b <= n:
+            return i, f"token {a}:{b} is not within 0 <= start < end <= {n}"
+        if a < prev_end:
+            return i, f"token {a}:{b} starts before the previous one ends ({prev_end})"
+        prev_end = b
+    return None
+
+
 def check_record(
-    data: object, path: str, line: int | None = None, title: str = ""
+    data: object,
+    path: str,
+    line: int | None = None,
+    title: str = "",
+    label_set: LabelSet = SEED_LABEL_SET,
 ) -> tuple[Document | None, list[Violation]]:
-    """Validate one record (a parsed JSON object or a table row) against every gold rule.
+    """Validate one record (a parsed JSON object or a table row) against every gold rule,
+    its labels against the corpus's ``label_set``.
 
     ``path`` and ``line`` are what violations name: ``FILE`` and the line for JSON Lines,
     ``FILE row N`` and None for tables.
@@ -113,11 +138,50 @@ def check_record(
         tokens=rec.tokens,
     )
     n = len(rec.spans)
-    violations = check_gold_spans(gold, text, path, [line] * n, [line] * len(rec.ignore))
+    violations = check_gold_spans(
+        gold,
+        text,
+        path,
+        [line] * n,
+        [line] * len(rec.ignore),
+        {str(k): v for k, v in label_set.layers.items()},
+    )
     if violations:
         return None, violations
+    if rec.tokens is not None:
+        bad = _token_problem(rec.tokens, len(text))
+        if bad is not None:
+            return None, [Violation(path, f"tokens[{bad[0]}]", bad[1], line)]
     where = f"{path}:{line}" if line is not None else path
     return Document(gold, text, rec.title or title, where), []
+
+
+HEADER_KEY = "bench_corpus"  # the key that marks a JSON Lines corpus's header line
+
+
+def read_header(path: Path) -> CorpusHeader | None:
+    """The header of a JSON Lines corpus (its first non-blank line when that is one), or None;
+    a malformed header is a one-line error naming the file and line."""
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    with fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = strictjson.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, strictjson.JsonError):
+                return None  # the record reader reports it
+            if not isinstance(data, dict) or HEADER_KEY not in data:
+                return None
+            try:
+                return CorpusHeader.model_validate(data)
+            except ValidationError as exc:
+                v = _pydantic_violations(exc, str(path), lineno)[0]
+                raise BenchError(str(v)) from None
+    return None
 
 
 # --- sources: each yields (path, line, parsed record or violation) ----------------------------
@@ -131,6 +195,7 @@ def _jsonl_records(path: Path) -> Iterator[Raw]:
         fh = path.open("rb")
     except OSError as exc:
         raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
+    first = True
     with fh:
         # Binary lines split at b"\n" only: U+2028 inside a JSON string is not a line break.
         for lineno, raw in enumerate(fh, start=1):
@@ -152,6 +217,14 @@ def _jsonl_records(path: Path) -> Iterator[Raw]:
                 problem = exc.msg
                 yield spath, lineno, Violation(spath, "json", problem, lineno)
                 continue
+            if isinstance(data, dict) and HEADER_KEY in data:
+                if first:
+                    first = False
+                    continue  # read by read_header
+                problem = "a corpus header is only allowed as the first line"
+                yield spath, lineno, Violation(spath, HEADER_KEY, problem, lineno)
+                continue
+            first = False
             yield spath, lineno, data
 
 
@@ -367,12 +440,22 @@ class Corpus:
             raws = _hf_records(self.path, self.batch_size)
         else:
             raise BenchError(f"{self.path}: unknown corpus kind {self.kind!r}")
+        label_set = self.label_set()
         for path, line, data in raws:
             if isinstance(data, Violation):
                 yield Outcome(None, [data])
                 continue
-            doc, violations = check_record(data, path, line)
+            doc, violations = check_record(data, path, line, label_set=label_set)
             yield Outcome(doc, violations)
+
+    def header(self) -> CorpusHeader | None:
+        """The corpus's header line (JSON Lines only), or None."""
+        return read_header(self.path) if self.kind == "jsonl" else None
+
+    def label_set(self) -> LabelSet:
+        """The label set the corpus declares in its header; the seeds' set without one."""
+        header = self.header()
+        return header.label_set if header is not None else SEED_LABEL_SET
 
     def documents(self) -> Iterator[Document]:
         """The documents in corpus order; the first violation is a BenchError."""
@@ -398,7 +481,7 @@ class Corpus:
             yield batch
 
     def count(self) -> int | None:
-        """The number of records when it is known without reading them, else None."""
+        """The number of records when it is known without parsing them, else None."""
         if self.kind == "dir":
             return sum(1 for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
         if self.kind == "parquet":
@@ -406,6 +489,9 @@ class Corpus:
             return int(_parquet_file(self.path).metadata.num_rows)
         if self.kind == "hf-disk":  # memory-mapped: opening it reads no rows, checks the files
             return len(_hf_split(self.path))
+        if self.kind == "jsonl":  # one scan of the bytes, far cheaper than parsing them
+            with self.path.open("rb") as fh:
+                return sum(1 for line in fh if line.strip())
         return None
 
 
@@ -436,12 +522,16 @@ def record(doc: Document) -> dict[str, object]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def write_jsonl(docs: Iterable[Document], path: Path) -> int:
-    """Stream documents into a JSON Lines corpus file, atomically; returns how many."""
+def write_jsonl(docs: Iterable[Document], path: Path, header: CorpusHeader | None = None) -> int:
+    """Stream documents into a JSON Lines corpus file, atomically, after ``header`` when given;
+    returns how many."""
     from bench.corpus.gold import open_atomic
 
     n = 0
     with open_atomic(path) as fh:
+        if header is not None:
+            line = strictjson.dumps(header.model_dump(mode="json"), ensure_ascii=False)
+            fh.write(line.encode("utf-8") + b"\n")
         for doc in docs:
             fh.write(strictjson.dumps(record(doc), ensure_ascii=False).encode("utf-8") + b"\n")
             n += 1

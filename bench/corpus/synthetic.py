@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.corpus.gold import sha256_text
-from bench.schema import LABEL_LAYER, LAYER_LABELS, GoldDocument, GoldSpan, PredictedSpan
+from bench.schema import (
+    LABEL_LAYER,
+    LAYER_LABELS,
+    SEED_LABELS,
+    GoldDocument,
+    GoldSpan,
+    PredictedSpan,
+)
 
 _TIMEX = ("2017-12-11", "2017-12", "2017", "P7Y", "2017-12-11TMO", "2015-09", "PRESENT_REF")
 SLOT = 24  # characters per slot: a gold span is at most 12 long and a prediction can shift
@@ -53,7 +60,7 @@ def random_document(
 ) -> tuple[tuple[GoldDocument, str], list[PredictedSpan]]:
     """One random document of ``n_slots`` slots; ``tangled`` is the share of extra
     predictions that straddle slot boundaries (0 keeps the one-to-one regime)."""
-    labels = labels or tuple(LABEL_LAYER)
+    labels = labels or SEED_LABELS
     text = "x" * (n_slots * SLOT)
     gold: list[GoldSpan] = []
     pred: list[PredictedSpan] = []

@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from bench.errors import BenchError
 from bench.escape import csv_text, md_code, md_text
 from bench.run.layout import ResultFile, comparability_key, signature_fields
-from bench.run.result import Result
+from bench.run.result import Result, has_speed
 from bench.run.timing import median
-from bench.schema import LAYERS, VALUE_LAYERS
+from bench.schema import LAYER_LABELS, LAYERS, VALUE_LAYERS
 
 README_START = "<!-- leaderboard:start -->"
 README_END = "<!-- leaderboard:end -->"
+RANKING = (
+    "Rows are ranked within each layer by strict F1 (ties by name); a system appears only in "
+    "the layers it predicts, so no average over layers decides an order."
+)
 MODES_SHOWN = ("strict", "partial")
 # Signature fields that may differ between the results of one board, so are not shown for it.
 NOT_SHOWN = ("bench", "layers")
@@ -145,44 +149,12 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], right_from: int =
     return "\n".join(lines)
 
 
-def overview_table(board: Board) -> str:
-    """One row per system: strict F1 per layer, value accuracy, speed, load time, memory."""
-    head = [
-        "system",
-        *(f"{layer} F1" for layer in LAYERS),
-        *(f"{layer} value acc." for layer in VALUE_LAYERS),
-        "words/s",
-        "load s",
-        "peak MiB",
-    ]
-    rows = []
-    for e in _by_mean_f1(board.entries):
-        r = e.result
-        t = r.throughput
-        rows.append(
-            [
-                _name_cell(e),
-                *(_f1_cell(r, layer) for layer in LAYERS),
-                *(_value_cell(r, layer) for layer in VALUE_LAYERS),
-                _num(t.words_per_second.median),
-                _num(t.load_seconds, 2),
-                _num(t.peak_rss_mb),
-            ]
-        )
-    return _table(head, rows)
-
-
-def _mean_f1(result: Result) -> float:
-    f1s = [
-        f["f1"] or 0.0
-        for layer in LAYERS
-        if (f := layer_figures(result, layer, "strict")) is not None
-    ]
-    return sum(f1s) / len(f1s) if f1s else 0.0
-
-
-def _by_mean_f1(entries: Iterable[ResultFile]) -> list[ResultFile]:
-    return sorted(entries, key=lambda e: (-_mean_f1(e.result), e.label))
+def _speed_cells(result: Result) -> list[str]:
+    """words/s, load s, peak MiB; "—" for replayed predictions, which have no speed."""
+    t = result.throughput
+    if not has_speed(result):
+        return ["—", "—", "—"]
+    return [_num(t.words_per_second.median), _num(t.load_seconds, 2), _num(t.peak_rss_mb)]
 
 
 def layer_table(board: Board, layer: str) -> str | None:
@@ -198,16 +170,11 @@ def layer_table(board: Board, layer: str) -> str | None:
     )
     if relaxed_shown:
         head += ["relaxed F1 (TE3)"]
-    scored = [e for e in board.entries if layer_figures(e.result, layer, "strict") is not None]
+    scored = ranked_in_layer(board.entries, layer)
     if not scored:
         return None
-
-    def f1_of(e: ResultFile) -> float:
-        f = layer_figures(e.result, layer, "strict")
-        return (f or {}).get("f1") or 0.0
-
     rows = []
-    for e in sorted(scored, key=lambda e: (-f1_of(e), e.label)):
+    for e in scored:
         row = [_name_cell(e)]
         for mode in MODES_SHOWN:
             f = layer_figures(e.result, layer, mode) or {}
@@ -220,6 +187,54 @@ def layer_table(board: Board, layer: str) -> str | None:
             row += [_pct(relaxed.f1) if relaxed else "—"]
         rows.append(row)
     return _table(head, rows)
+
+
+def ranked_in_layer(entries: Iterable[ResultFile], layer: str) -> list[ResultFile]:
+    """The results scored on ``layer``, best strict F1 first (an undefined F1 counts as 0),
+    ties by label."""
+
+    def f1_of(e: ResultFile) -> float:
+        f = layer_figures(e.result, layer, "strict")
+        return (f or {}).get("f1") or 0.0
+
+    scored = [e for e in entries if layer_figures(e.result, layer, "strict") is not None]
+    return sorted(scored, key=lambda e: (-f1_of(e), e.label))
+
+
+def label_details(board: Board, layer: str) -> str | None:
+    """A collapsed ``<details>`` section: strict P, R, F1 and support of every label of
+    ``layer`` with gold or predicted spans, per system in the layer's ranking."""
+    rows = []
+    for e in ranked_in_layer(board.entries, layer):
+        by_label = e.result.metrics.by_label
+        for label in LAYER_LABELS[layer]:
+            s = by_label[label].strict if label in by_label else None
+            if s is None or (s.possible == 0 and s.actual == 0):
+                continue
+            cells = [_pct(s.precision), _pct(s.recall), _pct(s.f1), str(s.possible), str(s.actual)]
+            rows.append([_md(e.label), label, *cells])
+    if not rows:
+        return None
+    table = _table(["system", "label", "P", "R", "F1", "support", "predicted"], rows, 2)
+    return "\n".join(
+        [
+            "<details>",
+            f"<summary>{layer}: strict P, R, F1 per label and system</summary>",
+            "",
+            table,
+            "",
+            "</details>",
+        ]
+    )
+
+
+def system_notes(entries: Iterable[ResultFile]) -> list[str]:
+    """A Markdown list item per result whose system declares a note (``SystemInfo.note``)."""
+    return [
+        f"- **{_md(e.label)}**: {_md(e.result.system.note)}"
+        for e in sorted(entries, key=lambda e: e.label)
+        if e.result.system.note
+    ]
 
 
 def speed_table(board: Board) -> str:
@@ -240,9 +255,17 @@ def speed_table(board: Board) -> str:
     ]
     rows = []
     for e in sorted(
-        board.entries, key=lambda e: (-e.result.throughput.words_per_second.median, e.label)
+        board.entries,
+        key=lambda e: (
+            not has_speed(e.result),
+            -e.result.throughput.words_per_second.median,
+            e.label,
+        ),
     ):
         t = e.result.throughput
+        if not has_speed(e.result):
+            rows.append([_name_cell(e), *["—"] * (len(head) - 2), "replayed predictions: no speed"])
+            continue
         w = t.words_per_second
         lat = t.latency
         rows.append(
@@ -337,11 +360,17 @@ def render_markdown(all_boards: Sequence[Board]) -> str:
         ]
     for i, board in enumerate(all_boards, 1):
         title = f"## Board {i}" if len(all_boards) > 1 else "## Results"
-        out += [title, "", *_board_header(board), "", "### Overview", "", overview_table(board)]
+        out += [title, "", *_board_header(board), "", RANKING]
+        notes = system_notes(board.entries)
+        if notes:
+            out += ["", "Notes the systems declare:", "", *notes]
         for layer in LAYERS:
             table = layer_table(board, layer)
             if table:
                 out += ["", f"### {layer}", "", table]
+                details = label_details(board, layer)
+                if details:
+                    out += ["", details]
         out += ["", "### Speed", "", speed_table(board), ""]
         out += ["Machines: " + "; ".join(machines(board)) + ".", ""]
         notes = _notes(board)
@@ -358,12 +387,14 @@ def readme_table(all_boards: Sequence[Board], leaderboard_link: str) -> str:
             f"they will be in [the leaderboard]({leaderboard_link}).\n"
         )
     board = all_boards[0]
-    lines = [
-        *_board_header(board),
-        "",
-        overview_table(board),
-        "",
-    ]
+    lines = [*_board_header(board), "", RANKING, ""]
+    for layer in LAYERS:
+        table = readme_layer_table(board, layer)
+        if table:
+            lines += [f"**{layer}**", "", table, ""]
+    notes = system_notes(board.entries)
+    if notes:
+        lines += ["Notes the systems declare:", "", *notes, ""]
     lines += [*_notes(board)]
     others = sum(len(b.entries) for b in all_boards[1:])
     if others:
@@ -376,6 +407,25 @@ def readme_table(all_boards: Sequence[Board], leaderboard_link: str) -> str:
             f"Per-layer P/R/F1, partial match and speed: [the leaderboard]({leaderboard_link})."
         ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def readme_layer_table(board: Board, layer: str) -> str | None:
+    """The README's table of one layer: strict F1 with its interval, P, R, value accuracy
+    and words/s, ranked by strict F1."""
+    head = ["system", "F1 [95% CI]", "P", "R"]
+    if layer in VALUE_LAYERS:
+        head.append("value acc.")
+    head.append("words/s")
+    rows = []
+    for e in ranked_in_layer(board.entries, layer):
+        r = e.result
+        f = layer_figures(r, layer, "strict") or {}
+        row = [_name_cell(e), _f1_cell(r, layer), _pct(f.get("p")), _pct(f.get("r"))]
+        if layer in VALUE_LAYERS:
+            row.append(_value_cell(r, layer))
+        row.append(_speed_cells(r)[0])
+        rows.append(row)
+    return _table(head, rows) if rows else None
 
 
 def replace_block(text: str, block: str, where: str) -> str:
@@ -466,6 +516,7 @@ def csv_row(board_no: int, e: ResultFile) -> dict[str, str]:
         for k in ("acc", "acc_low", "acc_high"):
             row[f"{layer}_value_{k}"] = vf.get(k)
     lat = t.latency
+    speed = has_speed(r)
     row |= {
         "docs_per_s": t.docs_per_second.median,
         "docs_per_s_min": t.docs_per_second.min,
@@ -494,6 +545,10 @@ def csv_row(board_no: int, e: ResultFile) -> dict[str, str]:
         "usable_cpus": r.environment.usable_cpus,
     }
     cols = csv_columns()
+    if not speed:  # replayed predictions: the timings are of reading a file, not a system
+        first = cols.index("docs_per_s")
+        for c in cols[first : cols.index("tokens_per_s") + 1]:
+            row[c] = None
     return {c: _cell(row.get(c)) for c in cols}
 
 

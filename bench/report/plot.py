@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 
 from bench.report.leaderboard import Board, layer_figures
-from bench.run.result import Spread
+from bench.run.result import Spread, has_speed
 from bench.schema import LAYERS
 
 # Ten colours and nine markers: coprime lengths, so 90 systems get distinct pairs.
@@ -41,7 +41,8 @@ def render_png(board: Board, title: str = "", x: str = "speed") -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    entries = sorted(board.entries, key=lambda e: e.label)
+    # Replayed predictions have no speed (bench.run.result.has_speed): not placed on it.
+    entries = sorted((e for e in board.entries if has_speed(e.result)), key=lambda e: e.label)
     fig, axes = plt.subplots(1, len(LAYERS), figsize=(5.2 * len(LAYERS), 4.6), sharey=True)
     for ax, layer in zip(axes, LAYERS, strict=True):
         shown = 0

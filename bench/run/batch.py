@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bench.corpus.document import Document
 from bench.corpus.gold import GoldHash, word_count
 from bench.corpus.predictions import prediction_line
 from bench.errors import BenchError
-from bench.schema import PredictionRecord
+from bench.run.pipeline import map_records
+from bench.schema import LabelMapSpec, PredictionRecord
 from bench.scoring.engine import BatchTally, StreamingScorer
 
 
@@ -31,6 +33,8 @@ class Scoring:
     seed: int
     ignore: bool = True
     tokens: bool = False
+    label_set: Any = None  # the corpus's label set (None: bench's own labels)
+    label_map: LabelMapSpec | None = None  # applied to the predictions before anything else
 
     def scorer(self) -> StreamingScorer:
         """A scorer with these options."""
@@ -40,6 +44,7 @@ class Scoring:
             seed=self.seed,
             ignore=self.ignore,
             tokens=self.tokens,
+            label_set=self.label_set,
         )
 
 
@@ -65,6 +70,7 @@ def batch_totals(
 ) -> BatchTotals:
     """The totals of ``docs`` (the corpus's documents ``first``, ``first + 1``, ...) and
     their records, one per document in the same order."""
+    records = map_records(list(records), scoring.label_map)
     lines = []
     failures = []
     gold_hash = []

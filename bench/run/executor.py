@@ -74,17 +74,11 @@ class BatchJob:
     keep_records: bool = True
 
 
-_WORKER_SCORERS: dict[Scoring, Any] = {}
-
-
 def run_job(extract: Any, job: BatchJob) -> BatchOutcome:
     """Extract a job's batch with ``extract`` (inputs -> outcome), then score it and write
     its lines here, in the process that extracted it."""
     out: BatchOutcome = extract([d.input() for d in job.docs])
-    scorer = _WORKER_SCORERS.get(job.scoring)
-    if scorer is None:
-        scorer = _WORKER_SCORERS[job.scoring] = job.scoring.scorer()
-    out.totals = batch_totals(job.docs, out.records, job.scoring, job.first, scorer)
+    out.totals = batch_totals(job.docs, out.records, job.scoring, job.first)
     if not job.keep_records:
         out.records = []
     return out

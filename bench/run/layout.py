@@ -21,10 +21,10 @@ PREDICTIONS_DIR = "predictions"
 # Signature fields two results must share to be compared or to sit in one leaderboard table:
 # those that decide the point scores. The bench version, the layer list and the
 # confidence-interval set-up (ci, conf, boot, seed) do not.
-COMPARED: tuple[str, ...] = ("scoring", "gold", "docs", "align", "ignore")
+COMPARED: tuple[str, ...] = ("scoring", "gold", "docs", "labels", "align", "ignore")
 # Fields a signature carries only when a scoring option is on (token mode, minimum overlap);
 # results must agree on them too, and a result without one has the option off.
-COMPARED_OPTIONAL: tuple[str, ...] = ("tokens", "overlap")
+COMPARED_OPTIONAL: tuple[str, ...] = ("tokens", "overlap", "subset")
 
 
 def check_label(label: str) -> str:
@@ -103,6 +103,7 @@ def comparability_key(result: Result) -> str:
     """The :data:`COMPARED` fields of a result's scoring signature, as ``key:value|...``."""
     fields = signature_fields(result.metrics.signature)
     key = "|".join(f"{k}:{fields.get(k, '?')}" for k in COMPARED)
+    # A subset run (docs/metrics.md, "Subsets") never shares a board with a full one.
     return key + "".join(f"|{k}:{fields[k]}" for k in COMPARED_OPTIONAL if k in fields)
 
 

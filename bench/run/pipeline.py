@@ -10,11 +10,11 @@ assemble the :class:`~bench.run.result.Result`; write ``<out>/<label>.json`` and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bench.corpus.gold import gold_sha256
 from bench.corpus.predictions import dump_predictions
-from bench.errors import BenchError
+from bench.errors import BenchError, ParameterError
 from bench.protocol import DocInput, System, describe
 from bench.run.cache import (
     CacheEntry,
@@ -30,8 +30,16 @@ from bench.run.layout import check_label
 from bench.run.result import FailureRecord, GoldRecord, Result, RunOutput, SystemRecord, Throughput
 from bench.run.timing import RunSettings, measure, peak_rss_mb, throughput_of
 from bench.runfiles import predictions_digest
-from bench.schema import GoldDocument, Usage
-from bench.scoring.engine import score
+from bench.schema import (
+    LAYERS,
+    SEED_LABEL_SET,
+    GoldDocument,
+    LabelMapSpec,
+    LabelSet,
+    PredictionRecord,
+    Usage,
+)
+from bench.scoring.engine import check_layers, score
 
 
 def documents(gold: Mapping[str, tuple[GoldDocument, str]]) -> list[DocInput]:
@@ -58,6 +66,42 @@ def system_record(
     return SystemRecord(label=label, layers=list(system.info.layers), **d)  # type: ignore[arg-type]
 
 
+def run_layers(
+    system: System, label_set: LabelSet = SEED_LABEL_SET, layers: Sequence[str] | None = None
+) -> tuple[str, ...]:
+    """The layers a run scores: ``layers`` when given (each one the system produces and the
+    corpus's label set has), else the system's layers that the label set has."""
+    info = system.info
+    if layers:
+        chosen = check_layers(layers, label_set)
+        missing = [layer for layer in chosen if layer not in info.layers]
+        if missing:
+            raise ParameterError(
+                "layers",
+                f"system {info.name!r} produces no {missing[0]!r} spans "
+                f"(its layers: {', '.join(info.layers)})",
+            )
+        return chosen
+    chosen = tuple(x for x in LAYERS if x in info.layers and x in label_set.layers)
+    if not chosen:
+        raise BenchError(
+            f"system {info.name!r} produces none of the layers of the corpus's label set "
+            f"{label_set.name!r} ({', '.join(label_set.layers)})"
+        )
+    return chosen
+
+
+def map_records(
+    records: list[PredictionRecord], label_map: LabelMapSpec | None
+) -> list[PredictionRecord]:
+    """``records`` with their spans' labels mapped onto the corpus's (unchanged without a map)."""
+    if label_map is None:
+        return records
+    from bench.corpus.labels import apply_label_map
+
+    return [r.model_copy(update={"spans": apply_label_map(label_map, r.spans)}) for r in records]
+
+
 def run_system(
     system: System,
     gold: Mapping[str, tuple[GoldDocument, str]],
@@ -68,9 +112,15 @@ def run_system(
     progress: bool = False,
     bootstrap: int = 1000,
     seed: int = 0,
+    layers: Sequence[str] | None = None,
+    label_map: LabelMapSpec | None = None,
+    subset: str = "",
 ) -> RunOutput:
-    """Run (or take from the cache), score and describe one system on ``gold``."""
+    """Run (or take from the cache), score and describe one system on ``gold``; ``layers``
+    and ``label_map`` as for :func:`run_layers` and :func:`map_records`; ``subset`` says how
+    ``gold`` was chosen from the corpus (:mod:`bench.corpus.subset`)."""
     label = check_label(label or system.info.name)
+    scored = run_layers(system, SEED_LABEL_SET, layers)
     docs = documents(gold)
     info = system.info
     key = cache_key(
@@ -113,10 +163,11 @@ def run_system(
                     usage=usage,
                 )
             )
+    records = map_records(records, label_map)
     errors = {r.doc_id: r.error for r in records if r.error}
     predictions_text = dump_predictions({r.doc_id: r.spans for r in records}, errors)
     predictions = {r.doc_id: r.spans for r in records if r.error is None}
-    report = score(gold, predictions, layers=info.layers, bootstrap=bootstrap, seed=seed)
+    report = score(gold, predictions, layers=scored, bootstrap=bootstrap, seed=seed, subset=subset)
     result = Result(
         system=system_record(system, label, versions),
         gold=GoldRecord(

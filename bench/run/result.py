@@ -176,3 +176,13 @@ def read_result(path: Path) -> Result:
         more = len(exc.errors()) - 1
         tail = f" (+{more} more)" if more else ""
         raise BenchError(f"{path}: {format_loc(err['loc'])}: {err['msg']}{tail}") from None
+
+
+# Systems whose predictions are replayed from a file: the "speed" of such a run is the speed
+# of reading the file, not of any system, so reports show none (docs/run.md, "Speed").
+REPLAYED = frozenset({"predictions"})
+
+
+def has_speed(result: Result) -> bool:
+    """Whether a result's timings measure a system (not a replayed predictions file)."""
+    return result.system.name not in REPLAYED

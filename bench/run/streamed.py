@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +32,11 @@ from bench.run.environment import capture
 from bench.run.executor import BatchJob, BatchOutcome, Handle, Ready, SystemSpec, make_executor
 from bench.run.extract import check_batch_size
 from bench.run.layout import check_label, predictions_path, result_path
-from bench.run.pipeline import now, system_record
+from bench.run.pipeline import now, run_layers, system_record
 from bench.run.result import FailureRecord, GoldRecord, Result
 from bench.run.timing import Progress, make_throughput, peak_rss_mb
 from bench.runfiles import commit_pair
+from bench.schema import LabelMapSpec
 
 IN_FLIGHT_PER_WORKER = 2  # batches queued per worker: enough to keep it busy, no more
 
@@ -99,21 +101,30 @@ def run_corpus(
     bootstrap: int = 1000,
     seed: int = 0,
     tokens: bool = False,
+    layers: Sequence[str] | None = None,
+    label_map: LabelMapSpec | None = None,
 ) -> CorpusRunOutput:
-    """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it,
-    and write ``<out>/<label>.json`` and ``<out>/predictions/<label>.jsonl`` atomically.
-    ``tokens`` scores in token mode (every document of the corpus must record tokens)."""
+    """Stream ``corpus`` through ``system`` (built from ``spec`` wherever it runs), score it
+    with the corpus's label set on ``layers`` (:func:`~bench.run.pipeline.run_layers`), the
+    predictions mapped by ``label_map`` first, and write ``<out>/<label>.json`` and
+    ``<out>/predictions/<label>.jsonl`` (mapped labels) atomically. ``tokens`` scores in token
+    mode (every document of the corpus must record tokens)."""
     label = check_label(label or system.info.name)
     check_batch_size(batch_size)
     info = system.info
     code = code_digest(system)
-    scoring = Scoring(tuple(info.layers), bootstrap, seed, tokens=tokens)
+    label_set = corpus.label_set()
+    scored = run_layers(system, label_set, layers)
+    scoring = Scoring(
+        tuple(scored), bootstrap, seed, tokens=tokens, label_set=label_set, label_map=label_map
+    )
     scorer = scoring.scorer()
     totals = _Totals()
     preds_sha = hashlib.sha256()
     preds_path = predictions_path(out_dir, label)
     measured_at = now()
-    bar = Progress(corpus.count() or 0, enabled=progress)
+    bar = Progress(enabled=progress)
+    bar.start("streamed pass: documents", corpus.count())  # None: an open bar
     ex = make_executor(executor, system, spec, workers, address)
     in_flight = IN_FLIGHT_PER_WORKER * ex.workers
     t0 = time.perf_counter()
@@ -138,7 +149,8 @@ def run_corpus(
                             versions=out.versions or totals.versions,
                         )
                     )
-                # Scored where it was extracted; a batch from the cache is scored here.
+                # Scored (labels mapped first) where it was extracted; a batch from the cache
+                # is scored here.
                 t = out.totals or batch_totals(p.batch, out.records, scoring, p.first, scorer)
                 preds_sha.update(t.lines)
                 fh.write(t.lines)

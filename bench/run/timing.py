@@ -17,12 +17,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bench.corpus.gold import word_count
 from bench.protocol import DocInput, System
 from bench.run.extract import Failure, check_batch_size, extract_documents
 from bench.run.result import Latency, Spread, Throughput
 from bench.schema import PredictionRecord
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 LATENCY_ALONE = "each document alone, in one extra pass not counted in the throughput"
 LATENCY_FROM_REPEATS = "batch_size 1: median over the timed repeats of each document's call"
@@ -76,49 +80,54 @@ class Measurement:
 
 
 class Progress:
-    """A progress bar on stderr that redraws only between batches, never from a thread.
+    """Progress bars on stderr, one per pass, each named for what it counts ("timed pass 2/3:
+    documents"); redrawn only between batches, never from a thread.
 
     rich's default auto-refresh thread would compete with the system under test for the GIL;
     redrawing at most every 0.1 s from the loop keeps its cost small and inside the timing.
+    A total of None (a stream whose length is unknown) draws an open bar: a count, no end.
     """
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, enabled: bool) -> None:
         self._bar = None
+        self._task: TaskID | None = None
+        self._total: int | None = None
         self._last = 0.0
         if not enabled:
             return
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
+        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as RichProgress
 
         self._bar = RichProgress(
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TextColumn("{task.fields[count]}"),  # "12/25", or "12" when the total is unknown
             TimeElapsedColumn(),
             console=Console(stderr=True),
             auto_refresh=False,
             transient=False,
         )
-        self._task = self._bar.add_task("run", total=total)
         self._bar.start()
 
-    def phase(self, description: str) -> None:
-        """Name what is running now (warm-up 1/1, timed 2/3, latency)."""
-        if self._bar is not None:
-            self._bar.update(self._task, description=description)
-            self._bar.refresh()
-
-    def advance(self, n: int) -> None:
-        """Count ``n`` more documents done."""
+    def start(self, description: str, total: int | None) -> None:
+        """A new bar for the next pass: ``description`` says what is counted, ``total`` how
+        many there will be (None: unknown)."""
         if self._bar is None:
             return
-        self._bar.update(self._task, advance=n)
+        self._total = total
+        self._task = self._bar.add_task(description, total=total, count=self._count(0))
+        self._bar.refresh()
+
+    def _count(self, done: float) -> str:
+        return f"{int(done)}/{self._total}" if self._total is not None else f"{int(done)}"
+
+    def advance(self, n: int) -> None:
+        """Count ``n`` more documents done in the current bar."""
+        if self._bar is None or self._task is None:
+            return
+        task = self._bar.tasks[-1]
+        self._bar.update(self._task, advance=n, count=self._count(task.completed + n))
         now = time.perf_counter()
         if now - self._last >= 0.1:
             self._last = now
@@ -170,15 +179,14 @@ def measure(
     docs = list(docs)
     n = len(docs)
     latency_pass = settings.latency and settings.batch_size > 1
-    total = n * (settings.warmup + settings.repeats + (1 if latency_pass else 0))
-    bar = Progress(total, enabled=progress)
+    bar = Progress(enabled=progress)
     try:
         for w in range(settings.warmup):
-            bar.phase(f"warm-up {w + 1}/{settings.warmup}")
+            bar.start(f"warm-up pass {w + 1}/{settings.warmup}: documents", n)
             run_pass(system, docs, settings.batch_size, bar.advance)
         passes: list[PassOutcome] = []
         for r in range(settings.repeats):
-            bar.phase(f"timed {r + 1}/{settings.repeats}")
+            bar.start(f"timed pass {r + 1}/{settings.repeats}: documents", n)
             passes.append(run_pass(system, docs, settings.batch_size, bar.advance))
         latencies: list[float] | None = None
         method: str | None = None
@@ -191,7 +199,7 @@ def measure(
             ]
             method = LATENCY_FROM_REPEATS
         elif latency_pass:
-            bar.phase("latency")
+            bar.start("latency pass (one document per call): documents", n)
             latencies = []
             for doc in docs:
                 t0 = time.perf_counter()

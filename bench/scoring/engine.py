@@ -32,8 +32,10 @@ from bench.schema import (
     LABEL_LAYER,
     LAYER_ID,
     LAYERS,
+    SEED_LABEL_SET,
     VALUE_LAYERS,
     GoldDocument,
+    LabelSet,
     PredictedSpan,
 )
 from bench.scoring.align import max_weight_matching, mode_credit, overlap_pairs
@@ -95,13 +97,23 @@ def gold_digest(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
     return _digest(table, spans.take(_canonical_order(spans)))
 
 
-def check_layers(layers: Sequence[str] | None) -> tuple[str, ...]:
-    """The layers to score in canonical order; an unknown name is a BenchError."""
+def check_layers(
+    layers: Sequence[str] | None, label_set: LabelSet = SEED_LABEL_SET
+) -> tuple[str, ...]:
+    """The layers to score in canonical order (by default every layer of ``label_set``); an
+    unknown name, or a layer the label set does not have, is a BenchError."""
+    have = tuple(layer for layer in LAYERS if layer in label_set.layers)
     if not layers:
-        return LAYERS
+        return have
     for name in layers:
         if name not in LAYERS:
             raise ParameterError("layers", f"unknown layer {name!r} (one of {', '.join(LAYERS)})")
+        if name not in have:
+            raise ParameterError(
+                "layers",
+                f"the corpus's label set {label_set.name!r} has no layer {name!r} "
+                f"(its layers: {', '.join(have)})",
+            )
     return tuple(layer for layer in LAYERS if layer in layers)
 
 
@@ -667,13 +679,17 @@ def _intervals_of_sums(
     )
 
 
-def _report(t: _Tallies, signature: Signature, resamples: int, seed: int) -> ScoreReport:
+def _report(
+    t: _Tallies, signature: Signature, resamples: int, seed: int, label_set: LabelSet
+) -> ScoreReport:
     lc = t.layer_counts  # (mode, unit, layer, 5)
     by_layer_tot = lc.sum(axis=1).transpose(1, 0, 2)  # (layer, mode, 5)
     doc_starts = np.searchsorted(t.unit_doc, np.arange(len(t.doc_ids)))
     by_doc_tot = np.add.reduceat(lc.sum(axis=2), doc_starts, axis=1).transpose(1, 0, 2)
-    by_label_tot = t.label_counts.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels_of(t.layers)]]
+    labels = labels_of(t.layers, label_set)
+    by_label_tot = t.label_counts.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels]]
     return build_report(
+        label_set=label_set,
         signature=str(signature),
         documents=len(t.doc_ids),
         layers=t.layers,
@@ -696,11 +712,15 @@ def check_min_overlap(min_overlap: float | None) -> None:
 
 
 def _options(
-    n_docs: int, layers: Sequence[str] | None, bootstrap: int, unit: str
+    n_docs: int,
+    layers: Sequence[str] | None,
+    bootstrap: int,
+    unit: str,
+    label_set: LabelSet = SEED_LABEL_SET,
 ) -> tuple[tuple[str, ...], str]:
     """The layers and resampling unit to use; a bad option is a BenchError."""
     check_bootstrap(bootstrap)
-    chosen_layers = check_layers(layers)
+    chosen_layers = check_layers(layers, label_set)
     try:
         return chosen_layers, choose_unit(n_docs, unit)
     except ValueError as exc:
@@ -719,6 +739,8 @@ def _score(
     ignore: bool,
     tokens: bool = False,
     min_overlap: float | None = None,
+    label_set: LabelSet = SEED_LABEL_SET,
+    subset: str = "",
 ) -> ScoreReport:
     with paused_gc():
         tallies = _collect(table, predictions, present, layers, unit, ignore, tokens, min_overlap)
@@ -732,8 +754,10 @@ def _score(
             seed=seed,
             tokens=tallies.tokens_digest,
             min_overlap=min_overlap,
+            labels=label_set.digest(),
+            subset=subset,
         )
-        return _report(tallies, signature, bootstrap, seed)
+        return _report(tallies, signature, bootstrap, seed, label_set)
 
 
 def score(
@@ -747,6 +771,8 @@ def score(
     unit: str = "auto",
     tokens: bool = False,
     min_overlap: float | None = None,
+    label_set: LabelSet = SEED_LABEL_SET,
+    subset: str = "",
 ) -> ScoreReport:
     """Score predictions against gold (as from ``load_gold_dir``) in every SemEval mode.
 
@@ -758,10 +784,15 @@ def score(
     ``tokens`` snaps predictions to the gold documents' tokens (every document must record
     them); ``min_overlap`` (percent of the gold span's length) is the least overlap that lets
     two spans pair. Both are defined in docs/metrics.md.
+    ``label_set`` is the corpus's (the seeds' by default): its layers are scored unless
+    ``layers`` says otherwise, its labels are the ``by_label`` rows, its digest is in the
+    signature.
+    ``subset`` says how ``gold`` was chosen from a larger corpus (:mod:`bench.corpus.subset`);
+    it goes into the signature.
     """
     check_min_overlap(min_overlap)
     gold = as_gold(gold)
-    chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit)
+    chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit, label_set)
     with paused_gc():
         table, cols, present = _model_tables(gold, predictions)
     return _score(
@@ -775,6 +806,8 @@ def score(
         ignore=ignore,
         tokens=tokens,
         min_overlap=min_overlap,
+        label_set=label_set,
+        subset=subset,
     )
 
 
@@ -790,14 +823,43 @@ def score_files(
     unit: str = "auto",
     tokens: bool = False,
     min_overlap: float | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    only_present: bool = False,
 ) -> ScoreReport:
     """:func:`score` from files: gold and texts as ``load_gold_dir`` reads and validates
     them, predictions as ``read_predictions`` reads and checks them (the same rules and
     errors), but as columns, without an object per span. The options are :func:`score`'s.
+
+    ``limit`` scores the first N gold documents, ``sample`` N drawn with ``seed``, and
+    ``only_present`` only the gold documents the predictions have a line for
+    (:mod:`bench.corpus.subset`); the signature records the subset.
     """
     check_layers(layers)
     check_min_overlap(min_overlap)
     gold_dir, texts_dir, predictions = Path(gold_dir), Path(texts_dir), Path(predictions)
+    if limit is not None or sample is not None or only_present:
+        from bench.corpus.gold import load_gold_dir
+        from bench.corpus.predictions import read_predictions
+        from bench.corpus.subset import present_ids, subset_ids, take
+
+        gold = load_gold_dir(gold_dir, texts_dir)
+        preds = read_predictions(predictions, {d: text for d, (_, text) in gold.items()})
+        ids, how = subset_ids(gold, limit=limit, sample=sample, seed=seed)
+        if only_present:
+            ids, how = present_ids(ids, preds, how)
+        return score(
+            take(gold, ids),
+            take(preds, ids),
+            layers=layers,
+            bootstrap=bootstrap,
+            seed=seed,
+            ignore=ignore,
+            unit=unit,
+            tokens=tokens,
+            min_overlap=min_overlap,
+            subset=how,
+        )
     with paused_gc():
         table = load_gold_table(gold_dir, texts_dir)
         cols, present = read_prediction_columns(predictions, table.doc_ids, table.texts)
@@ -844,6 +906,7 @@ def unit_statistics(
         unit=t.unit,
         resamples=resamples,
         seed=seed,
+        labels=SEED_LABEL_SET.digest(),
     )
     return stats, statistic, {"unit": t.unit, "signature": str(signature)}
 
@@ -962,13 +1025,15 @@ class StreamingScorer:
         ignore: bool = True,
         tokens: bool = False,
         min_overlap: float | None = None,
+        label_set: LabelSet = SEED_LABEL_SET,
     ) -> None:
         check_bootstrap(bootstrap)
         check_min_overlap(min_overlap)
         self.tokens = tokens
         self.min_overlap = min_overlap
         self._tokens_digest = hashlib.sha256()
-        self.layers = check_layers(layers)
+        self.layers = check_layers(layers, label_set)
+        self.label_set = label_set
         self.bootstrap = bootstrap
         self.seed = seed
         self.ignore = ignore
@@ -1103,12 +1168,13 @@ class StreamingScorer:
             seed=self.seed,
             tokens=self._tokens_digest.hexdigest()[:12] if self.tokens else None,
             min_overlap=self.min_overlap,
+            labels=self.label_set.digest(),
         )
 
     def report(self) -> ScoreReport:
         """The report of everything added so far."""
         by_layer_tot = self._layer.transpose(1, 0, 2)  # (layer, mode, 5)
-        labels = labels_of(self.layers)
+        labels = labels_of(self.layers, self.label_set)
         by_label_tot = self._label.transpose(1, 0, 2)[[LABEL_ID[x] for x in labels]]
 
         def doc_macro(m: int) -> dict[str, float | int | None]:
@@ -1132,6 +1198,7 @@ class StreamingScorer:
                 method="percentile Poisson bootstrap",
             )
         return build_report(
+            label_set=self.label_set,
             signature=str(self.signature()),
             documents=self.documents,
             layers=self.layers,
@@ -1145,3 +1212,46 @@ class StreamingScorer:
             ci=ci,
             relaxed=self._relaxed,
         )
+
+
+def score_corpus(
+    corpus: Path | str,
+    predictions: Path | str,
+    *,
+    layers: Sequence[str] | None = None,
+    label_map: str | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    ignore: bool = True,
+    unit: str = "auto",
+    tokens: bool = False,
+    min_overlap: float | None = None,
+) -> ScoreReport:
+    """:func:`score` of a predictions JSONL file against a corpus (JSON Lines, Parquet, a
+    dataset or a gold directory, :func:`bench.corpus.stream.open_corpus`), with the corpus's
+    label set; ``label_map`` (a preset name or a file, :mod:`bench.corpus.labels`) maps the
+    predicted labels onto the corpus's first."""
+    from bench.corpus.labels import apply_label_map, load_label_map
+    from bench.corpus.predictions import read_predictions
+    from bench.corpus.stream import open_corpus
+
+    source = open_corpus(corpus)
+    label_set = source.label_set()
+    check_layers(layers, label_set)
+    spec = load_label_map(label_map) if label_map else None
+    docs = list(source.documents())
+    preds = read_predictions(predictions, {d.doc_id: d.text for d in docs})
+    if spec is not None:
+        preds = {k: apply_label_map(spec, v) for k, v in preds.items()}
+    return score(
+        docs,
+        preds,
+        layers=layers,
+        bootstrap=bootstrap,
+        seed=seed,
+        ignore=ignore,
+        unit=unit,
+        tokens=tokens,
+        min_overlap=min_overlap,
+        label_set=label_set,
+    )

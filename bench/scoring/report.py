@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from bench import __version__
-from bench.schema import LAYER_LABELS, VALUE_LAYERS
+from bench.schema import SEED_LABEL_SET, VALUE_LAYERS, LabelSet
 from bench.scoring.metrics import (
     MODES,
     Counts,
@@ -26,7 +26,7 @@ from bench.scoring.metrics import (
 )
 from bench.scoring.resample import Interval
 
-SCORING_VERSION = 1  # bump when a definition in docs/metrics.md changes
+SCORING_VERSION = 2  # bump when a definition in docs/metrics.md changes (2: labels field)
 CONFIDENCE = 0.95
 
 
@@ -142,8 +142,11 @@ class Signature:
     confidence: float = CONFIDENCE
     version: str = __version__
     scoring: int = SCORING_VERSION
+    labels: str = SEED_LABEL_SET.digest()  # digest of the corpus's label set
+    subset: str = ""  # how a subset of the gold was chosen ("first:5"); "" for all of it
 
     def __str__(self) -> str:
+        # ``subset`` comes last and only when set, so a full run's signature is unchanged.
         return "|".join(
             [
                 f"bench:{self.version}",
@@ -151,12 +154,14 @@ class Signature:
                 f"gold:{self.gold}",
                 f"docs:{self.documents}",
                 f"layers:{'+'.join(self.layers)}",
+                f"labels:{self.labels}",
                 "align:optimal",
                 f"ignore:{'on' if self.ignore else 'off'}",
                 f"ci:{self.unit}",
                 f"conf:{round(self.confidence * 100)}",
                 f"boot:{self.resamples}",
                 f"seed:{self.seed}",
+                *([f"subset:{self.subset}"] if self.subset else []),
             ]
             + ([f"tokens:{self.tokens}"] if self.tokens is not None else [])
             + ([f"overlap:{self.min_overlap:g}"] if self.min_overlap is not None else [])
@@ -190,9 +195,10 @@ def value_score(matched: int, correct: int, n_pred: int, n_gold: int) -> ValueSc
     )
 
 
-def labels_of(layers: Sequence[str]) -> list[str]:
-    """The labels of ``layers``, layer by layer in canonical order (the ``by_label`` keys)."""
-    return [label for layer in layers for label in LAYER_LABELS[layer]]
+def labels_of(layers: Sequence[str], label_set: LabelSet = SEED_LABEL_SET) -> list[str]:
+    """The labels of ``layers`` in ``label_set``, layer by layer in canonical order (the
+    ``by_label`` keys)."""
+    return [label for layer in layers for label in label_set.labels_of(layer)]
 
 
 def build_report(
@@ -209,6 +215,7 @@ def build_report(
     macro_by_doc: Mapping[str, object],
     ci: Intervals | None,
     relaxed: np.ndarray | None = None,
+    label_set: LabelSet = SEED_LABEL_SET,
 ) -> ScoreReport:
     """The report from summed counts: ``by_layer_tot`` (layer, mode, 5), ``by_label_tot``
     (label, mode, 5) over :func:`labels_of`, ``value_counts`` (layer, 2: matched, correct)."""
@@ -239,7 +246,9 @@ def build_report(
         "ignored_predictions": ignored,
         "overall": mode_score_dicts(by_layer_tot.sum(axis=0, keepdims=True))[0],
         "by_layer": dict(zip(layers, mode_score_dicts(by_layer_tot), strict=True)),
-        "by_label": dict(zip(labels_of(layers), mode_score_dicts(by_label_tot), strict=True)),
+        "by_label": dict(
+            zip(labels_of(layers, label_set), mode_score_dicts(by_label_tot), strict=True)
+        ),
         "by_doc": dict(by_doc),
         "macro": {
             "by_label": {m: macro_rows(by_label_tot[:, k]) for k, m in enumerate(MODES)},

@@ -143,6 +143,7 @@ def _parse(path: Path, text: str, opts: _Options) -> list[_Doc]:
 def _document(path: Path, doc: _Doc, n: int, opts: _Options) -> TextDocument:
     parts: list[str] = []
     tokens: list[tuple[int, int]] = []
+    lines: list[int] = []
     spans: list[TextSpan] = []
     pos = 0
     for k, sentence in enumerate(doc.sentences):
@@ -150,11 +151,12 @@ def _document(path: Path, doc: _Doc, n: int, opts: _Options) -> TextDocument:
             parts.append("\n")
             pos += 1
         first = len(tokens)
-        for j, (_, token, _) in enumerate(sentence.rows):
+        for j, (lineno, token, _) in enumerate(sentence.rows):
             if j:
                 parts.append(" ")
                 pos += 1
             tokens.append((pos, pos + len(token)))
+            lines.append(lineno)
             parts.append(token)
             pos += len(token)
         tags = [tag for _, _, tag in sentence.rows]
@@ -172,6 +174,7 @@ def _document(path: Path, doc: _Doc, n: int, opts: _Options) -> TextDocument:
         spans=spans,
         tokens=tokens,
         source=f"{path}:{doc.lineno}",
+        token_lines=lines,
     )
 
 

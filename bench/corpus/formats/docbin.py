@@ -4,8 +4,10 @@ The Doc's tokens are split at every span boundary and keep the text exactly (whi
 runs become whitespace tokens), so ``doc.text`` is the seed text and every span is a token
 span. Groups ``doc.spans["entity" | "time" | "number"]`` hold the layers (they may overlap),
 ``doc.spans["ignore"]`` the ignore regions (label ``IGNORE``), and ``doc.ents`` the entity
-layer for NER training. ``doc.user_data["bench"]`` carries the header, the title, and the
-values, span notes and ignore reasons keyed by character offsets. Needs the ``spacy`` extra.
+layer for NER training, the ignore regions marked as missing annotation (so that spaCy's
+NER scorer skips them as bench does). ``doc.user_data["bench"]`` carries the header, the
+title, and the values, span notes and ignore reasons keyed by character offsets. Needs the
+``spacy`` extra.
 """
 
 from __future__ import annotations
@@ -85,7 +87,15 @@ def to_doc(record: GoldRecord, vocab: Vocab) -> Doc:
     doc.spans[IGNORE_GROUP] = [
         Span(doc, starts[r.start], ends[r.end], label=IGNORE_LABEL) for r in gold.ignore
     ]
-    doc.ents = list(doc.spans["entity"])
+    # Ignore regions are "missing" NER annotation (ent_iob 0): spaCy's NER scorer then
+    # skips predictions touching them, as bench does (docs/metrics.md, "spaCy's figures").
+    ents = list(doc.spans["entity"])
+    missing = [
+        r
+        for r in doc.spans[IGNORE_GROUP]
+        if not any(e.start < r.end and r.start < e.end for e in ents)
+    ]
+    doc.set_ents(ents, missing=missing, default="outside")
     doc.user_data[USER_DATA_KEY] = {
         **{k: v for k, v in header(gold).items() if v is not None},
         "title": record.title,

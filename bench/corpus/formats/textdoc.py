@@ -36,6 +36,7 @@ class TextDocument:
     document_date: str | None = None
     source: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    token_lines: list[int] | None = None  # each token's line in its file (line formats)
 
 
 def take_options(

@@ -134,3 +134,35 @@ def read(
     else:
         raise BenchError(f"{path}: no such file or directory")
     return [read_file(f, check_values=check_values) for f in files]
+
+
+def write(doc: TextDocument) -> str:
+    """A ``.tml`` file of ``doc``: the DCT (when the document has a date) and the text in
+    ``<TEXT>`` with its spans as TIMEX3 tags (ids ``t1``, ``t2``, ... in text order). Reading
+    it back gives the same text, spans and date. Spans must not cross (nested ones may nest)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    opens: dict[int, list[tuple[int, str]]] = {}
+    closes: dict[int, int] = {}
+    for n, sp in enumerate(sorted(doc.spans, key=lambda s: (s.start, -s.end)), start=1):
+        attrs = f"tid={quoteattr(f't{n}')} type={quoteattr(sp.label)}"
+        attrs += f" value={quoteattr(sp.value or '')}"
+        opens.setdefault(sp.start, []).append((sp.end, f"<TIMEX3 {attrs}>"))
+        closes[sp.end] = closes.get(sp.end, 0) + 1
+    parts = []
+    for i, ch in enumerate(doc.text):
+        parts.append("</TIMEX3>" * closes.get(i, 0))
+        parts.extend(tag for _, tag in opens.get(i, []))
+        parts.append(escape(ch))
+    parts.append("</TIMEX3>" * closes.get(len(doc.text), 0))
+    dct = ""
+    if doc.document_date:
+        value = quoteattr(doc.document_date)
+        dct = (
+            f'<DCT><TIMEX3 tid="t0" type="DATE" value={value} temporalFunction="false" '
+            f'functionInDocument="{DCT_FUNCTION}">{escape(doc.document_date)}</TIMEX3></DCT>\n'
+        )
+    return (
+        '<?xml version="1.0" ?>\n<TimeML>\n'
+        f"<DOCID>{escape(doc.doc_id)}</DOCID>\n{dct}<TEXT>{''.join(parts)}</TEXT>\n</TimeML>\n"
+    )
