@@ -96,3 +96,64 @@ def test_bad_executor_options() -> None:
         make_executor("ray", system, spec, 1, None)
     with pytest.raises(BenchError, match=r"^address: "):
         make_executor("local", system, spec, 1, "tcp://127.0.0.1:1")
+
+
+def test_worker_batches_from_the_cache_give_the_same_bytes(corpus: Path, tmp_path: Path) -> None:
+    """Batches scored in workers, then the same batches from the cache scored in the main
+    process: the same predictions file and result as one process without a cache."""
+    from bench.run.cache import PredictionCache
+
+    toy = ("toy_system:ToySystem", {})
+    one = go(corpus, tmp_path / "one", *toy)
+    cache = PredictionCache(tmp_path / "cache")
+    two = go(corpus, tmp_path / "two", *toy, workers=2, cache=cache)
+    again = go(corpus, tmp_path / "again", *toy, workers=2, cache=cache)
+    assert (two.reused, again.reused) == (0, again.batches)
+    assert stable(one) == stable(two) == stable(again)
+
+
+@pytest.mark.parametrize("tokens", [False, True], ids=["spans", "tokens"])
+def test_tallies_merged_in_order_give_what_add_gives(corpus: Path, tokens: bool) -> None:
+    """A batch's tally depends only on the batch and its first index: computed in any order
+    (as workers finish), merged in corpus order, the report is add()'s, byte for byte (in
+    token mode too, whose digest is a chain over the batches)."""
+    import re
+
+    from bench.corpus.document import Document
+    from bench.scoring.engine import StreamingScorer
+
+    system = create_system("toy_system:ToySystem", {})
+    system.load()
+    docs = list(open_corpus(corpus).documents())
+    if tokens:
+        docs = [
+            Document(
+                d.gold.model_copy(
+                    update={"tokens": [m.span() for m in re.finditer(r"\w+|[^\w\s]", d.text)]}
+                ),
+                d.text,
+            )
+            for d in docs
+        ]
+    batches = [docs[i : i + 16] for i in range(0, len(docs), 16)]
+    preds = []
+    for batch in batches:
+        recs = system.extract([d.input() for d in batch])
+        preds.append({d.doc_id: r for d, r in zip(batch, recs, strict=True)})
+
+    def scorer() -> StreamingScorer:
+        return StreamingScorer(bootstrap=30, seed=3, tokens=tokens)
+
+    added = scorer()
+    for batch, p in zip(batches, preds, strict=True):
+        added.add([(d.gold, d.text) for d in batch], p)
+    worker, merged = scorer(), scorer()
+    tallies = {
+        k: worker.tally([(d.gold, d.text) for d in batches[k]], preds[k], 16 * k)
+        for k in reversed(range(len(batches)))
+    }
+    for k in range(len(batches)):
+        merged.merge(tallies[k])
+    assert merged.report().to_json() == added.report().to_json()
+    assert added.report().ci is not None
+    assert ("|tokens:" in added.report().signature) == tokens

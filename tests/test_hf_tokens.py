@@ -104,3 +104,20 @@ def test_not_a_dataset(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(BenchError, match="not a dataset saved with save_to_disk"):
         hf_tokens.read(tmp_path / "empty")
+
+
+def test_hub_name_goes_through_load_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``hub:NAME`` takes datasets.load_dataset's path; offline it is given a local data
+    directory (what the Hub's loader also reads), and an unknown name is one error line."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    _dataset().to_parquet(str(tmp_path / "repo" / "data" / "test-00000.parquet"))
+    docs = hf_tokens.read(Path(f"hub:{tmp_path / 'repo'}"), {"split": "test"})
+    assert [(d.doc_id, d.text) for d in docs] == [(d, t) for d, t, _ in EXPECTED]
+    with pytest.raises(BenchError, match=r"^hub:no-such/dataset-xyz: cannot load from the Hub: "):
+        hf_tokens.read(Path("hub:no-such/dataset-xyz"), {"split": "test"})
+    with pytest.raises(BenchError, match="give a dataset name"):
+        hf_tokens.read(Path("hub:"))

@@ -75,6 +75,11 @@ def score(
     ] = False,
 ) -> None:
     """Score predictions in the SemEval modes (strict, exact, partial, type), values and CIs."""
+    import os
+
+    # Scoring runs numpy's own loops and small matrix products: OpenBLAS's threads (one per
+    # core, started as numpy is imported) cost CPU time and buy nothing (docs/metrics.md).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from bench.corpus.subset import left_out
     from bench.limits import check_bootstrap
     from bench.report.terminal import print_score

@@ -206,11 +206,22 @@ class GoldHash:
     def __init__(self) -> None:
         self._h = hashlib.sha256()
 
+    @staticmethod
+    def piece(doc_id: str, text_sha256: str, gold: GoldDocument) -> bytes:
+        """What one document adds to the hash (a worker computes it, the caller feeds it)."""
+        return b"%s\n%s\n%s" % (
+            doc_id.encode("utf-8"),
+            text_sha256.encode("ascii"),
+            dump_gold(gold).encode("utf-8"),
+        )
+
     def add(self, doc_id: str, text_sha256: str, gold: GoldDocument) -> None:
         """Add the next document (in doc_id order)."""
-        self._h.update(doc_id.encode("utf-8") + b"\n")
-        self._h.update(text_sha256.encode("ascii") + b"\n")
-        self._h.update(dump_gold(gold).encode("utf-8"))
+        self._h.update(self.piece(doc_id, text_sha256, gold))
+
+    def update(self, pieces: bytes) -> None:
+        """Add documents' :meth:`piece` bytes, in order."""
+        self._h.update(pieces)
 
     def hexdigest(self) -> str:
         """The digest of the documents added so far."""

@@ -20,10 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bench.corpus.document import Document
 from bench.errors import BenchError, ParameterError, one_line
 from bench.limits import MAX_WORKERS, check_range, local_workers
 from bench.protocol import DocInput, System
 from bench.registry import create_system
+from bench.run.batch import BatchTotals, Scoring, batch_totals
 from bench.run.extract import extract_documents, load_system
 from bench.schema import PredictionRecord
 
@@ -50,11 +52,36 @@ class BatchOutcome:
     seconds: float  # wall time of the extract calls of this batch, in the worker
     load_seconds: float | None = None  # set on the batch whose worker loaded the system
     versions: dict[str, str] = field(default_factory=dict)  # what the system reports
+    totals: BatchTotals | None = None  # what the batch adds to a streamed run
 
     @property
     def failed(self) -> bool:
         """True when some document of the batch failed."""
+        if self.totals is not None:
+            return bool(self.totals.failures)
         return any(r.error is not None for r in self.records)
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """A batch of a streamed run as sent to an executor: its documents (with their gold:
+    the batch is scored where it is extracted), the scoring options, the index of its first
+    document in the corpus, and whether its records must come back (for the cache)."""
+
+    docs: list[Document]
+    scoring: Scoring
+    first: int
+    keep_records: bool = True
+
+
+def run_job(extract: Any, job: BatchJob) -> BatchOutcome:
+    """Extract a job's batch with ``extract`` (inputs -> outcome), then score it and write
+    its lines here, in the process that extracted it."""
+    out: BatchOutcome = extract([d.input() for d in job.docs])
+    out.totals = batch_totals(job.docs, out.records, job.scoring, job.first)
+    if not job.keep_records:
+        out.records = []
+    return out
 
 
 def extract_batch(system: System, docs: Sequence[DocInput]) -> BatchOutcome:
@@ -135,6 +162,11 @@ def worker_extract(spec: SystemSpec, docs: Sequence[DocInput]) -> BatchOutcome:
     return out
 
 
+def worker_job(spec: SystemSpec, job: BatchJob) -> BatchOutcome:
+    """A job in a worker: extraction (:func:`worker_extract`), scoring and lines."""
+    return run_job(lambda docs: worker_extract(spec, docs), job)
+
+
 # --- executors --------------------------------------------------------------------------------
 
 
@@ -164,8 +196,11 @@ class InProcess:
         self.system = system
         self.load_seconds: float | None = None
 
-    def submit(self, docs: Sequence[DocInput]) -> Handle:
-        """Extract ``docs`` now."""
+    def submit(self, job: BatchJob) -> Handle:
+        """Run ``job`` now."""
+        return Ready(run_job(self._extract, job))
+
+    def _extract(self, docs: Sequence[DocInput]) -> BatchOutcome:
         first = self.load_seconds is None
         if first:
             self.load_seconds = load_system(self.system, self.system.info.name)
@@ -173,7 +208,7 @@ class InProcess:
         if first:
             out.load_seconds = self.load_seconds
             out.versions = dict(getattr(self.system, "versions", None) or {})
-        return Ready(out)
+        return out
 
     def close(self) -> None:
         """Close the system if it was loaded."""
@@ -205,9 +240,9 @@ class Processes:
             initargs=(os.getpid(),),
         )
 
-    def submit(self, docs: Sequence[DocInput]) -> Handle:
-        """Queue ``docs`` on the pool."""
-        return _Future(self._pool.submit(worker_extract, self.spec, list(docs)))
+    def submit(self, job: BatchJob) -> Handle:
+        """Queue ``job`` on the pool."""
+        return _Future(self._pool.submit(worker_job, self.spec, job))
 
     def close(self) -> None:
         """Stop the workers (queued batches are cancelled)."""
@@ -247,9 +282,9 @@ class DaskCluster:
             raise ParameterError("address", f"{address}: cannot connect: {one_line(exc)}") from None
         self.workers = len(self._client.scheduler_info().get("workers", {})) or workers
 
-    def submit(self, docs: Sequence[DocInput]) -> Handle:
-        """Send ``docs`` to the cluster as one task."""
-        fut = self._client.submit(worker_extract, self.spec, list(docs), pure=False)
+    def submit(self, job: BatchJob) -> Handle:
+        """Send ``job`` to the cluster as one task."""
+        fut = self._client.submit(worker_job, self.spec, job, pure=False)
         return _Future(fut)
 
     def close(self) -> None:

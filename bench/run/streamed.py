@@ -22,23 +22,21 @@ from pathlib import Path
 
 from bench.corpus.document import Document
 from bench.corpus.gold import GoldHash
-from bench.corpus.predictions import prediction_line
 from bench.corpus.stream import Corpus
-from bench.corpus.texts import word_count
 from bench.errors import BenchError
 from bench.files import locked, open_temporary, write_temporary
 from bench.protocol import System
+from bench.run.batch import BatchTotals, Scoring, batch_totals
 from bench.run.cache import BatchEntry, PredictionCache, cache_key, code_digest, records_digest
 from bench.run.environment import capture
-from bench.run.executor import BatchOutcome, Handle, Ready, SystemSpec, make_executor
+from bench.run.executor import BatchJob, BatchOutcome, Handle, Ready, SystemSpec, make_executor
 from bench.run.extract import check_batch_size
 from bench.run.layout import check_label, predictions_path, result_path
-from bench.run.pipeline import map_records, now, run_layers, system_record
+from bench.run.pipeline import now, run_layers, system_record
 from bench.run.result import FailureRecord, GoldRecord, Result
 from bench.run.timing import Progress, make_throughput, peak_rss_mb
 from bench.runfiles import commit_pair
 from bench.schema import LabelMapSpec
-from bench.scoring.engine import StreamingScorer
 
 IN_FLIGHT_PER_WORKER = 2  # batches queued per worker: enough to keep it busy, no more
 
@@ -61,6 +59,7 @@ class _Pending:
     key: str
     handle: Handle
     cached: bool
+    first: int  # index in the corpus of the batch's first document
 
 
 class _Totals:
@@ -77,12 +76,13 @@ class _Totals:
         self.batches = 0
         self.reused = 0
 
-    def add_gold(self, doc: Document) -> None:
+    def add(self, t: BatchTotals) -> None:
         # In corpus order (sorted id order for a directory), as gold_sha256 does in memory.
-        self.gold_sha.add(doc.doc_id, doc.gold.text_sha256, doc.gold)
-        self.spans += len(doc.gold.spans)
-        self.words += word_count(doc.text)
-        self.chars += len(doc.text)
+        self.gold_sha.update(t.gold_hash)
+        self.spans += t.spans
+        self.words += t.words
+        self.chars += t.chars
+        self.failures.extend(FailureRecord(doc_id=d, error=e) for d, e in t.failures)
 
 
 def run_corpus(
@@ -115,9 +115,10 @@ def run_corpus(
     code = code_digest(system)
     label_set = corpus.label_set()
     scored = run_layers(system, label_set, layers)
-    scorer = StreamingScorer(
-        scored, bootstrap=bootstrap, seed=seed, tokens=tokens, label_set=label_set
+    scoring = Scoring(
+        tuple(scored), bootstrap, seed, tokens=tokens, label_set=label_set, label_map=label_map
     )
+    scorer = scoring.scorer()
     totals = _Totals()
     preds_sha = hashlib.sha256()
     preds_path = predictions_path(out_dir, label)
@@ -133,7 +134,6 @@ def run_corpus(
 
             def finish(p: _Pending) -> None:
                 out = p.handle.result()
-                records = map_records(out.records, label_map)
                 if out.load_seconds is not None:
                     totals.load_seconds = max(totals.load_seconds or 0.0, out.load_seconds)
                 if out.versions and not totals.versions:
@@ -149,33 +149,30 @@ def run_corpus(
                             versions=out.versions or totals.versions,
                         )
                     )
-                lines = []
-                for doc, rec in zip(p.batch, records, strict=True):
-                    if rec.doc_id != doc.doc_id:  # a worker must answer for the batch it got
-                        raise BenchError(f"worker answered {rec.doc_id!r} for {doc.doc_id!r}")
-                    lines.append(prediction_line(rec.doc_id, rec.spans, rec.error) + "\n")
-                    if rec.error is not None:
-                        totals.failures.append(FailureRecord(doc_id=rec.doc_id, error=rec.error))
-                    totals.add_gold(doc)
-                data = "".join(lines).encode("utf-8")
-                preds_sha.update(data)
-                fh.write(data)
-                preds = {r.doc_id: r.spans for r in records if r.error is None}
-                scorer.add([(d.gold, d.text) for d in p.batch], preds)
+                # Scored (labels mapped first) where it was extracted; a batch from the cache
+                # is scored here.
+                t = out.totals or batch_totals(p.batch, out.records, scoring, p.first, scorer)
+                preds_sha.update(t.lines)
+                fh.write(t.lines)
+                totals.add(t)
+                scorer.merge(t.tally)
                 totals.batches += 1
                 totals.reused += p.cached
                 bar.advance(len(p.batch))
 
             pending: deque[_Pending] = deque()
+            first = 0
             for batch in corpus.batches(batch_size):
                 inputs = [d.input() for d in batch]
                 key = cache_key(info.name, info.version, system.options, code, batch_size, inputs)
                 entry = cache.get_batch(info.name, key, inputs) if cache is not None else None
                 if entry is not None:
                     outcome = BatchOutcome(entry.records, entry.seconds, versions=entry.versions)
-                    pending.append(_Pending(batch, key, Ready(outcome), True))
+                    pending.append(_Pending(batch, key, Ready(outcome), True, first))
                 else:
-                    pending.append(_Pending(batch, key, ex.submit(inputs), False))
+                    job = BatchJob(batch, scoring, first, keep_records=cache is not None)
+                    pending.append(_Pending(batch, key, ex.submit(job), False, first))
+                first += len(batch)
                 while len(pending) > in_flight:
                     finish(pending.popleft())
             while pending:

@@ -985,6 +985,26 @@ def unit_tallies(
 # Streaming: a corpus scored batch by batch
 
 
+@dataclass(frozen=True)
+class BatchTally:
+    """The sufficient statistics of one batch of a streamed corpus: counts, the per-document
+    macro terms (in corpus order), the batch's bootstrap sums and its part of the gold digest.
+    Small and picklable: a worker process sends it back instead of predictions to score."""
+
+    documents: int
+    layer: np.ndarray  # (mode, layer, 5)
+    label: np.ndarray  # (mode, label, 5)
+    value: np.ndarray  # (layer, 2)
+    ignored: int
+    missing: list[str]
+    macro_docs: list[int]  # documents kept per mode
+    macro_values: list[list[list[float]]]  # [mode][precision, recall, F1]: defined values
+    boot: np.ndarray | None  # (resamples, columns), None without a bootstrap
+    digest: bytes  # what the batch adds to the gold digest's hash chain
+    relaxed: np.ndarray  # (layer,): the relaxed matches of the batch
+    tokens_digest: str | None  # token mode: the batch's digest of its tokens
+
+
 class StreamingScorer:
     """Scores a corpus batch by batch from additive counts, in memory independent of its size.
 
@@ -1039,6 +1059,18 @@ class StreamingScorer:
         predictions: Mapping[str, Sequence[PredictedSpan]],
     ) -> None:
         """Count one batch: its gold documents (in corpus order) and their predictions."""
+        self.merge(self.tally(docs, predictions, self.documents))
+
+    def tally(
+        self,
+        docs: Sequence[tuple[GoldDocument, str]],
+        predictions: Mapping[str, Sequence[PredictedSpan]],
+        first: int,
+    ) -> BatchTally:
+        """What one batch adds, without adding it: its documents are the corpus's
+        ``first``, ``first + 1``, ... (which seeds their bootstrap draws). Depends on nothing
+        counted so far, so a worker process can compute it and the caller :meth:`merge` it,
+        in corpus order, with the very sums :meth:`add` makes."""
         gold = {g.doc_id: (g, text) for g, text in docs}
         if len(gold) != len(docs):
             raise BenchError("batch: doc_id: repeated within a batch")
@@ -1054,43 +1086,71 @@ class StreamingScorer:
                 self.tokens,
                 self.min_overlap,
             )
-        if t.tokens_digest is not None:
-            self._tokens_digest.update(t.tokens_digest.encode())
-        self._relaxed += t.relaxed
         # _collect orders documents by id; back to corpus order, so sums run in corpus order.
         pos = {d: k for k, d in enumerate(t.doc_ids)}
         order = np.array([pos[g.doc_id] for g, _ in docs], dtype=np.int64)
-        self._layer += t.layer_counts.sum(axis=1)
-        self._label += t.label_counts
-        self._value += t.value_counts.sum(axis=0)
-        self.ignored += t.ignored
         missing = set(t.missing)
-        self.missing.extend(g.doc_id for g, _ in docs if g.doc_id in missing)
         per_doc = t.layer_counts.sum(axis=2)[:, order]  # (mode, doc, 5); one unit per doc
+        macro_docs: list[int] = []
+        macro_values: list[list[list[float]]] = []
         for m in range(len(MODES)):
             arrs = _prf_arrays(per_doc[m])
             kept = (arrs[5] > 0) | (arrs[6] > 0)
-            self._macro_docs[m] += int(kept.sum())
-            for j in range(3):
-                for x in arrs[7 + j][kept].tolist():
-                    if x == x:  # NaN: undefined for this document
-                        self._macro_sum[m][j] += x
-                        self._macro_n[m][j] += 1
+            macro_docs.append(int(kept.sum()))
+            # NaN: undefined for this document
+            macro_values.append(
+                [[x for x in arrs[7 + j][kept].tolist() if x == x] for j in range(3)]
+            )
+        boot = None
         if self.bootstrap:
             mat = _unit_matrix(t)[order].astype(np.int64)
             weights = np.empty((self.bootstrap, len(docs)), dtype=np.int64)
             for k in range(len(docs)):
-                rng = np.random.default_rng([self.seed, self.documents + k])
+                rng = np.random.default_rng([self.seed, first + k])
                 weights[:, k] = rng.poisson(1.0, self.bootstrap)
-            self._boot += weights @ mat  # integers: exact, whatever the batching
+            boot = weights @ mat  # integers: exact, whatever the batching
+        lines = []
         for g, _text in docs:
             regions = sorted((r.start, r.end) for r in g.ignore)
             spans = sorted(
                 (s.start, s.end, s.label, json.dumps(s.value, ensure_ascii=False)) for s in g.spans
             )
-            line = f"{g.doc_id}\t{g.text_sha256}\t{regions}\t{spans}\n"
-            self._digest.update(line.encode("utf-8"))
-        self.documents += len(docs)
+            lines.append(f"{g.doc_id}\t{g.text_sha256}\t{regions}\t{spans}\n")
+        return BatchTally(
+            documents=len(docs),
+            layer=t.layer_counts.sum(axis=1),
+            label=t.label_counts,
+            value=t.value_counts.sum(axis=0),
+            ignored=t.ignored,
+            missing=[g.doc_id for g, _ in docs if g.doc_id in missing],
+            macro_docs=macro_docs,
+            macro_values=macro_values,
+            boot=boot,
+            digest="".join(lines).encode("utf-8"),
+            relaxed=t.relaxed,
+            tokens_digest=t.tokens_digest,
+        )
+
+    def merge(self, t: BatchTally) -> None:
+        """Add a batch's :meth:`tally` (batches in corpus order)."""
+        if t.tokens_digest is not None:
+            self._tokens_digest.update(t.tokens_digest.encode())
+        self._relaxed += t.relaxed
+        self._layer += t.layer
+        self._label += t.label
+        self._value += t.value
+        self.ignored += t.ignored
+        self.missing.extend(t.missing)
+        for m in range(len(MODES)):
+            self._macro_docs[m] += t.macro_docs[m]
+            for j in range(3):
+                for x in t.macro_values[m][j]:
+                    self._macro_sum[m][j] += x
+                    self._macro_n[m][j] += 1
+        if t.boot is not None:
+            self._boot += t.boot
+        self._digest.update(t.digest)
+        self.documents += t.documents
 
     @property
     def digest(self) -> str:

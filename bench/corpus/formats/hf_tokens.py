@@ -5,7 +5,9 @@ The usual layout of CoNLL-2003 and its kin on the Hub: one row per sentence (or 
 (``O``, ``B-PER``, …) come from the dataset's features; lists of tag strings are read as
 they are. Read from a ``save_to_disk`` directory (a Dataset, or a DatasetDict with
 ``split=NAME``) or from Parquet (a file, or every ``*.parquet`` under a directory) written by
-``datasets`` (its features ride in the file's metadata). Needs the ``data`` extra.
+``datasets`` (its features ride in the file's metadata), or, online, from the Hub by name:
+``hub:NAME`` (e.g. ``hub:eriktks/conll2003``, with ``split=test``) goes to
+``datasets.load_dataset``. Needs the ``data`` extra.
 
 Each row is a document: its text is the tokens joined by single spaces, each token's offsets
 recorded, spans decoded from the tags as conlleval.pl does (:mod:`bench.corpus.formats.iob`). The
@@ -58,8 +60,29 @@ def _load(path: Path, split: str) -> tuple[Any, str]:
             ds_logging.enable_progress_bar()
 
 
+HUB_PREFIX = "hub:"
+
+
+def _load_from_hub(name: str, split: str) -> tuple[Any, str]:
+    """A dataset from the Hugging Face Hub (needs the network, or the local datasets cache)."""
+    datasets = _datasets()
+    where = f"{HUB_PREFIX}{name}"
+    if not name:
+        raise BenchError(f"{where}: give a dataset name after {HUB_PREFIX!r}")
+    try:
+        ds = datasets.load_dataset(name, split=split or None)
+    except Exception as exc:  # offline, unknown name, or a script the library refuses
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BenchError(f"{where}: cannot load from the Hub: {first}") from None
+    if isinstance(ds, datasets.DatasetDict):
+        raise BenchError(f"{where}: a DatasetDict with splits {', '.join(ds)}; give split=NAME")
+    return ds, f"{where} [{split}]" if split else where
+
+
 def _load_quietly(path: Path, split: str) -> tuple[Any, str]:
     datasets = _datasets()
+    if str(path).startswith(HUB_PREFIX):
+        return _load_from_hub(str(path)[len(HUB_PREFIX) :], split)
     if path.is_dir() and not any(path.glob("**/*.parquet")):
         try:
             ds = datasets.load_from_disk(str(path))
