@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, SEEDS
+from conftest import GOLD, NEEDS_REPORT, NEEDS_RULES, SEEDS
 from toy_system import ToySystem
 
 from bench.corpus.gold import load_gold_dir
@@ -138,6 +138,8 @@ def test_empty_and_duplicate(tmp_path: Path, results) -> None:
         read_results_dir(tmp_path)
 
 
+@NEEDS_RULES
+@NEEDS_REPORT
 def test_layers_ranked_notes_and_no_speed_for_replayed(tmp_path: Path) -> None:
     """rules (two layers, a note) ranks by the layer, not by a mean; a replayed predictions
     file shows no speed anywhere."""
