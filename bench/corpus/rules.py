@@ -212,6 +212,8 @@ def span_faults(
             map(slice, g_start.tolist(), g_end.tolist()),
         )
     )
+    text_bad: np.ndarray
+    space_bad: np.ndarray
     if slices == g_pieces:
         text_bad = np.zeros(len(good), dtype=bool)
     else:
