@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import NEEDS_RULES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_iob import ANY_TAGS, CONLLEVAL, needs_conlleval
@@ -294,6 +295,7 @@ def test_prediction_across_a_sentence_break_is_cut() -> None:
     assert score([doc], pred, bootstrap=0).overall.strict.correct == 0
 
 
+@NEEDS_RULES
 def test_streamed_run_in_token_mode(tmp_path: Path) -> None:
     """`bench run --corpus C --tokens` on a corpus that records tokens (white-space tokens)."""
     import json
