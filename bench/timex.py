@@ -67,7 +67,7 @@ def is_timex_value(value: str) -> bool:
 
 
 def is_specified_timex(value: str) -> bool:
-    """True for the fully specified subset bench's normalizers emit (no ``X`` placeholder
+    """True for the fully specified subset bench's normalizers emit (no ``X`` in any field
     except a decade's or century's trailing digits): what "already resolved" means to the
     systems that complete year-less or week-less values from the document date."""
     return bool(_SPECIFIED.match(value))

@@ -8,7 +8,8 @@ The checks every import goes through (text hashes, the gold rules) live in
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from bench.errors import BenchError
 
@@ -27,10 +28,16 @@ FORMATS: dict[str, str] = {
 }
 
 
-def get_format(name: str) -> GoldFormat:
-    """The format registered as ``name``; an unknown name is a one-line error."""
-    target = FORMATS.get(name)
+def load_registered(table: Mapping[str, str], name: str) -> Any:
+    """The object a ``name -> "module:attribute"`` table registers as ``name``, imported only
+    now; an unknown name is a one-line error listing the known ones."""
+    target = table.get(name)
     if target is None:
-        raise BenchError(f"unknown format {name!r} (one of {', '.join(FORMATS)})")
+        raise BenchError(f"unknown format {name!r} (one of {', '.join(table)})")
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
+def get_format(name: str) -> GoldFormat:
+    """The format registered as ``name``; an unknown name is a one-line error."""
+    return load_registered(FORMATS, name)  # type: ignore[no-any-return]

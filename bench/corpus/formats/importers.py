@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from bench.corpus.formats import load_registered
 from bench.corpus.formats.textdoc import TextDocument
 from bench.errors import BenchError
 
@@ -22,11 +22,7 @@ IMPORTERS: dict[str, str] = {
 
 def get_importer(name: str) -> Reader:
     """The reader registered as ``name``; an unknown name is a one-line error."""
-    target = IMPORTERS.get(name)
-    if target is None:
-        raise BenchError(f"unknown format {name!r} (one of {', '.join(IMPORTERS)})")
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return load_registered(IMPORTERS, name)  # type: ignore[no-any-return]
 
 
 def read_corpus(name: str, path: Path, options: Mapping[str, str]) -> list[TextDocument]:
