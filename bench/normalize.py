@@ -503,6 +503,17 @@ def _hand_rules(
         base = anchor if anchor is not None and m.group(3) != "ago" else Anchor(document_date, 3)
         sign = -1 if m.group(3) in ("earlier", "ago") else 1
         return _at_grain(_shift(base.date, unit, sign * n), min(base.grain, _GRAIN[unit]))
+    # "(their) eighth this year" counts events in a period: the period's value (it reads
+    # "third this month" as the 3rd of the month)
+    m = re.fullmatch(r"(\w+(?:st|nd|rd|th))\s+((?:this|last|next)\s+(?:week|month|year))", low)
+    if m:
+        n = _value(m.group(1), None, "ordinal", fast, cached)
+        if isinstance(n, int) and n > 0:
+            return _value(m.group(2), document_date, "time", fast, cached)
+    # "later Monday", "earlier Monday": that day (it finds nothing in "later Monday")
+    m = re.fullmatch(rf"(?:later|earlier)\s+({_ALT(_WEEKDAYS)})", low)
+    if m:
+        return _value(m.group(1), document_date, "time", fast, cached)
     return _MODELS_NEEDED
 
 
@@ -538,7 +549,8 @@ def _time_value(
     m = re.fullmatch(rf"(.*?{_UNIT})\s+(?:after|before)", clean, flags=re.IGNORECASE)
     if m and re.fullmatch(rf"{_QUANT}\s+{_UNIT}", m.group(1).lower()):
         clean = m.group(1)
-    low = re.sub(r"^the\s+", "", clean.lower())
+    # the article or a possessive is not part of the expression ("its seventh year")
+    low = re.sub(r"^(?:the|its|their|his|her|our|my|your)\s+", "", clean.lower())
     if not low:
         return None
     ruled = _hand_rules(low, document_date, anchor, before, fast, cached)
@@ -594,6 +606,9 @@ _FAST_TIME: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("clock", _CLOCK_RX),
         ("clock-24h", r"(?P<h>1[3-9]|2[0-3]):(?P<mi>[0-5]\d)"),
+        # hh:mm:ss as Recognizers-Text reads it: hour 24 is 00 on the same day, hour 0 gives
+        # nothing (a media timestamp such as "0:01:03"); a 60th second is left to it
+        ("clock-hms", r"(?P<h>0?\d|1\d|2[0-4]):(?P<mi>[0-5]\d):(?P<s>[0-5]\d)"),
     )
 )
 
@@ -668,6 +683,11 @@ def _fast_time(clean: str, document_date: dt.date) -> Any:
             return resolve_timex(f"T{hour:02d}{mins}", document_date)
         if name == "clock-24h":
             return resolve_timex(f"T{g['h']}:{g['mi']}", document_date)
+        if name == "clock-hms":
+            hour = int(g["h"])
+            if hour == 0:
+                return None
+            return resolve_timex(f"T{hour % 24:02d}:{g['mi']}:{g['s']}", document_date)
     return _NO_RULE
 
 

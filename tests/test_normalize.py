@@ -121,6 +121,13 @@ def test_numbers_are_ints_when_whole() -> None:
         ("decades", "PXDE"),
         ("years", "PXY"),
         ("seventh year", "P7Y"),
+        ("its seventh year", "P7Y"),  # a possessive is not part of the expression
+        ("eighth this year", "2017"),  # events counted in a period: the period
+        ("third this month", "2017-12"),  # (Recognizers-Text: the 3rd of the month)
+        ("later Monday", "2017-12-11"),  # that day (Recognizers-Text finds nothing)
+        ("earlier Thursday", "2017-12-07"),
+        ("14:05:09", "2017-12-11T14:05:09"),
+        ("0:01:03", None),  # a media timestamp, not a time of day
         ("recent years", "PAST_REF"),
         ("coming months", "FUTURE_REF"),
         ("now", "PRESENT_REF"),
@@ -224,6 +231,12 @@ def _generated() -> tuple[list[str], list[str]]:
         for ap in ("am", "p.m.", "PM")
     ]
     times += ["13:45", "18:00", "23:59", "20:15", "the day", "tonight"]
+    times += [
+        f"{h}:{m}:{s}"
+        for h in ("0", "00", "1", "09", "12", "13", "23", "24")
+        for m in ("00", "30", "59")
+        for s in ("00", "07", "59")
+    ]
     times += [
         f"{t}{p}" for t in ("", "this ") for p in ("morning", "afternoon", "evening", "night")
     ]
