@@ -86,7 +86,7 @@ def diff_gold(old: GoldDocument | None, new: GoldDocument | None) -> DocDiff:
             changes.append(SpanChange("added", None, y))
         elif x.label != y.label:
             changes.append(SpanChange("relabeled", x, y))
-        elif not _same_value(x.value, y.value):
+        elif not _identical_value(x.value, y.value):
             changes.append(SpanChange("revalued", x, y))
         elif x.notes != y.notes or x.text != y.text:
             changes.append(SpanChange("renoted", x, y))
@@ -104,7 +104,7 @@ def diff_gold(old: GoldDocument | None, new: GoldDocument | None) -> DocDiff:
     return out
 
 
-def _same_value(a: Value, b: Value) -> bool:
+def _identical_value(a: Value, b: Value) -> bool:
     # 3 and 3.0 are different gold (the file changes), so compare types too.
     return type(a) is type(b) and a == b
 
@@ -164,7 +164,7 @@ def _span_line(c: SpanChange) -> str:
         label = f"{c.old.label} -> {c.new.label}"
         tail = (
             f"  value {_value(c.old.value)} -> {_value(c.new.value)}"
-            if not _same_value(c.old.value, c.new.value)
+            if not _identical_value(c.old.value, c.new.value)
             else ""
         )
     elif c.kind == "revalued":

@@ -133,14 +133,6 @@ def predictions_of(spec: str, results_dir: Path) -> tuple[Path, list[str] | None
 # Pairing and classifying
 
 
-def _same_value(x: Value, y: Value) -> bool:
-    from bench.scoring.values import same_value
-
-    if x is None or y is None:
-        return x is None and y is None
-    return same_value(x, y)
-
-
 def _pair(
     a: list[PredictedSpan], b: list[PredictedSpan]
 ) -> list[tuple[ChangeKind, PredictedSpan | None, PredictedSpan | None]]:
@@ -187,7 +179,9 @@ def _order(s: PredictedSpan) -> tuple:
 
 
 def _ident(x: PredictedSpan, y: PredictedSpan) -> bool:
-    return (x.start, x.end, x.label) == (y.start, y.end, y.label) and _same_value(x.value, y.value)
+    from bench.scoring.values import same_value  # numpy: only when pairs are compared
+
+    return (x.start, x.end, x.label) == (y.start, y.end, y.label) and same_value(x.value, y.value)
 
 
 def _outcomes(
