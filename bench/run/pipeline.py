@@ -4,7 +4,7 @@ Load the system (timed apart) and measure it (:mod:`bench.run.timing`), or take 
 from the cache (:mod:`bench.run.cache`) without loading it; score them
 (:mod:`bench.scoring.engine`);
 assemble the :class:`~bench.run.result.Result`; write ``<out>/<label>.json`` and
-``<out>/predictions/<label>.jsonl`` as one unit (:mod:`bench.runfiles`).
+``<out>/predictions/<label>.jsonl`` as one unit (:mod:`bench.run.pair`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bench.run.extract import load_system
 from bench.run.layout import check_label
 from bench.run.result import FailureRecord, GoldRecord, Result, RunOutput, SystemRecord, Throughput
 from bench.run.timing import RunSettings, measure, peak_rss_mb, throughput_of
-from bench.runfiles import predictions_digest
+from bench.run.pair import predictions_digest
 from bench.schema import (
     LAYERS,
     SEED_LABEL_SET,

@@ -4,7 +4,7 @@ The corpus (:mod:`bench.corpus.stream`) is read a batch at a time; each batch is
 batch cache or sent to an executor (:mod:`bench.run.executor`: in process, worker processes or a
 Dask cluster); outcomes are consumed in submission order, so the output is the same whatever
 ran them: each batch's predictions are appended to the predictions file (written under a
-temporary name, renamed with the result at the end as one unit: :mod:`bench.runfiles`),
+temporary name, renamed with the result at the end as one unit: :mod:`bench.run.pair`),
 counted by a :class:`~bench.scoring.engine.StreamingScorer`,
 and, when no document failed, stored in the cache. An interrupted run leaves the previous
 files as they were and the finished batches in the cache, where a rerun picks them up.
@@ -35,7 +35,7 @@ from bench.run.layout import check_label, predictions_path, result_path
 from bench.run.pipeline import now, run_layers, system_record
 from bench.run.result import FailureRecord, GoldRecord, Result
 from bench.run.timing import Progress, make_throughput, peak_rss_mb
-from bench.runfiles import commit_pair
+from bench.run.pair import commit_pair
 from bench.schema import LabelMapSpec
 
 IN_FLIGHT_PER_WORKER = 2  # batches queued per worker: enough to keep it busy, no more
