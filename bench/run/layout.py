@@ -14,8 +14,8 @@ from pathlib import Path
 from bench.errors import BenchError, ParameterError
 from bench.files import locked
 from bench.names import check_name
-from bench.run.result import Result, RunOutput, read_result
 from bench.run.pair import write_pair
+from bench.run.result import Result, RunOutput, read_result
 
 PREDICTIONS_DIR = "predictions"
 # Signature fields two results must share to be compared or to sit in one leaderboard table:
