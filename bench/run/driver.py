@@ -67,8 +67,14 @@ from bench.run.extract import check_batch_size
 from bench.run.layout import check_label, predictions_path, result_path
 from bench.run.pair import commit_pair
 from bench.run.result import FailureRecord, GoldRecord, Result, RunOutput, SystemRecord, Throughput
-from bench.run.timing import Progress, RunSettings, make_throughput, measure, peak_rss_mb
-from bench.run.timing import throughput_of as measured_throughput
+from bench.run.timing import (
+    Progress,
+    RunSettings,
+    make_throughput,
+    measure,
+    peak_rss_mb,
+    throughput_of,
+)
 from bench.schema import LAYERS, GoldDocument, LabelMapSpec, LabelSet, Usage
 from bench.scoring.engine import check_layers
 
@@ -277,7 +283,7 @@ class Measured:
                 m = measure(system, inputs, settings, progress=run.progress, executor=ex)
             finally:
                 system.close()
-            throughput = measured_throughput(m, settings, load_seconds, measured_at, peak_rss_mb())
+            throughput = throughput_of(m, settings, load_seconds, measured_at, peak_rss_mb())
             usage, throughput = usage_of(system, inputs, throughput)
             environment = capture(info.requires)
             records = m.records
