@@ -31,11 +31,11 @@ import datetime as dt
 import hashlib
 import time
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO
 
 from bench.corpus.document import Document
 from bench.corpus.gold import GoldHash
@@ -148,16 +148,8 @@ def usage_of(
 # --- what every run shares ---------------------------------------------------------------------
 
 
-class Source(Protocol):
-    """What a run reads: a corpus in memory or a stream (both in :mod:`bench.corpus.stream`)."""
-
-    def label_set(self) -> LabelSet: ...
-
-    def count(self) -> int | None: ...
-
-    def documents(self) -> Iterator[Document]: ...
-
-    def batches(self, size: int) -> Iterator[list[Document]]: ...
+# What a run reads: a corpus in memory or a stream (both in bench.corpus.stream).
+Source = MemoryCorpus | Corpus
 
 
 @dataclass
@@ -224,21 +216,6 @@ class Finish:
     environment: Environment
     versions: dict[str, str] | None
     usage: Usage | None
-
-
-class Method(Protocol):
-    """How a run is timed and scored, and at which grain it is cached (see the module
-    docstring)."""
-
-    whole: bool  # scored at the end with ``score`` (in memory), else batch by batch
-    executor: str
-
-    @property
-    def batch_size(self) -> int: ...
-
-    def pending(self, run: Context) -> Generator[Pending, None, None]: ...
-
-    def finish(self, run: Context, totals: Totals) -> Finish: ...
 
 
 # --- the methods -------------------------------------------------------------------------------
@@ -397,6 +374,11 @@ class OnePass:
         return Finish(throughput, capture(run.system.info.requires), versions, None)
 
 
+# How a run is timed and scored, and at which grain it is cached (see the module docstring);
+# a method object serves one run.
+Method = Measured | OnePass
+
+
 def _cpu_seconds() -> float:
     """CPU time of this process and its waited-for children (workers count once they exit)."""
     import resource
@@ -428,8 +410,9 @@ def run_source(
     """Run ``system`` over ``corpus`` as ``method`` says, score it with the corpus's label set
     on ``layers`` (:func:`run_layers`), the predictions mapped by ``label_map`` first, and
     describe it; with ``out_dir`` write ``<out>/<label>.json`` and
-    ``<out>/predictions/<label>.jsonl`` (mapped labels) atomically, else keep the predictions
-    file's text and the records in the output. ``tokens`` scores in token mode (every document
+    ``<out>/predictions/<label>.jsonl`` (mapped labels) atomically. The output keeps the
+    records (mapped) and the predictions file's text for a corpus in memory; a stream keeps
+    neither (bounded memory). ``tokens`` scores in token mode (every document
     must record tokens); ``subset`` says how the documents were chosen from a larger corpus
     (:mod:`bench.corpus.subset`)."""
     label = check_label(label or system.info.name)
@@ -451,7 +434,7 @@ def run_source(
     run = Context(system, corpus, method.batch_size, cache, scoring, progress, code_digest(system))
     totals = Totals()
     preds_sha = hashlib.sha256()
-    lines: list[bytes] = []
+    lines: list[bytes] = []  # the predictions file's text, kept for a corpus in memory
     preds_path = predictions_path(out_dir, label) if out_dir is not None else None
 
     def consume(p: Pending, fh: IO[bytes] | None) -> None:
@@ -476,7 +459,7 @@ def run_source(
         preds_sha.update(t.lines)
         if fh is not None:
             fh.write(t.lines)
-        else:
+        if fh is None or method.whole:
             lines.append(t.lines)
         totals.add(t)
         scorer.merge(t.tally)  # type: ignore[arg-type]
@@ -524,9 +507,9 @@ def run_source(
             environment=done.environment,
             created_at=now(),
         )
+        records = scorer.records if isinstance(scorer, WholeScorer) else []
+        text = b"".join(lines).decode("utf-8")
         if out_dir is None or preds_path is None or preds_tmp is None:
-            records = scorer.records if isinstance(scorer, WholeScorer) else []
-            text = b"".join(lines).decode("utf-8")
             return RunOutput(result, records, text, batches=totals.batches, reused=totals.reused)
         res_path = result_path(out_dir, label)
         res_tmp = write_temporary(res_path, result.to_json())
@@ -537,7 +520,7 @@ def run_source(
     with locked(out_dir):
         commit_pair(res_path, res_tmp, preds_path, preds_tmp)
     return RunOutput(
-        result, [], "", res_path, preds_path, totals.batches, totals.reused, method.executor
+        result, records, text, res_path, preds_path, totals.batches, totals.reused, method.executor
     )
 
 

@@ -156,8 +156,8 @@ class Result(_Model):
 @dataclass
 class RunOutput:
     """What a run produced: the result, the per-document prediction records and the
-    predictions file's text (a corpus in memory), or where both files were written (a run
-    given a results directory: then ``records`` and ``predictions`` are empty)."""
+    predictions file's text (both empty for a streamed corpus, whose memory stays bounded),
+    and where the two files were written when the run was given a results directory."""
 
     result: Result
     records: list[PredictionRecord]
