@@ -329,7 +329,9 @@ class OnePass:
             for batch in run.corpus.batches(self.batch_size):
                 inputs = [d.input() for d in batch]
                 key = run.key(inputs)
-                entry = cache.get_batch(system.info.name, key, inputs) if cache else None
+                entry = (
+                    cache.get_batch(system.info.name, key, inputs) if cache is not None else None
+                )
                 if entry is not None:
                     outcome = BatchOutcome(entry.records, entry.seconds, versions=entry.versions)
                     queue.append(Pending(batch, Ready(outcome), True, first))
