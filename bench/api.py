@@ -15,11 +15,11 @@ from bench.protocol import System
 from bench.report.compare import CompareSettings, Comparison
 from bench.report.compare import compare as _compare
 from bench.run.cache import PredictionCache
+from bench.run.driver import CorpusRunOutput
+from bench.run.driver import run_corpus as _run_corpus
 from bench.run.executor import SystemSpec
 from bench.run.layout import write_run
 from bench.run.result import RunOutput
-from bench.run.streamed import CorpusRunOutput
-from bench.run.streamed import run_corpus as _run_corpus
 from bench.run.timing import RunSettings
 from bench.schema import GoldDocument
 
@@ -58,7 +58,7 @@ def run(
     score it, and with ``out_dir`` write ``<label>.json`` and ``predictions/<label>.jsonl``.
     ``limit`` or ``sample`` (drawn with ``seed``) run a subset (:mod:`bench.corpus.subset`)."""
     from bench.corpus.subset import subset_ids, take
-    from bench.run.pipeline import run_system
+    from bench.run.driver import run_system
 
     gold = load_gold(gold_dir, texts_dir)
     ids, subset = subset_ids(gold, limit=limit, sample=sample, seed=seed)

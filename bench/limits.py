@@ -35,14 +35,15 @@ def check_bootstrap(resamples: int) -> int:
 
 
 def local_workers(workers: int) -> int:
-    """``--workers`` for processes on this machine: 1 to :data:`MAX_WORKERS`, then clamped to
-    the CPUs this process may use, saying so on stderr."""
+    """``workers`` for processes on this machine: 1 to :data:`MAX_WORKERS`, then clamped to
+    the CPUs this process may use, saying so on stderr (naming the parameter, as library
+    errors do: docs/architecture.md, "Library errors name parameters")."""
     check_range("workers", workers, 1, MAX_WORKERS)
     cpus = available_cpus()
     if workers > cpus:
         print(
-            f"note: --workers {workers}: this machine has {cpus} CPU(s) for this process; "
-            f"using {cpus} workers",
+            f"note: workers: {workers} asked for, but this machine has {cpus} CPU(s) for this "
+            f"process; using {cpus} workers",
             file=sys.stderr,
             flush=True,
         )

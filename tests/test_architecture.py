@@ -17,7 +17,7 @@ PACKAGE = ROOT / "bench"
 # Stages, lowest first: a module may import its own stage or a lower one, never a higher one.
 STAGES: tuple[tuple[str, ...], ...] = (
     ("bench.errors", "bench.timex", "bench.strictjson", "bench.escape", "bench.names"),
-    ("bench.files", "bench.limits", "bench.runfiles"),
+    ("bench.files", "bench.limits"),
     ("bench.schema", "bench.normalize", "bench.offsets"),
     ("bench.protocol", "bench.corpus"),
     ("bench.scoring", "bench.registry"),

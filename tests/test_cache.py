@@ -11,11 +11,17 @@ from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
 from bench.corpus.gold import load_gold_dir
+from bench.protocol import DocInput
 from bench.run.cache import CACHE_ENV, PredictionCache, cache_key, code_digest, default_dir
-from bench.run.pipeline import documents, run_system
+from bench.run.driver import run_system
 from bench.run.timing import RunSettings
 
 FAST = RunSettings(repeats=1, warmup=0, batch_size=2, latency=False)
+
+
+def documents(gold) -> list[DocInput]:
+    """What the system sees of each gold document, in doc_id order (the order of a run)."""
+    return [DocInput(i, text, g.document_date) for i, (g, text) in sorted(gold.items())]
 
 
 @pytest.fixture(scope="module")

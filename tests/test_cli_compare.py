@@ -16,8 +16,8 @@ from conftest import GOLD, NEEDS_SPACY, ROOT, SEEDS, skip_unless
 from bench.cli import main
 from bench.corpus.gold import load_gold_dir
 from bench.registry import create_system
+from bench.run.driver import run_system
 from bench.run.layout import write_run
-from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
 
 FAST = RunSettings(repeats=1, warmup=0, latency=False)

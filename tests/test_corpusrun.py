@@ -13,10 +13,9 @@ from bench.corpus.gold import load_gold_dir
 from bench.corpus.stream import open_corpus, synthetic_documents, write_jsonl
 from bench.registry import create_system
 from bench.run.cache import PredictionCache
+from bench.run.driver import run_corpus, run_system
 from bench.run.executor import SystemSpec
 from bench.run.layout import write_run
-from bench.run.pipeline import run_system
-from bench.run.streamed import run_corpus
 from bench.run.timing import RunSettings
 from bench.scoring.engine import StreamingScorer
 

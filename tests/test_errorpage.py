@@ -13,7 +13,7 @@ from toy_system import ToySystem
 from bench.corpus.gold import load_gold_dir
 from bench.corpus.texts import sha256_text
 from bench.report.errorpage import classify, confusions, render_page, render_text
-from bench.run.pipeline import run_system
+from bench.run.driver import run_system
 from bench.run.timing import RunSettings
 from bench.schema import GoldDocument, GoldSpan, IgnoreRegion, PredictedSpan
 from bench.scoring.engine import score

@@ -13,8 +13,8 @@ from conftest import NEEDS_RULES
 from bench.corpus.stream import open_corpus, synthetic_documents, write_jsonl
 from bench.errors import BenchError
 from bench.registry import create_system
+from bench.run.driver import CorpusRunOutput, run_corpus
 from bench.run.executor import SystemSpec, make_executor
-from bench.run.streamed import CorpusRunOutput, run_corpus
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:

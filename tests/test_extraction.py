@@ -48,8 +48,6 @@ def test_all_documents_succeed(docs: list[DocInput]) -> None:
     got = extract_documents(system, docs, batch_size=2)
     assert got.ok and list(got.predictions) == [d.doc_id for d in docs]
     assert system.calls == [[d.doc_id for d in docs[i : i + 2]] for i in (0, 2, 4)]
-    assert [t.doc_ids for t in got.timings] == [tuple(c) for c in system.calls]
-    assert all(t.seconds >= 0 for t in got.timings)
     for d in docs:
         [span] = got.predictions[d.doc_id]
         assert d.text[span.start : span.end] == "Putin"

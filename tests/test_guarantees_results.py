@@ -50,7 +50,7 @@ def test_quoted_messages_are_the_code_s() -> None:
     doc = section()
     sources = "".join(
         (ROOT / "bench" / name).read_text(encoding="utf-8")
-        for name in ("run/cache.py", "files.py", "limits.py", "runfiles.py")
+        for name in ("run/cache.py", "files.py", "limits.py", "run/pair.py")
     )
     for quoted, in_code in [
         ("note: cache entry PATH: reason; recomputing (a\nmiss)", "; recomputing (a miss)"),

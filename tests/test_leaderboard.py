@@ -23,8 +23,8 @@ from bench.report.leaderboard import (
     replace_block,
 )
 from bench.run.cache import PredictionCache
+from bench.run.driver import run_system
 from bench.run.layout import comparability_key, read_results_dir, write_run
-from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
 from bench.scoring.engine import gold_digest
 

@@ -11,8 +11,8 @@ from toy_system import ToySystem
 from bench.corpus.gold import load_gold_dir
 from bench.report.leaderboard import Board
 from bench.report.plot import render_png
+from bench.run.driver import run_system
 from bench.run.layout import ResultFile
-from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
 
 pytest.importorskip("matplotlib")

@@ -13,8 +13,8 @@ from bench.corpus.gold import load_gold_dir
 from bench.errors import BenchError
 from bench.report.leaderboard import README_END, README_START
 from bench.report.rebuild import build_report
+from bench.run.driver import run_system
 from bench.run.layout import write_run
-from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
 
 FAST = RunSettings(repeats=1, warmup=0, latency=False)

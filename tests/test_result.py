@@ -12,8 +12,8 @@ from toy_system import ToySystem
 from bench.corpus.gold import gold_sha256, load_gold_dir
 from bench.corpus.predictions import read_predictions
 from bench.errors import BenchError
+from bench.run.driver import run_system
 from bench.run.layout import check_label, write_run
-from bench.run.pipeline import run_system
 from bench.run.result import VOLATILE_FIELDS, Result, read_result
 from bench.run.timing import RunSettings
 from bench.scoring.engine import score

@@ -118,7 +118,7 @@ def test_listed_and_its_note_recorded_in_the_result() -> None:
     from bench.cli.run import available_systems
 
     assert "gazetteer" in available_systems()  # so bench run --all-available runs it
-    from bench.run.pipeline import system_record
+    from bench.run.driver import system_record
 
     record = system_record(create_system("gazetteer", {}), "gazetteer")
     assert record.note and "floor" in record.note

@@ -147,8 +147,8 @@ def run(
     from bench.protocol import parse_option_args
     from bench.registry import create_system
     from bench.run.cache import PredictionCache, default_dir
+    from bench.run.driver import run_system
     from bench.run.layout import write_run
-    from bench.run.pipeline import run_system
     from bench.run.sweep import RunRequest, run_each
     from bench.run.timing import RunSettings
     from bench.scoring.resample import check_seed
@@ -335,8 +335,8 @@ def _run_corpus(
     from bench.registry import create_system
     from bench.report.terminal import print_run, summary_line
     from bench.run.cache import PredictionCache
+    from bench.run.driver import run_corpus
     from bench.run.executor import SystemSpec
-    from bench.run.streamed import run_corpus
 
     sys_ = create_system(spec, options)
     outcome = run_corpus(

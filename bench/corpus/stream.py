@@ -506,6 +506,35 @@ def open_corpus(path: Path | str, batch_size: int = DEFAULT_BATCH) -> Corpus:
     return Corpus(path, detect_kind(path), batch_size)
 
 
+class MemoryCorpus:
+    """A small corpus held in memory (the seeds, a subset of them, documents built in Python):
+    the same ``label_set``, ``count``, ``documents`` and ``batches`` as a :class:`Corpus`,
+    documents in doc_id order (the order of a gold directory and of every run)."""
+
+    def __init__(self, docs: Iterable[Document], label_set: LabelSet = SEED_LABEL_SET) -> None:
+        self.docs = sorted(docs, key=lambda d: d.doc_id)
+        self._label_set = label_set
+
+    def label_set(self) -> LabelSet:
+        """The corpus's label set (the seeds' by default)."""
+        return self._label_set
+
+    def count(self) -> int:
+        """The number of documents."""
+        return len(self.docs)
+
+    def documents(self) -> Iterator[Document]:
+        """The documents in doc_id order."""
+        return iter(self.docs)
+
+    def batches(self, size: int) -> Iterator[list[Document]]:
+        """The documents in lists of ``size`` (the last may be shorter)."""
+        if size < 1:
+            raise ParameterError("batch_size", f"must be at least 1, got {size}")
+        for i in range(0, len(self.docs), size):
+            yield self.docs[i : i + size]
+
+
 # --- writing ----------------------------------------------------------------------------------
 
 

@@ -409,7 +409,7 @@ def compare_pair(
 ) -> SystemComparison:
     """Compare one matched pair on ``gold`` (checked to be the gold both were scored on)."""
     from bench.corpus.predictions import read_predictions
-    from bench.runfiles import check_pair
+    from bench.run.pair import check_pair
     from bench.scoring.engine import gold_digest
 
     check_comparable(base, cand, gold_digest(gold))
@@ -423,7 +423,7 @@ def compare_pair(
             f"candidate {', '.join(cand.result.metrics.layers)})"
         )
     texts = {d: text for d, (_, text) in gold.items()}
-    for loaded in (base, cand):  # a result and its predictions are one unit (bench.runfiles)
+    for loaded in (base, cand):  # a result and its predictions are one unit (bench.run.pair)
         check_pair(loaded.path, loaded.result.predictions_sha256, loaded.predictions)
     preds_a = read_predictions(base.predictions, texts)
     preds_b = read_predictions(cand.predictions, texts)

@@ -162,9 +162,9 @@ def build_report(
 
 
 def check_pairs(results_dir: Path, entries: list[ResultFile]) -> None:
-    """Refuse to report a result beside predictions it was not written with (bench.runfiles)."""
+    """Refuse to report a result beside predictions it was not written with (bench.run.pair)."""
 
-    from bench.runfiles import check_pair
+    from bench.run.pair import check_pair
 
     for e in entries:
         check_pair(e.path, e.result.predictions_sha256, predictions_path(results_dir, e.label))

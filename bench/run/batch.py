@@ -1,11 +1,17 @@
-"""What one batch of a streamed run adds to the run, computed wherever the batch was extracted.
+"""What one batch adds to a run, computed wherever the batch was extracted.
 
-A worker process (or Dask worker) extracts a batch and then turns its records into
-:class:`BatchTotals`: the batch's lines of the predictions file, its failures, its part of
-the gold hash, its word and character counts, and the scorer's sufficient statistics
-(:class:`~bench.scoring.engine.BatchTally`). The main process only appends, hashes and adds
-them, in corpus order, so a run gives the same bytes whatever did the work (docs/scale.md,
-"Parallel and distributed runs").
+The records of a batch (labels mapped onto the corpus's first, :func:`map_records`) are turned
+into :class:`BatchTotals`: the batch's lines of the predictions file, its failures, its part of
+the gold hash, its word and character counts, and what the scorer needs. A worker process (or
+Dask worker) of a streamed run does this where it extracted the batch; the driver
+(:mod:`bench.run.driver`) does it for a batch extracted in process or taken from the cache. The
+driver only appends, hashes and adds the totals, in corpus order, so a run gives the same bytes
+whatever did the work (docs/scale.md, "Parallel and distributed runs").
+
+How a run scores is :class:`Scoring`: a stream with a
+:class:`~bench.scoring.engine.StreamingScorer` (sufficient statistics per batch, the document
+bootstrap), a corpus in memory (the seeds) with :class:`WholeScorer`, which keeps the batches
+and scores them at the end with :func:`~bench.scoring.engine.score` (the sentence bootstrap).
 """
 
 from __future__ import annotations
@@ -19,15 +25,80 @@ from bench.corpus.gold import GoldHash
 from bench.corpus.predictions import prediction_line
 from bench.corpus.texts import word_count
 from bench.errors import BenchError
-from bench.run.pipeline import map_records
-from bench.schema import LabelMapSpec, PredictionRecord
-from bench.scoring.engine import BatchTally, StreamingScorer
+from bench.schema import SEED_LABEL_SET, GoldDocument, LabelMapSpec, PredictedSpan, PredictionRecord
+from bench.scoring.engine import BatchTally, StreamingScorer, score
+from bench.scoring.report import ScoreReport
+
+
+def map_records(
+    records: list[PredictionRecord], label_map: LabelMapSpec | None
+) -> list[PredictionRecord]:
+    """``records`` with their spans' labels mapped onto the corpus's (unchanged without a map)."""
+    if label_map is None:
+        return records
+    from bench.corpus.labels import apply_label_map
+
+    return [r.model_copy(update={"spans": apply_label_map(label_map, r.spans)}) for r in records]
+
+
+@dataclass(frozen=True)
+class WholeTally:
+    """A batch as :class:`WholeScorer` keeps it: its documents and their mapped records."""
+
+    docs: Sequence[Document]
+    records: list[PredictionRecord]
+
+
+class WholeScorer:
+    """Scoring a corpus held in memory: the batches are kept and scored together at the end
+    with :func:`~bench.scoring.engine.score` (the sentence bootstrap, per-document rows), as
+    the committed seeds results are. The same ``tally``/``merge``/``report`` as a
+    :class:`~bench.scoring.engine.StreamingScorer`."""
+
+    def __init__(self, scoring: Scoring) -> None:
+        self.scoring = scoring
+        self.gold: dict[str, tuple[GoldDocument, str]] = {}
+        self.predictions: dict[str, list[PredictedSpan]] = {}
+        self.records: list[PredictionRecord] = []
+
+    @property
+    def documents(self) -> int:
+        """Documents merged so far."""
+        return len(self.gold)
+
+    def tally(self, docs: Sequence[Document], records: list[PredictionRecord]) -> WholeTally:
+        """What a batch adds: itself."""
+        return WholeTally(docs, records)
+
+    def merge(self, tally: BatchTally | WholeTally) -> None:
+        """Keep a batch (in corpus order)."""
+        assert isinstance(tally, WholeTally)
+        for doc in tally.docs:
+            self.gold[doc.doc_id] = (doc.gold, doc.text)
+        self.records.extend(tally.records)
+        self.predictions.update((r.doc_id, r.spans) for r in tally.records if r.error is None)
+
+    def report(self) -> ScoreReport:
+        """The scores of every batch merged."""
+        s = self.scoring
+        return score(
+            self.gold,
+            self.predictions,
+            layers=s.layers,
+            bootstrap=s.bootstrap,
+            seed=s.seed,
+            ignore=s.ignore,
+            tokens=s.tokens,
+            label_set=s.label_set or SEED_LABEL_SET,
+            subset=s.subset,
+        )
 
 
 @dataclass(frozen=True)
 class Scoring:
-    """How a streamed run scores (the options of its :class:`StreamingScorer`): small and
-    picklable, sent with each batch."""
+    """How a run scores: small and picklable, sent with each batch of a stream. ``whole``:
+    the corpus is in memory and scored at the end (:class:`WholeScorer`), else each batch is
+    tallied where it is extracted (:class:`StreamingScorer`)."""
 
     layers: tuple[str, ...]
     bootstrap: int
@@ -36,9 +107,13 @@ class Scoring:
     tokens: bool = False
     label_set: Any = None  # the corpus's label set (None: bench's own labels)
     label_map: LabelMapSpec | None = None  # applied to the predictions before anything else
+    whole: bool = False
+    subset: str = ""  # how the documents were chosen from a larger corpus (bench.corpus.subset)
 
-    def scorer(self) -> StreamingScorer:
+    def scorer(self) -> StreamingScorer | WholeScorer:
         """A scorer with these options."""
+        if self.whole:
+            return WholeScorer(self)
         return StreamingScorer(
             self.layers,
             bootstrap=self.bootstrap,
@@ -51,7 +126,7 @@ class Scoring:
 
 @dataclass(frozen=True)
 class BatchTotals:
-    """One batch's contribution to a streamed run (see the module docstring)."""
+    """One batch's contribution to a run (see the module docstring)."""
 
     lines: bytes  # its lines of the predictions file, UTF-8
     failures: list[tuple[str, str]]  # (doc_id, error), in batch order
@@ -59,7 +134,7 @@ class BatchTotals:
     spans: int
     words: int
     chars: int
-    tally: BatchTally
+    tally: BatchTally | WholeTally
 
 
 def batch_totals(
@@ -67,7 +142,7 @@ def batch_totals(
     records: Sequence[PredictionRecord],
     scoring: Scoring,
     first: int,
-    scorer: StreamingScorer | None = None,
+    scorer: StreamingScorer | WholeScorer | None = None,
 ) -> BatchTotals:
     """The totals of ``docs`` (the corpus's documents ``first``, ``first + 1``, ...) and
     their records, one per document in the same order."""
@@ -86,8 +161,12 @@ def batch_totals(
         spans += len(doc.gold.spans)
         words += word_count(doc.text)
         chars += len(doc.text)
-    preds = {r.doc_id: r.spans for r in records if r.error is None}
-    tally = (scorer or scoring.scorer()).tally([(d.gold, d.text) for d in docs], preds, first)
+    scorer = scorer or scoring.scorer()
+    if isinstance(scorer, WholeScorer):
+        tally: BatchTally | WholeTally = scorer.tally(docs, records)
+    else:
+        preds = {r.doc_id: r.spans for r in records if r.error is None}
+        tally = scorer.tally([(d.gold, d.text) for d in docs], preds, first)
     return BatchTotals(
         lines="".join(lines).encode("utf-8"),
         failures=failures,

@@ -188,24 +188,32 @@ class Ready:
 
 
 class InProcess:
-    """Extraction in this process, one batch at a time, loading the system on first use."""
+    """Extraction in this process, one batch at a time, loading the system on first use (or
+    before, with :meth:`load`, so that the load is timed apart from the passes)."""
 
     workers = 1
 
-    def __init__(self, system: System) -> None:
+    def __init__(self, system: System, loaded: bool = False) -> None:
         self.system = system
-        self.load_seconds: float | None = None
+        self.load_seconds: float | None = 0.0 if loaded else None
+        self._reported = loaded  # load time and versions go with the first batch, once
+
+    def load(self) -> float:
+        """Load the system now (if it is not yet) and return the seconds it took."""
+        if self.load_seconds is None:
+            self.load_seconds = load_system(self.system, self.system.info.name)
+        return self.load_seconds
 
     def submit(self, job: BatchJob) -> Handle:
         """Run ``job`` now."""
-        return Ready(run_job(self._extract, job))
+        return Ready(run_job(self.extract, job))
 
-    def _extract(self, docs: Sequence[DocInput]) -> BatchOutcome:
-        first = self.load_seconds is None
-        if first:
-            self.load_seconds = load_system(self.system, self.system.info.name)
+    def extract(self, docs: Sequence[DocInput]) -> BatchOutcome:
+        """Extract one batch now (:func:`extract_batch`)."""
+        self.load()
         out = extract_batch(self.system, docs)
-        if first:
+        if not self._reported:
+            self._reported = True
             out.load_seconds = self.load_seconds
             out.versions = dict(getattr(self.system, "versions", None) or {})
         return out

@@ -23,21 +23,12 @@ class Failure:
     error: str
 
 
-@dataclass(frozen=True)
-class BatchTiming:
-    """Wall time of one successful ``extract`` call and the documents it covered."""
-
-    doc_ids: tuple[str, ...]
-    seconds: float
-
-
 @dataclass
 class Extraction:
     """Predictions of the documents that succeeded (in input order) and those that failed."""
 
     predictions: dict[str, list[PredictedSpan]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
-    timings: list[BatchTiming] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -106,25 +97,19 @@ def extract_documents(
     for i in range(0, len(docs), batch_size):
         batch = list(docs[i : i + batch_size])
         try:
-            t0 = time.perf_counter()
             result = _check(system.extract(batch), batch)
-            seconds = time.perf_counter() - t0
         except Exception:
             # Retry one by one: only the documents that fail alone are recorded as failed.
             for doc in batch:
                 try:
-                    t0 = time.perf_counter()
                     spans = _check(system.extract([doc]), [doc])[0]
-                    seconds = time.perf_counter() - t0
                 except Exception as exc:
                     out.failures.append(Failure(doc.doc_id, one_line(exc)))
                     continue
                 out.predictions[doc.doc_id] = spans
-                out.timings.append(BatchTiming((doc.doc_id,), seconds))
         else:
             for doc, spans in zip(batch, result, strict=True):
                 out.predictions[doc.doc_id] = spans
-            out.timings.append(BatchTiming(tuple(d.doc_id for d in batch), seconds))
         if progress is not None:
             progress(len(batch))
     return out

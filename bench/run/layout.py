@@ -14,8 +14,8 @@ from pathlib import Path
 from bench.errors import BenchError, ParameterError
 from bench.files import locked
 from bench.names import check_name
+from bench.run.pair import write_pair
 from bench.run.result import Result, RunOutput, read_result
-from bench.runfiles import write_pair
 
 PREDICTIONS_DIR = "predictions"
 # Signature fields two results must share to be compared or to sit in one leaderboard table:
@@ -47,7 +47,7 @@ def predictions_path(out_dir: Path, label: str) -> Path:
 
 
 def write_run(out: RunOutput, out_dir: Path) -> tuple[Path, Path]:
-    """Write the result and its predictions as one unit (:mod:`bench.runfiles`); both paths."""
+    """Write the result and its predictions as one unit (:mod:`bench.run.pair`); both paths."""
     label = out.result.system.label
     preds = predictions_path(out_dir, label)
     res = result_path(out_dir, label)

@@ -155,11 +155,18 @@ class Result(_Model):
 
 @dataclass
 class RunOutput:
-    """What a run produced: the result and the per-document prediction records."""
+    """What a run produced: the result, the per-document prediction records and the
+    predictions file's text (both empty for a streamed corpus, whose memory stays bounded),
+    and where the two files were written when the run was given a results directory."""
 
     result: Result
     records: list[PredictionRecord]
     predictions: str  # the predictions file's text, whose sha256 the result records
+    result_path: Path | None = None
+    predictions_path: Path | None = None
+    batches: int = 0
+    reused: int = 0  # batches taken from the cache
+    executor: str = "in process"
 
 
 # Fields that may differ between reruns of the same system on the same gold.

@@ -4,9 +4,9 @@ Peak memory (``peak_rss_mb``) is a high-water mark of the process, and one syste
 must not slow down or crash the next, so each system is created, run, scored and written in a
 child process started with the ``spawn`` context (a fresh interpreter that inherits nothing of
 the parent's imports or memory). The child does what a single run does
-(:func:`run_and_write`: :func:`bench.run.pipeline.run_system`, then
-:func:`bench.run.layout.write_run`) and sends back a :class:`SystemRun`; printing is left to
-the caller.
+(:func:`run_and_write`: :func:`bench.run.driver.run_system`, which writes the result and its
+predictions into the results directory) and sends back a :class:`SystemRun`; printing is left
+to the caller.
 
 As with any ``spawn`` child, the parent's ``__main__`` must be importable (a console script,
 ``python -m``, a file guarded by ``if __name__ == "__main__"``, a notebook), not code read
@@ -102,8 +102,7 @@ def run_and_write(name: str, request: RunRequest) -> SystemRun:
     from bench.corpus.subset import subset_ids, take
     from bench.registry import create_system
     from bench.run.cache import PredictionCache
-    from bench.run.layout import write_run
-    from bench.run.pipeline import run_system
+    from bench.run.driver import run_system
 
     gold = load_gold_dir(request.gold_dir, request.texts_dir)
     ids, subset = subset_ids(gold, limit=request.limit, sample=request.sample, seed=request.seed)
@@ -120,9 +119,9 @@ def run_and_write(name: str, request: RunRequest) -> SystemRun:
         layers=request.layers,
         label_map=request.label_map,
         subset=subset,
+        out_dir=request.out_dir,
     )
-    res, preds = write_run(outcome, request.out_dir)
-    return SystemRun(name, outcome.result, res, preds)
+    return SystemRun(name, outcome.result, outcome.result_path, outcome.predictions_path)
 
 
 def _child(name: str, request: RunRequest, conn: Connection) -> None:

@@ -3,9 +3,11 @@
 The method (documented in docs/run.md): the system is loaded and timed apart; ``warmup``
 passes over the corpus are run and discarded; ``repeats`` timed passes follow, each the wall
 time (``time.perf_counter``) of feeding every document through ``System.extract`` in batches
-of ``batch_size`` through :func:`bench.run.extract.extract_documents` (which retries a
-failing batch one document at a time and records the documents that still fail), including
-the harness's own per-batch work, so the figure is what a user of ``bench run`` gets.
+of ``batch_size`` through the in-process executor (:class:`bench.run.executor.InProcess`, the
+one a streamed run uses with one worker; it calls :func:`bench.run.extract.extract_documents`,
+which retries a failing batch one document at a time and records the documents that still
+fail), including the harness's own per-batch work, so the figure is what a user of
+``bench run`` gets.
 Per-document latency comes from single-document calls (see :func:`measure`).
 """
 
@@ -21,12 +23,14 @@ from typing import TYPE_CHECKING
 
 from bench.corpus.texts import word_count
 from bench.protocol import DocInput, System
-from bench.run.extract import Failure, check_batch_size, extract_documents
+from bench.run.extract import Failure, check_batch_size
 from bench.run.result import Latency, Spread, Throughput
 from bench.schema import PredictionRecord
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
+
+    from bench.run.executor import InProcess
 
 LATENCY_ALONE = "each document alone, in one extra pass not counted in the throughput"
 LATENCY_FROM_REPEATS = "batch_size 1: median over the timed repeats of each document's call"
@@ -141,7 +145,7 @@ class Progress:
 
 
 def run_pass(
-    system: System,
+    ex: InProcess,
     docs: Sequence[DocInput],
     batch_size: int,
     advance: Callable[[int], None],
@@ -156,26 +160,40 @@ def run_pass(
     if norm is not None:
         norm.cache_clear()
     norm_start = norm.seconds_spent() if norm is not None else 0.0
+    records: list[PredictionRecord] = []
+    doc_seconds: dict[str, float] = {}
     start, cpu_start = time.perf_counter(), time.process_time()
-    ex = extract_documents(system, docs, batch_size, progress=advance)
+    for i in range(0, len(docs), batch_size):
+        out = ex.extract(docs[i : i + batch_size])
+        records.extend(out.records)
+        if len(out.records) == 1 and out.records[0].error is None:
+            doc_seconds[out.records[0].doc_id] = out.seconds
+        advance(len(out.records))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     norm = sys.modules.get("bench.normalize")
     norm_seconds = norm.seconds_spent() - norm_start if norm is not None else 0.0
-    records = ex.records(docs)
-    doc_seconds = {t.doc_ids[0]: t.seconds for t in ex.timings if len(t.doc_ids) == 1}
-    return PassOutcome(records, list(ex.failures), seconds, cpu, doc_seconds, norm_seconds)
+    failures = [Failure(r.doc_id, r.error) for r in records if r.error is not None]
+    return PassOutcome(records, failures, seconds, cpu, doc_seconds, norm_seconds)
 
 
 def measure(
-    system: System, docs: Sequence[DocInput], settings: RunSettings, progress: bool = False
+    system: System,
+    docs: Sequence[DocInput],
+    settings: RunSettings,
+    progress: bool = False,
+    executor: InProcess | None = None,
 ) -> Measurement:
-    """Warm up, time ``settings.repeats`` passes, then measure per-document latency.
+    """Warm up, time ``settings.repeats`` passes, then measure per-document latency, with a
+    loaded ``system`` (or through ``executor``, an in-process executor of it, loaded first).
 
     Per-document latency: with ``batch_size`` 1 every timed call already is one document, so
     each document's latency is the median of its calls over the repeats. With larger batches
     a batch's time cannot be split between its documents honestly, so one extra pass calls
     ``extract`` on each document alone; that pass is not part of the throughput figures.
     """
+    from bench.run.executor import InProcess
+
+    ex = executor or InProcess(system, loaded=True)
     docs = list(docs)
     n = len(docs)
     latency_pass = settings.latency and settings.batch_size > 1
@@ -183,11 +201,11 @@ def measure(
     try:
         for w in range(settings.warmup):
             bar.start(f"warm-up pass {w + 1}/{settings.warmup}: documents", n)
-            run_pass(system, docs, settings.batch_size, bar.advance)
+            run_pass(ex, docs, settings.batch_size, bar.advance)
         passes: list[PassOutcome] = []
         for r in range(settings.repeats):
             bar.start(f"timed pass {r + 1}/{settings.repeats}: documents", n)
-            passes.append(run_pass(system, docs, settings.batch_size, bar.advance))
+            passes.append(run_pass(ex, docs, settings.batch_size, bar.advance))
         latencies: list[float] | None = None
         method: str | None = None
         if settings.latency and settings.batch_size == 1:
@@ -203,7 +221,7 @@ def measure(
             latencies = []
             for doc in docs:
                 t0 = time.perf_counter()
-                extract_documents(system, [doc], 1)
+                ex.extract([doc])
                 latencies.append(time.perf_counter() - t0)
                 bar.advance(1)
             method = LATENCY_ALONE
