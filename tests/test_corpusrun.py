@@ -18,7 +18,7 @@ from bench.run.layout import write_run
 from bench.run.pipeline import run_system
 from bench.run.streamed import run_corpus
 from bench.run.timing import RunSettings
-from bench.scoring.engine import StreamingScorer
+from bench.scoring.streaming import StreamingScorer
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:

@@ -3,7 +3,7 @@
 A worker process (or Dask worker) extracts a batch and then turns its records into
 :class:`BatchTotals`: the batch's lines of the predictions file, its failures, its part of
 the gold hash, its word and character counts, and the scorer's sufficient statistics
-(:class:`~bench.scoring.engine.BatchTally`). The main process only appends, hashes and adds
+(:class:`~bench.scoring.streaming.BatchTally`). The main process only appends, hashes and adds
 them, in corpus order, so a run gives the same bytes whatever did the work (docs/scale.md,
 "Parallel and distributed runs").
 """
@@ -21,7 +21,7 @@ from bench.corpus.texts import word_count
 from bench.errors import BenchError
 from bench.run.pipeline import map_records
 from bench.schema import LabelMapSpec, PredictionRecord
-from bench.scoring.engine import BatchTally, StreamingScorer
+from bench.scoring.streaming import BatchTally, StreamingScorer
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ from bench.schema import (
     PredictionRecord,
     Usage,
 )
-from bench.scoring.engine import check_layers, score
+from bench.scoring.engine import score
+from bench.scoring.options import check_layers
 
 
 def documents(gold: Mapping[str, tuple[GoldDocument, str]]) -> list[DocInput]:

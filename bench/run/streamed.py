@@ -5,7 +5,7 @@ batch cache or sent to an executor (:mod:`bench.run.executor`: in process, worke
 Dask cluster); outcomes are consumed in submission order, so the output is the same whatever
 ran them: each batch's predictions are appended to the predictions file (written under a
 temporary name, renamed with the result at the end as one unit: :mod:`bench.runfiles`),
-counted by a :class:`~bench.scoring.engine.StreamingScorer`,
+counted by a :class:`~bench.scoring.streaming.StreamingScorer`,
 and, when no document failed, stored in the cache. An interrupted run leaves the previous
 files as they were and the finished batches in the cache, where a rerun picks them up.
 What differs from a seeds run is in docs/scale.md, "Streamed runs".
