@@ -24,7 +24,7 @@ _EXPORTS: dict[str, str] = {
     "compare": "bench.api:compare",
     "score": "bench.scoring.engine:score",
     "score_files": "bench.scoring.engine:score_files",
-    "StreamingScorer": "bench.scoring.engine:StreamingScorer",
+    "StreamingScorer": "bench.scoring.streaming:StreamingScorer",
     "paired_significance": "bench.scoring.significance:paired_significance",
     "Document": "bench.corpus.document:Document",
     "GoldDocument": "bench.schema:GoldDocument",
@@ -65,9 +65,10 @@ if TYPE_CHECKING:
     from bench.protocol import BaseSystem, System
     from bench.run.result import Result
     from bench.schema import GoldDocument, GoldSpan, PredictedSpan
-    from bench.scoring.engine import StreamingScorer, score, score_files
+    from bench.scoring.engine import score, score_files
     from bench.scoring.report import ScoreReport
     from bench.scoring.significance import paired_significance
+    from bench.scoring.streaming import StreamingScorer
 
 
 def __getattr__(name: str) -> Any:

@@ -507,8 +507,8 @@ def _hand_rules(
     # "third this month" as the 3rd of the month)
     m = re.fullmatch(r"(\w+(?:st|nd|rd|th))\s+((?:this|last|next)\s+(?:week|month|year))", low)
     if m:
-        n = _value(m.group(1), None, "ordinal", fast, cached)
-        if isinstance(n, int) and n > 0:
+        nth = _value(m.group(1), None, "ordinal", fast, cached)
+        if isinstance(nth, int) and nth > 0:
             return _value(m.group(2), document_date, "time", fast, cached)
     # "later Monday", "earlier Monday": that day (it finds nothing in "later Monday")
     m = re.fullmatch(rf"(?:later|earlier)\s+({_ALT(_WEEKDAYS)})", low)

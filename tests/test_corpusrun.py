@@ -17,7 +17,7 @@ from bench.run.driver import run_corpus, run_system
 from bench.run.executor import SystemSpec
 from bench.run.layout import write_run
 from bench.run.timing import RunSettings
-from bench.scoring.engine import StreamingScorer
+from bench.scoring.streaming import StreamingScorer
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:

@@ -120,7 +120,7 @@ def test_tallies_merged_in_order_give_what_add_gives(corpus: Path, tokens: bool)
     import re
 
     from bench.corpus.document import Document
-    from bench.scoring.engine import StreamingScorer
+    from bench.scoring.streaming import StreamingScorer
 
     system = create_system("toy_system:ToySystem", {})
     system.load()

@@ -26,7 +26,7 @@ from bench.run.cache import PredictionCache
 from bench.run.driver import run_system
 from bench.run.layout import comparability_key, read_results_dir, write_run
 from bench.run.timing import RunSettings
-from bench.scoring.engine import gold_digest
+from bench.scoring.spans import gold_digest
 
 FAST = RunSettings(repeats=1, warmup=0, batch_size=5, latency=False)
 

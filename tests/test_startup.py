@@ -65,3 +65,24 @@ def test_light_commands_import_no_heavy_library(args: list[str]) -> None:
     names, proc = imported(*args)
     assert proc.returncode == 0, proc.stderr[-500:]
     assert not names & set(HEAVY), sorted(names & set(HEAVY))
+
+
+def test_a_command_line_builds_only_the_command_it_invokes() -> None:
+    """typer builds every registered command's parameters on each call: ``bench score ...``
+    registers ``score`` alone, ``bench`` and ``bench --help`` (and an unknown name) all."""
+    import typer
+
+    from bench.cli import COMMANDS, app_for
+
+    def built(args: list[str]) -> set[str]:
+        return set(typer.main.get_command(app_for(args)).commands)  # type: ignore[attr-defined]
+
+    assert built(["score", "-p", "x.jsonl"]) == {"score"}
+    assert built(["gold", "validate"]) == {"gold"}
+    assert built([]) == built(["--help"]) == built(["nosuch"]) == set(COMMANDS)
+    res = subprocess.run(
+        [sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert res.returncode == 0
+    listed = {line.split()[0] for line in res.stdout.split("Commands:")[1].splitlines() if line}
+    assert listed == set(COMMANDS)

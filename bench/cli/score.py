@@ -82,7 +82,6 @@ def score(
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from bench.corpus.subset import left_out
     from bench.limits import check_bootstrap
-    from bench.report.terminal import print_score
     from bench.scoring.engine import score_corpus, score_files
     from bench.scoring.report import parse_signature
     from bench.scoring.resample import check_seed
@@ -145,4 +144,6 @@ def score(
     if as_json:
         typer.echo(report.to_json(), nl=False)
         return
+    from bench.report.terminal import print_score
+
     print_score(report, per_label=per_label)

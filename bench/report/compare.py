@@ -3,7 +3,7 @@
 Results are matched by label (the system's name unless ``bench run --label`` chose another).
 Both predictions files are re-scored against the one gold, whose digest must be the one both
 results were scored on; every score, confidence interval and p-value below comes from those
-per-unit counts (:func:`bench.scoring.engine.unit_statistics`), so the comparison is paired unit by
+per-unit counts (:func:`bench.scoring.units.unit_statistics`), so the comparison is paired unit by
 unit. The gate fails a system when a gated score drops by more than ``max_drop`` and the
 drop is significant, or when words/s falls by more than ``max_slowdown``. Definitions and
 the exit codes: ``docs/ci.md``.
@@ -222,7 +222,7 @@ def compare_predictions(
     per side gives the overall, layer and value rows (their counts are sums over layers);
     each label in play takes one more pass per side, over that label's spans alone.
     """
-    from bench.scoring.engine import unit_tallies
+    from bench.scoring.units import unit_tallies
 
     s = settings
     ta = unit_tallies(gold, baseline, layers=layers, ignore=ignore)
@@ -410,7 +410,7 @@ def compare_pair(
     """Compare one matched pair on ``gold`` (checked to be the gold both were scored on)."""
     from bench.corpus.predictions import read_predictions
     from bench.run.pair import check_pair
-    from bench.scoring.engine import gold_digest
+    from bench.scoring.spans import gold_digest
 
     check_comparable(base, cand, gold_digest(gold))
     scored = set(base.result.metrics.layers) & set(cand.result.metrics.layers)
@@ -458,7 +458,7 @@ def compare(
 ) -> Comparison:
     """Compare every system with a result on both sides (files or directories of results)."""
     from bench.corpus.gold import load_gold_dir
-    from bench.scoring.engine import gold_digest
+    from bench.scoring.spans import gold_digest
 
     base, base_dir = load_results(baseline)
     cand, cand_dir = load_results(candidate)

@@ -264,7 +264,8 @@ def diff_predictions(
     """Diff two runs' predictions on the gold (``a``, ``b`` as :func:`predictions_of` reads)."""
     from bench.corpus.gold import load_gold_dir
     from bench.corpus.predictions import read_predictions
-    from bench.scoring.engine import gold_digest, score
+    from bench.scoring.engine import score
+    from bench.scoring.spans import gold_digest
 
     path_a, layers_a = predictions_of(a, results_dir)
     path_b, layers_b = predictions_of(b, results_dir)

@@ -120,8 +120,9 @@ def compare_many(
     from bench.corpus.gold import load_gold_dir
     from bench.corpus.predictions import read_predictions
     from bench.report.compare import load_results
-    from bench.scoring.engine import gold_digest, unit_tallies
     from bench.scoring.significance import paired_test
+    from bench.scoring.spans import gold_digest
+    from bench.scoring.units import unit_tallies
 
     entries, is_dir = load_results(results_dir)
     if not is_dir:

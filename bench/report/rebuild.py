@@ -117,7 +117,7 @@ def build_report(
     gold = None
     current = None
     if gold_dir is not None and texts_dir is not None and gold_dir.is_dir():
-        from bench.scoring.engine import gold_digest
+        from bench.scoring.spans import gold_digest
 
         gold = load_gold_dir(gold_dir, texts_dir)
         current = gold_digest(gold)
@@ -229,7 +229,7 @@ def build_pair_page(
     """
     from bench.corpus.predictions import read_predictions
     from bench.report.errorpage import render_pair
-    from bench.scoring.engine import gold_digest
+    from bench.scoring.spans import gold_digest
 
     a, b = labels
     for label in labels:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bench.escape import visible
-from bench.run.result import has_speed
 from bench.schema import LAYER_LABELS
 
 if TYPE_CHECKING:
@@ -114,6 +113,8 @@ def scores_table(report: ScoreReport, *, per_label: bool = False, title: str = "
 def throughput_line(result: Result) -> str:
     """The line under a run's table: words/s (median and range over the timed passes), docs/s,
     load time and peak memory; "—" for replayed predictions, which have no speed."""
+    from bench.run.result import has_speed
+
     t = result.throughput
     if not has_speed(result):
         return f"throughput: {NO_SPEED} (replayed predictions: no system was timed)"
@@ -133,6 +134,8 @@ def throughput_line(result: Result) -> str:
 
 def summary_line(result: Result) -> str:
     """One line (``bench run --quiet``): label, strict F1 per layer, words/s."""
+    from bench.run.result import has_speed
+
     parts = []
     for layer, scores in result.metrics.by_layer.items():
         f1 = scores.strict.f1

@@ -9,7 +9,7 @@ driver only appends, hashes and adds the totals, in corpus order, so a run gives
 whatever did the work (docs/scale.md, "Parallel and distributed runs").
 
 How a run scores is :class:`Scoring`: a stream with a
-:class:`~bench.scoring.engine.StreamingScorer` (sufficient statistics per batch, the document
+:class:`~bench.scoring.streaming.StreamingScorer` (sufficient statistics per batch, the document
 bootstrap), a corpus in memory (the seeds) with :class:`WholeScorer`, which keeps the batches
 and scores them at the end with :func:`~bench.scoring.engine.score` (the sentence bootstrap).
 """
@@ -26,8 +26,9 @@ from bench.corpus.predictions import prediction_line
 from bench.corpus.texts import word_count
 from bench.errors import BenchError
 from bench.schema import SEED_LABEL_SET, GoldDocument, LabelMapSpec, PredictedSpan, PredictionRecord
-from bench.scoring.engine import BatchTally, StreamingScorer, score
+from bench.scoring.engine import score
 from bench.scoring.report import ScoreReport
+from bench.scoring.streaming import BatchTally, StreamingScorer
 
 
 def map_records(
@@ -53,7 +54,7 @@ class WholeScorer:
     """Scoring a corpus held in memory: the batches are kept and scored together at the end
     with :func:`~bench.scoring.engine.score` (the sentence bootstrap, per-document rows), as
     the committed seeds results are. The same ``tally``/``merge``/``report`` as a
-    :class:`~bench.scoring.engine.StreamingScorer`."""
+    :class:`~bench.scoring.streaming.StreamingScorer`."""
 
     def __init__(self, scoring: Scoring) -> None:
         self.scoring = scoring

@@ -76,7 +76,7 @@ from bench.run.timing import (
     throughput_of,
 )
 from bench.schema import LAYERS, GoldDocument, LabelMapSpec, LabelSet, Usage
-from bench.scoring.engine import check_layers
+from bench.scoring.options import check_layers
 
 IN_FLIGHT_PER_WORKER = 2  # batches of a stream queued per worker: enough to keep it busy
 

@@ -181,7 +181,7 @@ def macro(per_class: Iterable[Counts]) -> MacroScore:
     )
 
 
-def _prf_arrays(counts: np.ndarray) -> tuple[np.ndarray, ...]:
+def prf_arrays(counts: np.ndarray) -> tuple[np.ndarray, ...]:
     """Columns of an (n, 5) count array: c, i, p, m, s, possible, actual, and precision,
     recall, F1 as float arrays (NaN where undefined) computed as :class:`Counts` does."""
     counts = np.asarray(counts, dtype=np.int64).reshape(-1, 5)
@@ -205,7 +205,7 @@ def score_dicts(counts: np.ndarray) -> list[dict[str, int | float | None]]:
     The same float operations as :class:`Counts`, done on arrays, so reports with thousands
     of documents need no Python object per count; validate the dicts in one go.
     """
-    cols = _prf_arrays(counts)
+    cols = prf_arrays(counts)
     ints = np.stack(cols[:7], axis=1).tolist()
     pr, rc, f = (_none_for_nan(x) for x in cols[7:])
     return [
@@ -235,7 +235,7 @@ def mode_score_dicts(counts: np.ndarray) -> list[dict[str, dict[str, int | float
 
 def macro_rows(counts: np.ndarray) -> MacroScore:
     """:func:`macro` over the rows of an (n, 5) array of per-class counts."""
-    cols = _prf_arrays(counts)
+    cols = prf_arrays(counts)
     kept = (cols[5] > 0) | (cols[6] > 0)
 
     def mean(x: np.ndarray) -> float | None:

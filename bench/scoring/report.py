@@ -1,7 +1,7 @@
 """What scoring reports: the report models, the signature, and the one report builder.
 
 :func:`build_report` turns summed counts into a :class:`ScoreReport` for both the in-memory
-engine and :class:`~bench.scoring.engine.StreamingScorer`, so the two cannot drift apart.
+engine and :class:`~bench.scoring.streaming.StreamingScorer`, so the two cannot drift apart.
 The models are the file format of ``bench score --json`` and of a result's ``metrics``.
 """
 

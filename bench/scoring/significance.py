@@ -12,13 +12,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from bench.schema import GoldDocument, PredictedSpan
-from bench.scoring.engine import unit_statistics
 from bench.scoring.resample import (
     Interval,
     Statistic,
     percentile_interval,
     resample_weights,
 )
+from bench.scoring.units import unit_statistics
 
 
 class PairedResult(BaseModel):
