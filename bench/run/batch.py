@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench.corpus.digest import DigestPart
 from bench.corpus.document import Document
-from bench.corpus.gold import GoldHash
 from bench.corpus.predictions import prediction_line
 from bench.corpus.texts import word_count
 from bench.errors import BenchError
@@ -55,7 +55,7 @@ class BatchTotals:
 
     lines: bytes  # its lines of the predictions file, UTF-8
     failures: list[tuple[str, str]]  # (doc_id, error), in batch order
-    gold_hash: bytes  # what it feeds the gold's sha256 (GoldHash), in batch order
+    gold_hash: DigestPart  # what it adds to the gold digest (the scorer's tally's part)
     spans: int
     words: int
     chars: int
@@ -74,7 +74,6 @@ def batch_totals(
     records = map_records(list(records), scoring.label_map)
     lines = []
     failures = []
-    gold_hash = []
     spans = words = chars = 0
     for doc, rec in zip(docs, records, strict=True):
         if rec.doc_id != doc.doc_id:  # a worker must answer for the batch it got
@@ -82,16 +81,15 @@ def batch_totals(
         lines.append(prediction_line(rec.doc_id, rec.spans, rec.error) + "\n")
         if rec.error is not None:
             failures.append((rec.doc_id, rec.error))
-        gold_hash.append(GoldHash.piece(doc.doc_id, doc.gold.text_sha256, doc.gold))
         spans += len(doc.gold.spans)
         words += word_count(doc.text)
         chars += len(doc.text)
     preds = {r.doc_id: r.spans for r in records if r.error is None}
-    tally = (scorer or scoring.scorer()).tally([(d.gold, d.text) for d in docs], preds, first)
+    tally = (scorer or scoring.scorer()).tally(docs, preds, first)
     return BatchTotals(
         lines="".join(lines).encode("utf-8"),
         failures=failures,
-        gold_hash=b"".join(gold_hash),
+        gold_hash=tally.digest,
         spans=spans,
         words=words,
         chars=chars,

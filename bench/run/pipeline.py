@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from bench.corpus.gold import gold_sha256
+from bench.corpus.digest import gold_sha256
+from bench.corpus.document import Document
 from bench.corpus.predictions import dump_predictions
 from bench.errors import BenchError, ParameterError
 from bench.protocol import DocInput, System, describe
@@ -33,7 +34,6 @@ from bench.runfiles import predictions_digest
 from bench.schema import (
     LAYERS,
     SEED_LABEL_SET,
-    GoldDocument,
     LabelMapSpec,
     LabelSet,
     PredictionRecord,
@@ -42,9 +42,9 @@ from bench.schema import (
 from bench.scoring.engine import check_layers, score
 
 
-def documents(gold: Mapping[str, tuple[GoldDocument, str]]) -> list[DocInput]:
+def documents(gold: Mapping[str, Document]) -> list[DocInput]:
     """What the system sees of each gold document, in doc_id order."""
-    return [DocInput(doc_id, text, g.document_date) for doc_id, (g, text) in sorted(gold.items())]
+    return [gold[doc_id].input() for doc_id in sorted(gold)]
 
 
 def now() -> dt.datetime:
@@ -104,7 +104,7 @@ def map_records(
 
 def run_system(
     system: System,
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     settings: RunSettings,
     *,
     label: str | None = None,
@@ -174,7 +174,7 @@ def run_system(
             signature=report.signature,
             sha256=gold_sha256(gold),
             documents=len(gold),
-            spans=sum(len(g.spans) for g, _ in gold.values()),
+            spans=sum(len(d.gold.spans) for d in gold.values()),
         ),
         metrics=report,
         failures=[FailureRecord(doc_id=r.doc_id, error=r.error) for r in records if r.error],

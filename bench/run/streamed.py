@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.corpus.digest import GoldDigest
 from bench.corpus.document import Document
-from bench.corpus.gold import GoldHash
 from bench.corpus.stream import Corpus
 from bench.errors import BenchError
 from bench.files import locked, open_temporary, write_temporary
@@ -66,7 +66,7 @@ class _Totals:
     """Running figures of the run other than the scores."""
 
     def __init__(self) -> None:
-        self.gold_sha = GoldHash()
+        self.gold_sha = GoldDigest()
         self.spans = 0
         self.words = 0
         self.chars = 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.corpus.columns import SpanColumns, label_layers
-from bench.corpus.document import Document, GoldPairs, as_gold
+from bench.corpus.digest import SIGNATURE_DIGITS, DigestPart, GoldDigest, table_sha256
+from bench.corpus.document import Document, by_id
 from bench.corpus.goldtable import GoldTable, load_gold_table
 from bench.corpus.predictions import read_prediction_columns
 from bench.errors import BenchError, ParameterError
@@ -35,7 +35,6 @@ from bench.schema import (
     LAYERS,
     SEED_LABEL_SET,
     VALUE_LAYERS,
-    GoldDocument,
     LabelSet,
     PredictedSpan,
 )
@@ -90,14 +89,6 @@ def paused_gc(freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
-def gold_digest(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
-    """12 hex digits identifying the gold: texts, spans, values and ignore regions."""
-    table = GoldTable.from_documents(gold)
-    spans = _spans(table.spans, keep_raw=True)
-    _rank_strings(spans)
-    return _digest(table, spans.take(_canonical_order(spans)))
-
-
 def check_layers(
     layers: Sequence[str] | None, label_set: LabelSet = SEED_LABEL_SET
 ) -> tuple[str, ...]:
@@ -134,10 +125,6 @@ class _Spans:
     v_none: np.ndarray
     v_num: np.ndarray  # the value as a float, NaN when it is not a number
     v_str: np.ndarray  # rank of the normalised string value, -1 when not a string
-    # Gold only, for the digest: rank of the string value as given among the distinct ones
-    # (-1 when not a string), and those strings in sorted order.
-    raw_rank: np.ndarray | None = None
-    raw_vocab: list[str] | None = None
     unit: np.ndarray | None = None
     strings: list[str] | None = None  # the string values, in order, until ranked
 
@@ -154,8 +141,6 @@ class _Spans:
             self.v_none[idx],
             self.v_num[idx],
             self.v_str[idx],
-            None if self.raw_rank is None else self.raw_rank[idx],
-            self.raw_vocab,
             None if self.unit is None else self.unit[idx],
         )
 
@@ -172,7 +157,7 @@ def _number(v: object) -> float:
 _VALUE_KIND = {type(None): 0, int: 1, float: 2, str: 3}
 
 
-def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
+def _spans(cols: SpanColumns) -> _Spans:
     """The arrays of some span columns (string ranks not yet set: see :func:`_rank_strings`)."""
     n = len(cols)
     values = cols.values
@@ -189,12 +174,6 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
     v_str = np.full(n, -1, dtype=np.int64)
     v_str[is_str] = -2  # to be ranked
     strings = list(compress(values, is_str.tolist()))
-    raw_rank, raw_vocab = None, None
-    if keep_raw:
-        raw_vocab = sorted(set(strings))  # type: ignore[type-var]
-        rank = {v: i for i, v in enumerate(raw_vocab)}
-        raw_rank = np.full(n, -1, dtype=np.int64)
-        raw_rank[is_str] = np.fromiter(map(rank.__getitem__, strings), np.int64, len(strings))
     return _Spans(
         doc=cols.doc,
         start=cols.start,
@@ -204,8 +183,6 @@ def _spans(cols: SpanColumns, *, keep_raw: bool = False) -> _Spans:
         v_none=kind == 0,
         v_num=v_num,
         v_str=v_str,
-        raw_rank=raw_rank,
-        raw_vocab=raw_vocab,  # type: ignore[arg-type]
         strings=strings,  # type: ignore[arg-type]
     )
 
@@ -228,8 +205,8 @@ def _canonical_order(spans: _Spans) -> np.ndarray:
     """Order by document, layer, start, end, label and value, so input order cannot matter.
 
     Ranks of strings follow their sorted order, so the order is the same whatever other
-    strings (say, of predictions) were ranked with them. Gold breaks the last ties by the
-    raw value (for the digest); predictions equal up to that are interchangeable.
+    strings (say, of predictions) were ranked with them; spans equal up to that are
+    interchangeable.
     """
     n = len(spans)
     group = spans.doc * len(LAYERS) + spans.layer
@@ -250,29 +227,7 @@ def _canonical_order(spans: _Spans) -> np.ndarray:
         spans.start,
         group,
     ]
-    if spans.raw_rank is not None:
-        keys.insert(0, spans.raw_rank)
     return np.lexsort(keys)
-
-
-def _digest(table: GoldTable, canon: _Spans) -> str:
-    """sha256 over documents, texts, ignore regions and spans (in canonical order)."""
-    h = hashlib.sha256()
-    h.update(
-        "".join(
-            f"{doc_id}\t{sha}\t{sorted(regions)}\n"
-            for doc_id, sha, regions in zip(
-                table.doc_ids, table.text_sha256, table.ignore, strict=True
-            )
-        ).encode()
-    )
-    for arr in (canon.doc, canon.start, canon.end, canon.label, canon.v_none, canon.v_num):
-        h.update(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes())
-    assert canon.raw_rank is not None and canon.raw_vocab is not None
-    vocab = canon.raw_vocab
-    ranks = canon.raw_rank[canon.raw_rank >= 0].tolist()
-    h.update("\x1f".join([vocab[r] for r in ranks]).encode("utf-8"))
-    return h.hexdigest()[:12]
 
 
 def _values_equal(g: _Spans, gi: np.ndarray, p: _Spans, pi: np.ndarray) -> np.ndarray:
@@ -370,7 +325,7 @@ class _Tallies:
 
 
 def _model_tables(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
 ) -> tuple[GoldTable, SpanColumns, list[str]]:
     """Gold and predictions given as objects, as columns; the predictions checked for an
@@ -443,10 +398,10 @@ def _collect(
     r_start = [s for regions in table.ignore for s, _ in regions]
     r_end = [e for regions in table.ignore for _, e in regions]
 
-    gs, ps = _spans(table.spans, keep_raw=True), _spans(predictions)
+    gs, ps = _spans(table.spans), _spans(predictions)
     _rank_strings(gs, ps)
     gs, ps = gs.take(_canonical_order(gs)), ps.take(_canonical_order(ps))
-    digest = _digest(table, gs)
+    digest = table_sha256(table)[:SIGNATURE_DIGITS]
 
     # Drop predictions of other layers, then those touching an ignore region.
     if not wanted.all():
@@ -762,7 +717,7 @@ def _score(
 
 
 def score(
-    gold: GoldPairs | Mapping[str, Document] | Iterable[Document],
+    gold: Mapping[str, Document] | Iterable[Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
     *,
     layers: Sequence[str] | None = None,
@@ -777,11 +732,12 @@ def score(
 ) -> ScoreReport:
     """Score predictions against gold (as from ``load_gold_dir``) in every SemEval mode.
 
-    ``predictions`` maps doc_id to spans; a gold document without an entry predicts nothing
-    (listed in ``missing_predictions``). ``bootstrap`` resamples (0: no intervals) drawn
-    with ``seed``; ``unit`` is the resampling unit (auto, sentence, document); ``ignore``
-    drops predictions touching an ignore region before matching. ``gold`` may also be
-    :class:`~bench.corpus.document.Document` objects (a list, or a mapping by doc_id).
+    ``gold`` is :class:`~bench.corpus.document.Document` objects, by doc_id (as
+    ``load_gold_dir`` returns them) or in a list. ``predictions`` maps doc_id to spans; a
+    gold document without an entry predicts nothing (listed in ``missing_predictions``).
+    ``bootstrap`` resamples (0: no intervals) drawn with ``seed``; ``unit`` is the
+    resampling unit (auto, sentence, document); ``ignore`` drops predictions touching an
+    ignore region before matching.
     ``tokens`` snaps predictions to the gold documents' tokens (every document must record
     them); ``min_overlap`` (percent of the gold span's length) is the least overlap that lets
     two spans pair. Both are defined in docs/metrics.md.
@@ -792,7 +748,7 @@ def score(
     it goes into the signature.
     """
     check_min_overlap(min_overlap)
-    gold = as_gold(gold)
+    gold = by_id(gold)
     chosen_layers, resampling_unit = _options(len(gold), layers, bootstrap, unit, label_set)
     with paused_gc():
         table, cols, present = _model_tables(gold, predictions)
@@ -845,7 +801,7 @@ def score_files(
         from bench.corpus.subset import present_ids, subset_ids, take
 
         gold = load_gold_dir(gold_dir, texts_dir)
-        preds = read_predictions(predictions, {d: text for d, (_, text) in gold.items()})
+        preds = read_predictions(predictions, {d: doc.text for d, doc in gold.items()})
         ids, how = subset_ids(gold, limit=limit, sample=sample, seed=seed)
         if only_present:
             ids, how = present_ids(ids, preds, how)
@@ -880,7 +836,7 @@ def score_files(
 
 
 def unit_statistics(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
     *,
     mode: str = "strict",
@@ -964,7 +920,7 @@ class UnitTallies:
 
 
 def unit_tallies(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
     *,
     layers: Sequence[str] | None = None,
@@ -1000,7 +956,7 @@ class BatchTally:
     macro_docs: list[int]  # documents kept per mode
     macro_values: list[list[list[float]]]  # [mode][precision, recall, F1]: defined values
     boot: np.ndarray | None  # (resamples, columns), None without a bootstrap
-    digest: bytes  # what the batch adds to the gold digest's hash chain
+    digest: DigestPart  # what the batch adds to the gold digest (GoldDigest)
     relaxed: np.ndarray  # (layer,): the relaxed matches of the batch
     tokens_digest: str | None  # token mode: the batch's digest of its tokens
 
@@ -1013,8 +969,8 @@ class StreamingScorer:
     total changes (docs/scale.md, "Scoring a streamed corpus"): ``by_doc`` is left empty,
     the macro average over documents is a running mean in corpus order, intervals come from
     a Poisson bootstrap (document ``i`` is drawn ``Poisson(1)`` times in each resample, from
-    a generator seeded with ``(seed, i)``), and the gold digest is a hash chain in corpus
-    order. None of this depends on how the corpus is cut into batches.
+    a generator seeded with ``(seed, i)``), and the gold digest (:class:`GoldDigest`) is fed
+    in corpus order. None of this depends on how the corpus is cut into batches.
     """
 
     def __init__(
@@ -1051,11 +1007,11 @@ class StreamingScorer:
         self._macro_n = [[0, 0, 0] for _ in MODES]
         self._macro_docs = [0] * n_m
         self._boot = np.zeros((bootstrap, n_l * (2 + n_m) + n_l * 2), dtype=np.int64)
-        self._digest = hashlib.sha256()
+        self._digest = GoldDigest()
 
     def add(
         self,
-        docs: Sequence[tuple[GoldDocument, str]],
+        docs: Sequence[Document],
         predictions: Mapping[str, Sequence[PredictedSpan]],
     ) -> None:
         """Count one batch: its gold documents (in corpus order) and their predictions."""
@@ -1063,7 +1019,7 @@ class StreamingScorer:
 
     def tally(
         self,
-        docs: Sequence[tuple[GoldDocument, str]],
+        docs: Sequence[Document],
         predictions: Mapping[str, Sequence[PredictedSpan]],
         first: int,
     ) -> BatchTally:
@@ -1071,7 +1027,7 @@ class StreamingScorer:
         ``first``, ``first + 1``, ... (which seeds their bootstrap draws). Depends on nothing
         counted so far, so a worker process can compute it and the caller :meth:`merge` it,
         in corpus order, with the very sums :meth:`add` makes."""
-        gold = {g.doc_id: (g, text) for g, text in docs}
+        gold = {d.doc_id: d for d in docs}
         if len(gold) != len(docs):
             raise BenchError("batch: doc_id: repeated within a batch")
         with paused_gc():
@@ -1088,7 +1044,7 @@ class StreamingScorer:
             )
         # _collect orders documents by id; back to corpus order, so sums run in corpus order.
         pos = {d: k for k, d in enumerate(t.doc_ids)}
-        order = np.array([pos[g.doc_id] for g, _ in docs], dtype=np.int64)
+        order = np.array([pos[d.doc_id] for d in docs], dtype=np.int64)
         missing = set(t.missing)
         per_doc = t.layer_counts.sum(axis=2)[:, order]  # (mode, doc, 5); one unit per doc
         macro_docs: list[int] = []
@@ -1109,24 +1065,17 @@ class StreamingScorer:
                 rng = np.random.default_rng([self.seed, first + k])
                 weights[:, k] = rng.poisson(1.0, self.bootstrap)
             boot = weights @ mat  # integers: exact, whatever the batching
-        lines = []
-        for g, _text in docs:
-            regions = sorted((r.start, r.end) for r in g.ignore)
-            spans = sorted(
-                (s.start, s.end, s.label, json.dumps(s.value, ensure_ascii=False)) for s in g.spans
-            )
-            lines.append(f"{g.doc_id}\t{g.text_sha256}\t{regions}\t{spans}\n")
         return BatchTally(
             documents=len(docs),
             layer=t.layer_counts.sum(axis=1),
             label=t.label_counts,
             value=t.value_counts.sum(axis=0),
             ignored=t.ignored,
-            missing=[g.doc_id for g, _ in docs if g.doc_id in missing],
+            missing=[d.doc_id for d in docs if d.doc_id in missing],
             macro_docs=macro_docs,
             macro_values=macro_values,
             boot=boot,
-            digest="".join(lines).encode("utf-8"),
+            digest=GoldDigest.part(docs),
             relaxed=t.relaxed,
             tokens_digest=t.tokens_digest,
         )
@@ -1154,8 +1103,14 @@ class StreamingScorer:
 
     @property
     def digest(self) -> str:
-        """12 hex digits identifying the gold seen so far (a chain in corpus order)."""
-        return self._digest.hexdigest()[:12]
+        """The signature's gold field: the gold digest of the documents seen so far (in
+        corpus order), its first 12 hex digits."""
+        return self._digest.short()
+
+    @property
+    def gold_sha256(self) -> str:
+        """The whole gold digest (``gold.sha256`` of a result) of the documents seen so far."""
+        return self._digest.hexdigest()
 
     def signature(self) -> Signature:
         """The signature of the report (unit ``document``, Poisson bootstrap)."""
