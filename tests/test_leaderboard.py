@@ -26,7 +26,7 @@ from bench.run.cache import PredictionCache
 from bench.run.layout import comparability_key, read_results_dir, write_run
 from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
-from bench.scoring.engine import gold_digest
+from bench.corpus.digest import gold_digest
 
 FAST = RunSettings(repeats=1, warmup=0, batch_size=5, latency=False)
 
@@ -156,8 +156,8 @@ def test_layers_ranked_notes_and_no_speed_for_replayed(tmp_path: Path) -> None:
     write_run(run_system(ToySystem(), gold, FAST, bootstrap=0), out)
     preds = tmp_path / "p.jsonl"
     entity = {
-        d: [PredictedSpan(start=s.start, end=s.end, label=s.label) for s in g.spans]
-        for d, (g, _) in gold.items()
+        d: [PredictedSpan(start=s.start, end=s.end, label=s.label) for s in doc.gold.spans]
+        for d, doc in gold.items()
     }
     write_predictions(
         preds, {d: [s for s in v if s.label in entity_labels] for d, v in entity.items()}

@@ -107,7 +107,7 @@ def test_committed_readme_block_is_what_report_writes() -> None:
 
     from bench.report.leaderboard import boards, readme_table
     from bench.run.layout import read_results_dir
-    from bench.scoring.engine import gold_digest
+    from bench.corpus.digest import gold_digest
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text[text.index(README_START) + len(README_START) + 1 : text.index(README_END)]
