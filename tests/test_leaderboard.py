@@ -10,6 +10,7 @@ import pytest
 from conftest import GOLD, NEEDS_REPORT, NEEDS_RULES, SEEDS
 from toy_system import ToySystem
 
+from bench.corpus.digest import gold_digest
 from bench.corpus.gold import load_gold_dir
 from bench.errors import BenchError
 from bench.report.leaderboard import (
@@ -26,7 +27,6 @@ from bench.run.cache import PredictionCache
 from bench.run.layout import comparability_key, read_results_dir, write_run
 from bench.run.pipeline import run_system
 from bench.run.timing import RunSettings
-from bench.corpus.digest import gold_digest
 
 FAST = RunSettings(repeats=1, warmup=0, batch_size=5, latency=False)
 
