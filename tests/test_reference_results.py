@@ -3,9 +3,9 @@
 The copies in ``tests/fixtures/reference/`` were written by ``bench run --system rules|spacy
 --no-report`` before the issue-14 restructuring (rewritten once since, when the report gained
 its ``relaxed`` block, issue 15, with no other change, and once when the two gold digests
-became one, ``scoring:3``, where only ``gold.sha256`` and the signatures changed); everything except ``throughput``,
-``environment`` and ``created_at`` (timings and the machine) must stay identical, and so must the
-predictions file.
+became one, ``scoring:3``, where only ``gold.sha256`` and the signatures changed); everything
+except ``throughput``, ``environment`` and ``created_at`` (timings and the machine) must stay
+identical, and so must the predictions file.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.corpus.texts import DOCUMENT_DATE, sha256_text
 from bench.errors import BenchError
@@ -27,7 +27,9 @@ class Document:
     gold: GoldDocument
     text: str
     title: str = ""
-    where: str = ""
+    # Where it was read from: provenance, not content, so no part of equality (the same gold
+    # read through another path is the same document).
+    where: str = field(default="", compare=False)
     # What an import dropped or changed on the way (a value no span took), one line per span:
     # printed on stderr by `bench gold import`, never silently lost.
     notices: tuple[str, ...] = ()
