@@ -37,6 +37,8 @@ from bench.corpus.columns import SpanColumns
 if TYPE_CHECKING:
     import datetime as dt
 
+    import numpy as np
+
     from bench.corpus.document import Document
     from bench.corpus.goldtable import GoldTable
 
@@ -59,7 +61,7 @@ def _part(
     doc_ids: Sequence[str],
     text_sha256: Sequence[str],
     dates: Sequence[dt.date],
-    ignore: Sequence[Iterable[tuple[int, int]]],
+    ignore: Sequence[Sequence[tuple[int, int]]],
     tokens: Sequence[Sequence[tuple[int, int]] | None] | None,
     spans: SpanColumns,
 ) -> DigestPart:
@@ -70,43 +72,71 @@ def _part(
     n = len(spans)
     doc, start, end, label = spans.doc, spans.start, spans.end, spans.label
     values = spans.values
-    order = np.lexsort((label, end, start, doc))
-    if n > 1:
-        s_doc, s_start, s_end, s_label = doc[order], start[order], end[order], label[order]
-        tie = (
-            (s_doc[1:] == s_doc[:-1])
-            & (s_start[1:] == s_start[:-1])
-            & (s_end[1:] == s_end[:-1])
-            & (s_label[1:] == s_label[:-1])
-        )
-        if tie.any():  # the same span twice with other values (a nested layer): by value
-            texts = [_encode_values(v) for v in values]
-            keys = list(
-                zip(doc.tolist(), start.tolist(), end.tolist(), label.tolist(), texts, strict=True)
-            )
-            order = np.array(sorted(range(n), key=keys.__getitem__), dtype=np.int64)
+    order = _canonical_order(spans)
     rec = np.empty((n, 3), dtype="<i8")
-    if np.array_equal(order, np.arange(n)):
+    if order is None:
         rec[:, 0], rec[:, 1], rec[:, 2] = start, end, label
-        doc_sorted = doc
     else:
         rec[:, 0], rec[:, 1], rec[:, 2] = start[order], end[order], label[order]
         values = [values[i] for i in order.tolist()]
-        doc_sorted = doc[order]
-    counts = np.bincount(doc_sorted, minlength=len(doc_ids)).tolist()
-    lines = []
-    for k, doc_id in enumerate(doc_ids):
-        regions = " ".join(f"{s}-{e}" for s, e in sorted((int(s), int(e)) for s, e in ignore[k]))
-        toks = tokens[k] if tokens is not None else None
-        tok = "" if toks is None else json.dumps([[int(a), int(b)] for a, b in toks])
-        lines.append(
-            f"{doc_id}\t{text_sha256[k]}\t{dates[k].isoformat()}\t{counts[k]}\t{regions}\t{tok}\n"
+    counts = np.bincount(doc, minlength=len(doc_ids)).tolist()
+    # (str of a date is its ISO form.)
+    lines = [
+        f"{doc_id}\t{sha}\t{date}\t{n}\t{_regions(regions) if regions else ''}"
+        f"\t{'' if toks is None else _tokens(toks)}\n"
+        for doc_id, sha, date, n, regions, toks in zip(
+            doc_ids,
+            text_sha256,
+            dates,
+            counts,
+            ignore,
+            [None] * len(doc_ids) if tokens is None else tokens,
+            strict=True,
         )
+    ]
     return DigestPart(
         headers="".join(lines).encode("utf-8"),
         records=rec.tobytes(),
         values=(_encode_values(values)[1:-1] + ",").encode("ascii") if n else b"",
     )
+
+
+def _canonical_order(spans: SpanColumns) -> np.ndarray | None:
+    """The order of the spans by document, start, end, label id and, for the same span twice,
+    the value's JSON text; None when they are in that order already (the usual case: gold
+    files list their spans sorted)."""
+    import numpy as np
+
+    doc, start, end, label = spans.doc, spans.start, spans.end, spans.label
+    if len(doc) < 2:
+        return None
+    dd, ds, de, dl = (np.diff(x) for x in (doc, start, end, label))
+    rising = (dd > 0) | (dd == 0) & ((ds > 0) | (ds == 0) & ((de > 0) | (de == 0) & (dl > 0)))
+    if rising.all():  # strictly increasing: sorted, and no span twice
+        return None
+    order = np.lexsort((label, end, start, doc))
+    s_doc, s_start, s_end, s_label = doc[order], start[order], end[order], label[order]
+    tie = (
+        (s_doc[1:] == s_doc[:-1])
+        & (s_start[1:] == s_start[:-1])
+        & (s_end[1:] == s_end[:-1])
+        & (s_label[1:] == s_label[:-1])
+    )
+    if tie.any():  # the same span twice with other values (a nested layer): by value
+        texts = [_encode_values(v) for v in spans.values]
+        keys = list(
+            zip(doc.tolist(), start.tolist(), end.tolist(), label.tolist(), texts, strict=True)
+        )
+        order = np.array(sorted(range(len(doc)), key=keys.__getitem__), dtype=np.int64)
+    return order
+
+
+def _regions(regions: Iterable[tuple[int, int]]) -> str:
+    return " ".join(f"{s}-{e}" for s, e in sorted((int(s), int(e)) for s, e in regions))
+
+
+def _tokens(tokens: Sequence[tuple[int, int]]) -> str:
+    return json.dumps([[int(a), int(b)] for a, b in tokens])
 
 
 class GoldDigest:
