@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from bench.corpus.document import Document
 from bench.corpus.gold import load_gold_dir
 from bench.protocol import System
 from bench.report.compare import CompareSettings, Comparison
@@ -21,15 +22,13 @@ from bench.run.executor import SystemSpec
 from bench.run.layout import write_run
 from bench.run.result import RunOutput
 from bench.run.timing import RunSettings
-from bench.schema import GoldDocument
 
 PathLike = str | Path
 
 
-def load_gold(
-    gold_dir: PathLike = "gold", texts_dir: PathLike = "seeds"
-) -> dict[str, tuple[GoldDocument, str]]:
-    """The gold of a corpus, every file validated: ``{doc_id: (gold, text)}``."""
+def load_gold(gold_dir: PathLike = "gold", texts_dir: PathLike = "seeds") -> dict[str, Document]:
+    """The gold of a corpus, every file validated: ``{doc_id: Document}`` (``doc.gold``,
+    ``doc.text``)."""
     return load_gold_dir(Path(gold_dir), Path(texts_dir))
 
 

@@ -69,7 +69,7 @@ def check_same(ours: dict, theirs: dict) -> None:
 
 
 def info(size: tuple[int, int], c: Any) -> dict:
-    gold = sum(len(g.spans) for g, _ in c.gold.values())
+    gold = sum(len(doc.gold.spans) for doc in c.gold.values())
     return {"gold_per_doc": size[0], "docs": size[1], "gold_spans": gold, "spans": c.n_spans}
 
 
@@ -92,13 +92,13 @@ def test_score_memory(benchmark: Any, size: tuple[int, int], impl: str) -> None:
         )
         ours = report.model_dump()["overall"]  # type: ignore[attr-defined]
         ids = sorted(c.gold)
-        true = nervaluate_input([c.gold[d][0].spans for d in ids])
+        true = nervaluate_input([c.gold[d].gold.spans for d in ids])
         pred = nervaluate_input([c.predictions[d] for d in ids])
         res = Evaluator(true, pred, tags=list(ALL_LABELS), loader="dict").evaluate()["overall"]
         check_same(ours, {k: vars(v) for k, v in res.items()})
     else:
         ids = sorted(c.gold)
-        true = nervaluate_input([c.gold[d][0].spans for d in ids])
+        true = nervaluate_input([c.gold[d].gold.spans for d in ids])
         pred = nervaluate_input([c.predictions[d] for d in ids])
         timed(
             benchmark,
@@ -121,9 +121,9 @@ def files(size: tuple[int, int], tmp_path_factory: pytest.TempPathFactory) -> Pa
     if size not in _FILES:
         root = tmp_path_factory.mktemp(f"score-{size[0]}x{size[1]}")
         c = corpus(size)
-        for doc_id, (g, text) in c.gold.items():
-            write_atomic(root / "gold" / f"{doc_id}.json", dump_gold(g))
-            write_atomic(root / "texts" / f"{doc_id}.txt", text)
+        for doc_id, doc in c.gold.items():
+            write_atomic(root / "gold" / f"{doc_id}.json", dump_gold(doc.gold))
+            write_atomic(root / "texts" / f"{doc_id}.txt", doc.text)
         write_predictions(root / "pred.jsonl", c.predictions)
         _FILES[size] = root
     return _FILES[size]

@@ -28,7 +28,7 @@ def docs() -> list:
     from bench.protocol import DocInput
 
     gold = load_gold_dir(GOLD, SEEDS)
-    return [DocInput(d, text, g.document_date) for d, (g, text) in sorted(gold.items())]
+    return [DocInput(d, doc.text, doc.gold.document_date) for d, doc in sorted(gold.items())]
 
 
 def _info(docs: list) -> dict:

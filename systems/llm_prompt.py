@@ -167,9 +167,9 @@ def gold_examples(gold_dir: Path, texts_dir: Path) -> list[GoldExample]:
     from bench.corpus.gold import load_gold_dir
 
     out = []
-    for doc_id, (g, text) in sorted(load_gold_dir(gold_dir, texts_dir).items()):
-        spans = tuple(s.model_dump(mode="json") for s in g.spans)
-        out.append(GoldExample(doc_id, text, g.document_date, spans))
+    for doc_id, doc in sorted(load_gold_dir(gold_dir, texts_dir).items()):
+        spans = tuple(s.model_dump(mode="json") for s in doc.gold.spans)
+        out.append(GoldExample(doc_id, doc.text, doc.document_date, spans))
     return out
 
 

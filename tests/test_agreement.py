@@ -5,6 +5,7 @@ from __future__ import annotations
 from conftest import GOLD, NEEDS_SKLEARN, SEEDS
 
 from bench.annotate.agreement import agree, load_passes, report_markdown
+from bench.corpus.document import Document
 from bench.corpus.gold import load_gold_dir
 
 pytestmark = NEEDS_SKLEARN  # token kappa: scikit-learn, pip install 'bench[data]'
@@ -26,7 +27,7 @@ def test_identical_annotations_agree_fully() -> None:
 def test_changes_are_found_and_classified() -> None:
     g = _gold()
     doc = "004_11ebdb740a3ae7fd"
-    gold, text = g[doc]
+    gold, text = g[doc].gold, g[doc].text
     spans = list(gold.spans)
     i_num = next(i for i, s in enumerate(spans) if s.text == "some 465,000")
     i_per = next(i for i, s in enumerate(spans) if s.label == "PERSON")
@@ -34,7 +35,7 @@ def test_changes_are_found_and_classified() -> None:
     spans[i_per] = spans[i_per].model_copy(update={"label": "ORG"})
     removed = spans.pop(next(i for i, s in enumerate(spans) if s.label == "GPE"))
     b = dict(g)
-    b[doc] = (gold.model_copy(update={"spans": spans}), text)
+    b[doc] = Document(gold.model_copy(update={"spans": spans}), text)
     ag = agree(g, b)
     kinds = sorted(d.kind for d in ag.disagreements)
     assert kinds == ["label", "only-a", "value"]

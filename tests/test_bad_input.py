@@ -66,9 +66,9 @@ def work(tmp_path: Path) -> Path:
     preds = {
         doc_id: [
             PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value)
-            for s in g.spans[:3]
+            for s in doc.gold.spans[:3]
         ]
-        for doc_id, (g, _) in gold.items()
+        for doc_id, doc in gold.items()
     }
     write_predictions(root / "pred.jsonl", preds)
     return root

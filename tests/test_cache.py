@@ -21,7 +21,7 @@ FAST = RunSettings(repeats=1, warmup=0, batch_size=2, latency=False)
 
 def documents(gold) -> list[DocInput]:
     """What the system sees of each gold document, in doc_id order (the order of a run)."""
-    return [DocInput(i, text, g.document_date) for i, (g, text) in sorted(gold.items())]
+    return [gold[i].input() for i in sorted(gold)]
 
 
 @pytest.fixture(scope="module")

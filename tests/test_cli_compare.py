@@ -217,7 +217,7 @@ def test_spacy_end_to_end(tmp_path, monkeypatch, capsys) -> None:
     rows = table_rows(out)
     assert rows["overall"][-1] == "REGRESSION" and rows["entity"][-1] == "REGRESSION"
     assert rows["entity"][-2] == "<0.001"
-    gpe = sum(s.label == "GPE" for g, _ in load_gold_dir(GOLD, SEEDS).values() for s in g.spans)
+    gpe = sum(s.label == "GPE" for d in load_gold_dir(GOLD, SEEDS).values() for s in d.gold.spans)
     assert rows["GPE"][1] == str(gpe) and float(rows["GPE"][2]) > 0.5
     assert rows["GPE"][3] == "0.000" and rows["GPE"][-1] == "drop"
     assert rows["PERSON"][-1] == "1.000"
@@ -298,9 +298,9 @@ def test_ci_compare_script(tmp_path) -> None:
         {
             d: [
                 PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value)
-                for s in g.spans
+                for s in doc.gold.spans
             ]
-            for d, (g, _) in gold.items()
+            for d, doc in gold.items()
         },
     )
     shutil.rmtree(repo / "results")

@@ -29,10 +29,10 @@ def bench(*args: str) -> subprocess.CompletedProcess[str]:
 def changed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A copy of spacy.jsonl with five known changes in one document."""
     gold = load_gold_dir(GOLD, SEEDS)
-    texts = {d: t for d, (_, t) in gold.items()}
+    texts = {d: doc.text for d, doc in gold.items()}
     preds = read_predictions(SPACY, texts)
     for doc in sorted(preds):  # the first document with a correct value to change
-        g, text = gold[doc]
+        g, text = gold[doc].gold, gold[doc].text
         outs = classify(g, preds[doc], ["entity", "time", "number"])
         correct = [o.pred for o in outs if o.kind == "correct" and o.pred is not None]
         ents = [s for s in correct if LABEL_LAYER[s.label] == "entity" and len(s.text) > 3]

@@ -30,10 +30,10 @@ def pred_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     gold = load_gold_dir(GOLD, SEEDS)
     preds = {}
-    for doc_id, (g, _) in sorted(gold.items())[:-1]:  # the last document has no line
+    for doc_id, doc in sorted(gold.items())[:-1]:  # the last document has no line
         preds[doc_id] = [
             PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value)
-            for i, s in enumerate(g.spans)
+            for i, s in enumerate(doc.gold.spans)
             if i % 4
         ]
     path = tmp_path_factory.mktemp("pred") / "pred.jsonl"

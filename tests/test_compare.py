@@ -32,8 +32,11 @@ def gold():
 @pytest.fixture(scope="module")
 def perfect(gold):
     return {
-        d: [PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value) for s in g.spans]
-        for d, (g, _) in gold.items()
+        d: [
+            PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value)
+            for s in doc.gold.spans
+        ]
+        for d, doc in gold.items()
     }
 
 
@@ -43,7 +46,7 @@ def fast(**kwargs: object) -> CompareSettings:
 
 
 def n_labelled(gold, label: str) -> int:
-    return sum(s.label == label for g, _ in gold.values() for s in g.spans)
+    return sum(s.label == label for doc in gold.values() for s in doc.gold.spans)
 
 
 def by_name(rows: list[Row]) -> dict[str, Row]:
@@ -222,7 +225,7 @@ def test_exit_code_and_markdown(gold, perfect) -> None:
     assert bad.exit_code == 1
     md = render_markdown(bad)
     assert md.startswith("## bench compare: ❌ 1 of 1 system regressed\n")
-    n = sum(len(g.spans) for g, _ in gold.values())
+    n = sum(len(doc.gold.spans) for doc in gold.values())
     f1 = score(gold, cand, bootstrap=0).overall.strict.f1
     assert f"| **overall** | {n} | 1.000 | {f1:.3f} | {f1 - 1:+.3f} |" in md
     assert "❌ **regression**" in md and "| drop |" in md

@@ -49,7 +49,7 @@ def test_repository_is_a_directory_corpus() -> None:
     gold = load_gold_dir(GOLD, SEEDS)
     assert [d.doc_id for d in docs] == sorted(gold)
     for d in docs:
-        assert (d.gold, d.text) == gold[d.doc_id]
+        assert (d.gold, d.text) == (gold[d.doc_id].gold, gold[d.doc_id].text)
         assert d.title and d.where.endswith(f"{d.doc_id}.json")
 
 

@@ -377,10 +377,10 @@ def test_gold_table_sorts_documents_by_id(tmp_path: Path) -> None:
     gold_dir.mkdir()
     texts.mkdir()
     # File names sort "a-b.json" < "a.b.json" < "a.json"; the ids sort "a" < "a-b" < "a.b".
-    for new_id, (g, text) in zip(["a", "a-b", "a.b"], corpus.gold.values(), strict=True):
-        (texts / f"{new_id}.txt").write_text(text, encoding="utf-8")
+    for new_id, doc in zip(["a", "a-b", "a.b"], corpus.gold.values(), strict=True):
+        (texts / f"{new_id}.txt").write_text(doc.text, encoding="utf-8")
         (gold_dir / f"{new_id}.json").write_text(
-            dump_gold(g.model_copy(update={"doc_id": new_id})), encoding="utf-8"
+            dump_gold(doc.gold.model_copy(update={"doc_id": new_id})), encoding="utf-8"
         )
     table = load_gold_table(gold_dir, texts)
     assert table.doc_ids == ["a", "a-b", "a.b"]

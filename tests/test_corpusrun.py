@@ -65,7 +65,7 @@ def test_batching_does_not_change_the_report(tmp_path: Path) -> None:
         for i in range(0, len(docs), size):
             part = docs[i : i + size]
             preds = {d.doc_id: [s for s in d.gold.spans if s.label != "DATE"] for d in part}
-            scorer.add([(d.gold, d.text) for d in part], preds)
+            scorer.add(part, preds)
         reports.append(scorer.report().to_json())
     assert reports[0] == reports[1] == reports[2]
     data = json.loads(reports[0])

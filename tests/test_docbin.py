@@ -111,9 +111,9 @@ def test_spacy_benchmark_accuracy_agrees_per_type(tmp_path: Path) -> None:
     preds = {
         doc_id: [
             PredictedSpan(start=e.start_char, end=e.end_char, label=e.label_)
-            for e in nlp(text).ents
+            for e in nlp(doc.text).ents
         ]
-        for doc_id, (_, text) in gold.items()
+        for doc_id, doc in gold.items()
     }
     ours = score(gold, preds, bootstrap=0)
     compared = 0

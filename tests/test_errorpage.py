@@ -118,8 +118,8 @@ def toy_run():
 def test_outcomes_add_up_to_the_strict_counts(toy_run) -> None:
     gold, result, preds = toy_run
     counts: dict[str, Counter[str]] = {}
-    for doc_id, (g, _text) in gold.items():
-        for o in classify(g, preds[doc_id], result.metrics.layers):
+    for doc_id, doc in gold.items():
+        for o in classify(doc.gold, preds[doc_id], result.metrics.layers):
             counts.setdefault(o.layer, Counter())[o.kind] += 1
     for layer, c in counts.items():
         s = result.metrics.by_layer[layer].strict
@@ -144,7 +144,10 @@ def test_page(toy_run) -> None:
         assert f'id="{doc_id}"' in page
     assert "Most frequent confusions" in page
     # The confusion table lists the most frequent error first.
-    per_doc = {d: (t, classify(g, preds[d], result.metrics.layers)) for d, (g, t) in gold.items()}
+    per_doc = {
+        d: (doc.text, classify(doc.gold, preds[d], result.metrics.layers))
+        for d, doc in gold.items()
+    }
     top = confusions(per_doc)
     assert top == sorted(top, key=lambda r: -r[3])
     assert top[0][0] in ("missed", "wrong label", "partial", "spurious", "wrong value")

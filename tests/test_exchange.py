@@ -49,7 +49,7 @@ def test_round_trip_real_gold_and_emoji(fmt: str, corpus, tmp_path: Path) -> Non
     records = read_records(fmt, out, texts)
     assert sorted(r.gold.doc_id for r in records) == sorted(originals)
     for rec in records:
-        gold, text = originals[rec.gold.doc_id]
+        gold, text = originals[rec.gold.doc_id].gold, originals[rec.gold.doc_id].text
         assert rec.text == text
         assert rec.gold == expected(fmt, gold), rec.gold.doc_id
         # Identical also as files: same value types (3 stays 3, 2.5 stays 2.5).

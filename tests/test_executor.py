@@ -146,12 +146,9 @@ def test_tallies_merged_in_order_give_what_add_gives(corpus: Path, tokens: bool)
 
     added = scorer()
     for batch, p in zip(batches, preds, strict=True):
-        added.add([(d.gold, d.text) for d in batch], p)
+        added.add(batch, p)
     worker, merged = scorer(), scorer()
-    tallies = {
-        k: worker.tally([(d.gold, d.text) for d in batches[k]], preds[k], 16 * k)
-        for k in reversed(range(len(batches)))
-    }
+    tallies = {k: worker.tally(batches[k], preds[k], 16 * k) for k in reversed(range(len(batches)))}
     for k in range(len(batches)):
         merged.merge(tallies[k])
     assert merged.report().to_json() == added.report().to_json()

@@ -10,6 +10,7 @@ import pytest
 from conftest import GOLD, NEEDS_REPORT, NEEDS_RULES, SEEDS
 from toy_system import ToySystem
 
+from bench.corpus.digest import gold_digest
 from bench.corpus.gold import load_gold_dir
 from bench.errors import BenchError
 from bench.report.leaderboard import (
@@ -26,7 +27,6 @@ from bench.run.cache import PredictionCache
 from bench.run.driver import run_system
 from bench.run.layout import comparability_key, read_results_dir, write_run
 from bench.run.timing import RunSettings
-from bench.scoring.spans import gold_digest
 
 FAST = RunSettings(repeats=1, warmup=0, batch_size=5, latency=False)
 
@@ -156,8 +156,8 @@ def test_layers_ranked_notes_and_no_speed_for_replayed(tmp_path: Path) -> None:
     write_run(run_system(ToySystem(), gold, FAST, bootstrap=0), out)
     preds = tmp_path / "p.jsonl"
     entity = {
-        d: [PredictedSpan(start=s.start, end=s.end, label=s.label) for s in g.spans]
-        for d, (g, _) in gold.items()
+        d: [PredictedSpan(start=s.start, end=s.end, label=s.label) for s in doc.gold.spans]
+        for d, doc in gold.items()
     }
     write_predictions(
         preds, {d: [s for s in v if s.label in entity_labels] for d, v in entity.items()}

@@ -39,7 +39,7 @@ class Oracle:
 
     def __init__(self, context: bool = True, reject_schema: bool = False) -> None:
         gold = load_gold_dir(GOLD, SEEDS)
-        self.docs = {text: g for g, text in gold.values()}
+        self.docs = {doc.text: doc.gold for doc in gold.values()}
         self.formats: list[str] = []
         self.lock = threading.Lock()
         oracle = self

@@ -179,7 +179,7 @@ def test_min_overlap_equals_nervaluate(seed: int, threshold: float) -> None:
     def nerv(spans) -> list[dict]:  # nervaluate's offsets are end-inclusive
         return [{"label": s.label, "start": s.start, "end": s.end - 1} for s in spans]
 
-    true = [nerv(corpus.gold[d][0].spans) for d in doc_ids]
+    true = [nerv(corpus.gold[d].gold.spans) for d in doc_ids]
     pred = [nerv(corpus.predictions[d]) for d in doc_ids]
     theirs = Evaluator(
         true, pred, tags=list(ALL_LABELS), loader="dict", min_overlap_percentage=threshold

@@ -88,7 +88,7 @@ def test_seed_signature_names_the_seed_label_set() -> None:
 
     report = score(real_gold, {}, layers=["time"], bootstrap=0)
     sig = parse_signature(report.signature)
-    assert sig["scoring"] == str(SCORING_VERSION) == "2"
+    assert sig["scoring"] == str(SCORING_VERSION) == "3"
     assert sig["labels"] == SEED_LABEL_SET.digest()  # the corpus's set, whatever is scored
     assert list(report.by_label) == ["DATE", "TIME"]
 

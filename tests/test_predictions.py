@@ -245,16 +245,16 @@ def _damage(rng: random.Random, records: list[dict], texts: dict[str, str]) -> l
 
 def test_prediction_columns_agree_with_read_predictions(tmp_path: Path) -> None:
     gold = load_gold_dir(GOLD, SEEDS)
-    texts = {d: text for d, (_, text) in gold.items()}
+    texts = {d: doc.text for d, doc in gold.items()}
     records = [
         {
             "doc_id": d,
             "spans": [
                 {"start": s.start, "end": s.end, "label": s.label, "value": s.value}
-                for s in g.spans
+                for s in doc.gold.spans
             ],
         }
-        for d, (g, _) in gold.items()
+        for d, doc in gold.items()
     ]
     path = tmp_path / "p.jsonl"
     rng = random.Random(7)

@@ -105,9 +105,9 @@ def test_committed_readme_block_is_what_report_writes() -> None:
     """The README's leaderboard is the command's output for the committed results, untouched."""
     from conftest import ROOT
 
+    from bench.corpus.digest import gold_digest
     from bench.report.leaderboard import boards, readme_table
     from bench.run.layout import read_results_dir
-    from bench.scoring.spans import gold_digest
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text[text.index(README_START) + len(README_START) + 1 : text.index(README_END)]

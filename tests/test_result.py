@@ -9,7 +9,9 @@ import pytest
 from conftest import GOLD, SEEDS
 from toy_system import ToySystem
 
-from bench.corpus.gold import gold_sha256, load_gold_dir
+from bench.corpus.digest import gold_sha256
+from bench.corpus.document import Document
+from bench.corpus.gold import load_gold_dir
 from bench.corpus.predictions import read_predictions
 from bench.errors import BenchError
 from bench.run.driver import run_system
@@ -56,11 +58,15 @@ def test_result_content_matches_the_engine(gold, tmp_path: Path) -> None:
     assert r == out.result
     assert r.system.label == "toy-putin" and r.system.name == "toy"
     assert r.system.options == {"names": "Putin"}
-    assert r.gold.documents == 5 and r.gold.spans == sum(len(g.spans) for g, _ in gold.values())
+    assert r.gold.documents == 5 and r.gold.spans == sum(
+        len(doc.gold.spans) for doc in gold.values()
+    )
     assert r.gold.signature == r.metrics.signature and "gold:" in r.gold.signature
     assert r.gold.sha256 == gold_sha256(gold)
+    # One digest: the signature's gold field is the first 12 hex digits of gold.sha256.
+    assert f"gold:{r.gold.sha256[:12]}" in r.gold.signature.split("|")
     # Scoring the written predictions file again gives the metrics in the result.
-    preds = read_predictions(preds_path, {d: t for d, (_, t) in gold.items()})
+    preds = read_predictions(preds_path, {d: doc.text for d, doc in gold.items()})
     assert score(gold, preds, bootstrap=100) == r.metrics
     t = r.throughput
     assert t.docs == 5 and t.repeats == 2 and t.warmup == 1 and t.batch_size == 2
@@ -81,9 +87,9 @@ def test_failures_recorded_and_scored_as_nothing(gold, tmp_path: Path) -> None:
 
 def test_gold_hash_follows_the_gold(gold) -> None:
     doc_id = sorted(gold)[0]
-    g, text = gold[doc_id]
+    g, text = gold[doc_id].gold, gold[doc_id].text
     changed = dict(gold)
-    changed[doc_id] = (g.model_copy(update={"spans": g.spans[1:]}), text)
+    changed[doc_id] = Document(g.model_copy(update={"spans": g.spans[1:]}), text)
     assert gold_sha256(changed) != gold_sha256(gold)
     assert gold_sha256(dict(reversed(list(gold.items())))) == gold_sha256(gold)
 

@@ -12,6 +12,7 @@ from conftest import GOLD, NEEDS_NERVALUATE, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.corpus.document import Document
 from bench.corpus.gold import dump_gold, load_gold_dir
 from bench.corpus.predictions import read_predictions, write_predictions
 from bench.corpus.synthetic import random_corpus
@@ -27,20 +28,23 @@ TEN_KEYS = [*COUNT_FIELDS, "possible", "actual", "precision", "recall", "f1"]
 
 
 @pytest.fixture(scope="module")
-def real_gold() -> dict[str, tuple[GoldDocument, str]]:
+def real_gold() -> dict[str, Document]:
     return load_gold_dir(GOLD, SEEDS)
 
 
-def as_predictions(gold: dict[str, tuple[GoldDocument, str]]) -> dict[str, list[PredictedSpan]]:
+def as_predictions(gold: dict[str, Document]) -> dict[str, list[PredictedSpan]]:
     return {
-        d: [PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value) for s in g.spans]
-        for d, (g, _) in gold.items()
+        d: [
+            PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value)
+            for s in doc.gold.spans
+        ]
+        for d, doc in gold.items()
     }
 
 
 def test_gold_against_itself_is_perfect(real_gold) -> None:
     r = score(real_gold, as_predictions(real_gold), bootstrap=200)
-    n = sum(len(g.spans) for g, _ in real_gold.values())
+    n = sum(len(doc.gold.spans) for doc in real_gold.values())
     assert r.overall.strict.correct == n == 660
     blocks = [r.overall, *r.by_layer.values(), *r.by_doc.values()]
     blocks += [s for s in r.by_label.values() if s.strict.possible]
@@ -137,12 +141,12 @@ def test_unknown_layer_is_an_error(real_gold) -> None:
 
 def test_offsets_outside_text_are_an_error(real_gold) -> None:
     doc = sorted(real_gold)[0]
-    n = len(real_gold[doc][1])
+    n = len(real_gold[doc].text)
     with pytest.raises(BenchError, match=r"spans\[0\].end"):
         score(real_gold, {doc: [PredictedSpan(start=n - 1, end=n + 1, label="PERSON")]})
 
 
-def _doc(text: str, spans: list[tuple], ignore: list[tuple[int, int]] = ()) -> tuple:
+def _doc(text: str, spans: list[tuple], ignore: list[tuple[int, int]] = ()) -> Document:
     gold_spans = [
         GoldSpan(
             start=a,
@@ -161,7 +165,7 @@ def _doc(text: str, spans: list[tuple], ignore: list[tuple[int, int]] = ()) -> t
         spans=gold_spans,
         ignore=[IgnoreRegion(start=a, end=b, reason="test") for a, b in ignore],
     )
-    return g, text
+    return Document(g, text)
 
 
 TEXT = "On Monday 5 soldiers left Syria. Share this. Then 12 more came on 2017-12-12."
@@ -237,7 +241,7 @@ def test_timex_values_compare_case_insensitively() -> None:
     gold = _small_gold()
     r = score(gold, {"d1": [P("Monday", "DATE", "2017-12-11"), P("2017-12-12", "DATE", "x")]})
     assert r.values["time"].correct == 1
-    gold["d1"][0].spans[0].value = "2017-W50-1"
+    gold["d1"].gold.spans[0].value = "2017-W50-1"
     r = score(gold, {"d1": [P("Monday", "DATE", "2017-w50-1")]}, bootstrap=0)
     assert r.values["time"].correct == 1
 
@@ -319,7 +323,7 @@ def test_counts_equal_nervaluate_one_to_one(seed: int) -> None:
     corpus = random_corpus(1500, 6, seed=seed)
     ours = score(corpus.gold, corpus.predictions, bootstrap=0)
     doc_ids = sorted(corpus.gold)
-    true = [_nerv(corpus.gold[d][0].spans) for d in doc_ids]
+    true = [_nerv(corpus.gold[d].gold.spans) for d in doc_ids]
     pred = [_nerv(corpus.predictions[d]) for d in doc_ids]
     theirs = Evaluator(true, pred, tags=list(ALL_LABELS), loader="dict").evaluate()
     assert ours.overall.strict.possible > 3000
@@ -397,7 +401,7 @@ def _h_gold(docs: list[list[tuple]]) -> dict:
             text_sha256=sha256_text(H_TEXT),
             spans=gspans,
         )
-        out[g.doc_id] = (g, H_TEXT)
+        out[g.doc_id] = Document(g, H_TEXT)
     return out
 
 
@@ -552,10 +556,10 @@ def test_score_files_equals_score_of_the_models(tmp_path: Path) -> None:
     write_predictions(real, dict(list(as_predictions(passes).items())[1:]))
     corpus = random_corpus(12, 40, seed=3, tangled=0.8)
     texts, gold_dir = tmp_path / "texts", tmp_path / "gold"
-    for doc_id, (g, text) in corpus.gold.items():
-        g = g.model_copy(update={"ignore": [IgnoreRegion(start=0, end=3, reason="chrome")]})
+    for doc_id, doc in corpus.gold.items():
+        g = doc.gold.model_copy(update={"ignore": [IgnoreRegion(start=0, end=3, reason="chrome")]})
         write_atomic(gold_dir / f"{doc_id}.json", dump_gold(g))
-        write_atomic(texts / f"{doc_id}.txt", text)
+        write_atomic(texts / f"{doc_id}.txt", doc.text)
     synthetic = tmp_path / "syn.jsonl"
     write_predictions(synthetic, corpus.predictions)
     options = [
@@ -565,7 +569,7 @@ def test_score_files_equals_score_of_the_models(tmp_path: Path) -> None:
     ]
     for g_dir, t_dir, pred in [(GOLD, SEEDS, real), (gold_dir, texts, synthetic)]:
         gold = load_gold_dir(g_dir, t_dir)
-        preds = read_predictions(pred, {d: text for d, (_, text) in gold.items()})
+        preds = read_predictions(pred, {d: doc.text for d, doc in gold.items()})
         for opts in options:
             ours = score_files(g_dir, t_dir, pred, **opts).to_json()
             assert ours == score(gold, preds, **opts).to_json()

@@ -137,10 +137,10 @@ def test_paired_significance_on_real_gold() -> None:
         return {
             d: [
                 PredictedSpan(start=s.start, end=s.end, label=s.label, value=s.value)
-                for i, s in enumerate(g.spans)
+                for i, s in enumerate(doc.gold.spans)
                 if i % keep_every
             ]
-            for d, (g, _) in gold.items()
+            for d, doc in gold.items()
         }
 
     good, bad = system(20), system(2)

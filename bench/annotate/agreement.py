@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+from bench.corpus.document import Document
 from bench.schema import LAYERS, GoldDocument, GoldSpan, PredictedSpan
 from bench.scoring.align import align
 from bench.scoring.values import same_value
 
-GoldSet = Mapping[str, tuple[GoldDocument, str]]
+GoldSet = Mapping[str, Document]
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -126,17 +127,17 @@ def agree(a: GoldSet, b: GoldSet, name_a: str = "A", name_b: str = "B") -> Agree
     if not common:
         raise BenchError(f"{name_a} and {name_b} share no document")
     for d in common:
-        if a[d][0].text_sha256 != b[d][0].text_sha256:
+        if a[d].gold.text_sha256 != b[d].gold.text_sha256:
             raise BenchError(f"{name_b}/{d}.json: text_sha256: differs from {name_a}'s")
     ga = {d: a[d] for d in common}
-    preds = {d: _as_pred(b[d][0].spans) for d in common}
+    preds = {d: _as_pred(b[d].gold.spans) for d in common}
     report = score(ga, preds, bootstrap=0, ignore=False)
     layers = []
     disagreements: list[Disagreement] = []
     inter = union = 0
     tok: dict[str, tuple[list[str], list[str]]] = {layer: ([], []) for layer in LAYERS}
     for d in common:
-        (gold_a, text), (gold_b, _) = a[d], b[d]
+        gold_a, text, gold_b = a[d].gold, a[d].text, b[d].gold
         ia, ib = _ignored(gold_a, len(text)), _ignored(gold_b, len(text))
         inter += sum(x and y for x, y in zip(ia, ib, strict=True))
         union += sum(x or y for x, y in zip(ia, ib, strict=True))
@@ -153,8 +154,8 @@ def agree(a: GoldSet, b: GoldSet, name_a: str = "A", name_b: str = "B") -> Agree
         layers.append(
             LayerAgreement(
                 layer=layer,
-                spans_a=sum(1 for d in common for s in a[d][0].spans if s.layer == layer),
-                spans_b=sum(1 for d in common for s in b[d][0].spans if s.layer == layer),
+                spans_a=sum(1 for d in common for s in a[d].gold.spans if s.layer == layer),
+                spans_b=sum(1 for d in common for s in b[d].gold.spans if s.layer == layer),
                 strict_f1=by.strict.f1,
                 partial_f1=by.partial.f1,
                 value_matched=val.matched if val else 0,
@@ -231,7 +232,7 @@ def _key(s: GoldSpan) -> tuple[int, int, str, str]:
 
 
 def _verdict(d: Disagreement, gold: GoldSet, ag: Agreement) -> str:
-    spans = {_key(s) for s in gold[d.doc_id][0].spans} if d.doc_id in gold else set()
+    spans = {_key(s) for s in gold[d.doc_id].gold.spans} if d.doc_id in gold else set()
     in_a = d.a is not None and _key(d.a) in spans
     in_b = d.b is not None and _key(d.b) in spans
     if in_a and not in_b:

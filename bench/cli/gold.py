@@ -97,7 +97,7 @@ def stats(
     from bench.files import write_atomic
 
     docs = load_gold_dir(gold, texts)
-    table = stats_markdown(g for g, _ in docs.values())
+    table = stats_markdown(d.gold for d in docs.values())
     typer.echo(table, nl=False)
     if readme is not None:
         try:

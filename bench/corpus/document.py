@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.corpus.texts import DOCUMENT_DATE, sha256_text
+from bench.errors import BenchError
 from bench.protocol import DocInput
 from bench.schema import GoldDocument, GoldSpan, IgnoreRegion
 
@@ -26,7 +27,9 @@ class Document:
     gold: GoldDocument
     text: str
     title: str = ""
-    where: str = ""
+    # Where it was read from: provenance, not content, so no part of equality (the same gold
+    # read through another path is the same document).
+    where: str = field(default="", compare=False)
     # What an import dropped or changed on the way (a value no span took), one line per span:
     # printed on stderr by `bench gold import`, never silently lost.
     notices: tuple[str, ...] = ()
@@ -79,17 +82,14 @@ class Document:
         return DocInput(self.gold.doc_id, self.text, self.gold.document_date)
 
 
-GoldPairs = Mapping[str, tuple[GoldDocument, str]]
-
-
-def as_gold(
-    gold: GoldPairs | Mapping[str, Document] | Iterable[Document],
-) -> dict[str, tuple[GoldDocument, str]]:
-    """Gold in any accepted shape (``{doc_id: (gold, text)}`` as ``load_gold_dir`` gives,
-    ``{doc_id: Document}`` or documents) as ``{doc_id: (gold, text)}``."""
-    if isinstance(gold, Mapping):
-        out: dict[str, tuple[GoldDocument, str]] = {}
-        for doc_id, item in gold.items():
-            out[doc_id] = (item.gold, item.text) if isinstance(item, Document) else item
-        return out
-    return {d.doc_id: (d.gold, d.text) for d in gold}
+def by_id(docs: Mapping[str, Document] | Iterable[Document]) -> dict[str, Document]:
+    """Documents by doc_id: a mapping (as ``load_gold_dir`` returns) as it is, a list keyed by
+    each document's id (a repeated id is a BenchError)."""
+    if isinstance(docs, Mapping):
+        return dict(docs)
+    out: dict[str, Document] = {}
+    for d in docs:
+        if d.doc_id in out:
+            raise BenchError(f"documents: doc_id: {d.doc_id!r} is repeated")
+        out[d.doc_id] = d
+    return out

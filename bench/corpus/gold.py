@@ -1,5 +1,6 @@
 """Gold files: reading and validating them (:func:`validate_gold_file`, :func:`load_gold_dir`),
-writing them in canonical form (:func:`dump_gold`) and the gold's digest (:class:`GoldHash`).
+writing them in canonical form (:func:`dump_gold`). The gold's digest is
+:mod:`bench.corpus.digest`.
 
 Every command that reads gold goes through :func:`validate_gold_file` / :func:`load_gold_dir`,
 so ``bench gold validate`` and ``bench score`` can never disagree about what is valid; the
@@ -8,7 +9,6 @@ rules themselves live in :mod:`bench.corpus.rules`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bench import strictjson
+from bench.corpus.document import Document
 from bench.corpus.jsonloc import array_element_lines
 from bench.corpus.rules import Violation, check_gold_spans
 from bench.corpus.texts import (
@@ -151,11 +152,12 @@ def gold_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def load_gold_dir(gold_dir: Path, texts_dir: Path) -> dict[str, tuple[GoldDocument, str]]:
-    """All gold documents of a directory with their texts; the first violation is an error."""
+def load_gold_dir(gold_dir: Path, texts_dir: Path) -> dict[str, Document]:
+    """All gold documents of a directory with their texts, by doc_id; the first violation is
+    an error."""
     if not gold_dir.is_dir():
         raise BenchError(f"{gold_dir}: not a directory of gold files")
-    out: dict[str, tuple[GoldDocument, str]] = {}
+    out: dict[str, Document] = {}
     for path in gold_paths([gold_dir]):
         check = validate_gold_file(path, texts_dir)
         if check.violations:
@@ -163,7 +165,7 @@ def load_gold_dir(gold_dir: Path, texts_dir: Path) -> dict[str, tuple[GoldDocume
             tail = f" (+{more} more; run `bench gold validate {path}`)" if more else ""
             raise BenchError(f"{check.violations[0]}{tail}")
         assert check.gold is not None and check.text is not None
-        out[check.gold.doc_id] = (check.gold, check.text)
+        out[check.gold.doc_id] = Document(check.gold, check.text, where=str(path))
     if not out:
         raise BenchError(f"{gold_dir}: no gold files (*.json)")
     return out
@@ -196,42 +198,3 @@ def dump_gold(gold: GoldDocument) -> str:
     block("ignore", [r.model_dump(mode="json") for r in gold.ignore], last=True)
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-class GoldHash:
-    """The gold's sha256 (``gold.sha256`` of a result): each document's id, its text's hash
-    and its gold file in canonical form (:func:`dump_gold`), in doc_id order. Fed one document
-    at a time, so a streamed corpus is hashed the same way as one in memory."""
-
-    def __init__(self) -> None:
-        self._h = hashlib.sha256()
-
-    @staticmethod
-    def piece(doc_id: str, text_sha256: str, gold: GoldDocument) -> bytes:
-        """What one document adds to the hash (a worker computes it, the caller feeds it)."""
-        return b"%s\n%s\n%s" % (
-            doc_id.encode("utf-8"),
-            text_sha256.encode("ascii"),
-            dump_gold(gold).encode("utf-8"),
-        )
-
-    def add(self, doc_id: str, text_sha256: str, gold: GoldDocument) -> None:
-        """Add the next document (in doc_id order)."""
-        self._h.update(self.piece(doc_id, text_sha256, gold))
-
-    def update(self, pieces: bytes) -> None:
-        """Add documents' :meth:`piece` bytes, in order."""
-        self._h.update(pieces)
-
-    def hexdigest(self) -> str:
-        """The digest of the documents added so far."""
-        return self._h.hexdigest()
-
-
-def gold_sha256(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
-    """:class:`GoldHash` of a corpus in memory."""
-    h = GoldHash()
-    for doc_id in sorted(gold):
-        g, text = gold[doc_id]
-        h.add(doc_id, sha256_text(text), g)
-    return h.hexdigest()

@@ -5,6 +5,7 @@ which names the problem."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import from_json
 
 from bench.corpus.columns import SpanColumns, dict_columns, label_ids, only_types
+from bench.corpus.document import Document
 from bench.corpus.gold import load_gold_dir
 from bench.corpus.rules import region_problems, span_faults
 from bench.corpus.texts import BOM, registered_documents
@@ -24,25 +26,27 @@ from bench.schema import LAYER_ID, GoldDocument
 
 @dataclass(frozen=True)
 class GoldTable:
-    """Gold documents as scoring needs them: ids (sorted), texts, text hashes, ignore
-    regions, and all spans as columns."""
+    """Gold documents as scoring needs them: ids (sorted), texts, text hashes, document
+    dates, ignore regions, and all spans as columns."""
 
     doc_ids: list[str]
     texts: list[str]
     text_sha256: list[str]
+    dates: list[dt.date]
     ignore: list[list[tuple[int, int]]]  # (start, end) of each ignore region, as given
     spans: SpanColumns
     tokens: list[list[tuple[int, int]] | None] | None = None  # per document, when recorded
 
     @classmethod
-    def from_documents(cls, gold: Mapping[str, tuple[GoldDocument, str]]) -> GoldTable:
+    def from_documents(cls, gold: Mapping[str, Document]) -> GoldTable:
         """The table of documents as ``load_gold_dir`` returns them."""
         doc_ids = sorted(gold)
-        docs = [gold[d][0] for d in doc_ids]
+        docs = [gold[d].gold for d in doc_ids]
         return cls(
             doc_ids=doc_ids,
-            texts=[gold[d][1] for d in doc_ids],
+            texts=[gold[d].text for d in doc_ids],
             text_sha256=[g.text_sha256 for g in docs],
+            dates=[g.document_date for g in docs],
             ignore=[[(r.start, r.end) for r in g.ignore] for g in docs],
             spans=SpanColumns.from_spans([g.spans for g in docs], "gold"),
             tokens=[g.tokens for g in docs],
@@ -92,6 +96,7 @@ def _quick_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable | None:
     doc_ids: list[str] = []
     texts: list[str] = []
     hashes: list[str] = []
+    dates: list[dt.date] = []
     regions: list[list[tuple[int, int]]] = []
     counts: list[int] = []
     items: list[object] = []
@@ -132,6 +137,7 @@ def _quick_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable | None:
         doc_ids.append(doc_id)
         texts.append(text)
         hashes.append(gold.text_sha256)
+        dates.append(gold.document_date)
         regions.append(doc_regions)
         if gold.nested or gold.tokens is not None:  # read through the models (load_gold_dir)
             return None
@@ -140,7 +146,7 @@ def _quick_gold_table(gold_dir: Path, texts_dir: Path) -> GoldTable | None:
     spans_ok = _quick_gold_spans(items, texts, counts, regions)
     if spans_ok is None:
         return None
-    table = GoldTable(doc_ids, texts, hashes, regions, spans_ok)
+    table = GoldTable(doc_ids, texts, hashes, dates, regions, spans_ok)
     return table if doc_ids == sorted(doc_ids) else _sorted_table(table, counts)
 
 
@@ -158,6 +164,7 @@ def _sorted_table(table: GoldTable, counts: list[int]) -> GoldTable:
         doc_ids=[table.doc_ids[k] for k in order],
         texts=[table.texts[k] for k in order],
         text_sha256=[table.text_sha256[k] for k in order],
+        dates=[table.dates[k] for k in order],
         ignore=[table.ignore[k] for k in order],
         spans=SpanColumns(
             doc=new_doc[sp.doc[idx]],

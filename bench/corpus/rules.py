@@ -39,6 +39,8 @@ from bench.timex import is_timex_value
 if TYPE_CHECKING:
     import numpy as np
 
+    from bench.corpus.document import Document
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -355,17 +357,17 @@ def _document_problem(gold: GoldDocument, text: str) -> bool:
 
 
 def faulty_documents(
-    docs: Sequence[tuple[GoldDocument, str]], labels: Mapping[str, Sequence[str]] = LAYER_LABELS
+    docs: Sequence[Document], labels: Mapping[str, Sequence[str]] = LAYER_LABELS
 ) -> list[int]:
-    """Indices of the documents (gold and text) that break some rule, all checked at once on
+    """Indices of the documents that break some rule, all checked at once on
     columns, labels against the label set ``labels``; :func:`check_gold_spans` words what
     each one breaks."""
     import numpy as np
 
-    bad = {k for k, (g, text) in enumerate(docs) if _document_problem(g, text)}
-    spans = [sp for g, _ in docs for sp in g.spans]
+    bad = {k for k, d in enumerate(docs) if _document_problem(d.gold, d.text)}
+    spans = [sp for d in docs for sp in d.gold.spans]
     if spans:
-        doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(g.spans) for g, _ in docs])
+        doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(d.gold.spans) for d in docs])
         # One pass over the span objects, reading their instance dicts, sliced into columns.
         flat = list(itertools.chain.from_iterable(map(_SPAN_FIELDS, map(vars, spans))))
         starts, ends = flat[0::6], flat[1::6]
@@ -376,7 +378,7 @@ def faulty_documents(
             start = np.array([_clip(x) for x in starts], dtype=np.int64)
             end = np.array([_clip(x) for x in ends], dtype=np.int64)
         faults = span_faults(
-            [text for _, text in docs],
+            [d.text for d in docs],
             doc,
             start,
             end,
@@ -384,8 +386,8 @@ def faulty_documents(
             np.array(list(map(LAYER_ID.__getitem__, flat[3::6])), dtype=np.int64),
             label_ids(flat[4::6]),
             flat[5::6],
-            [[(r.start, r.end) for r in g.ignore] for g, _ in docs],
-            [g.nested for g, _ in docs],
+            [[(r.start, r.end) for r in d.gold.ignore] for d in docs],
+            [d.gold.nested for d in docs],
             labels,
         )
         bad.update(np.unique(doc[faults.mask()]).tolist())

@@ -444,7 +444,7 @@ class Corpus:
                     assembled.append((*_assemble(data, path, line), path, line))
             candidates = [k for k, a in enumerate(assembled) if a[0] is not None]
             faulty = faulty_documents(
-                [(doc.gold, doc.text) for doc in (assembled[k][0] for k in candidates) if doc],
+                [doc for doc in (assembled[k][0] for k in candidates) if doc],
                 labels,
             )
             recheck = {candidates[i] for i in faulty}
@@ -601,8 +601,7 @@ def synthetic_documents(n_docs: int, seed: int = 0, start: int = 0) -> Iterator[
     from bench.corpus.synthetic import news_document
 
     for i in range(start, start + n_docs):
-        gold, text, title = news_document(seed, i)
-        yield Document(gold, text, title, f"synthetic:{seed}:{i}")
+        yield news_document(seed, i)
 
 
 def write_corpus(docs: Iterable[Document], path: Path) -> int:

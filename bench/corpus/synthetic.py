@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.corpus.document import Document
 from bench.corpus.texts import sha256_text
 from bench.schema import (
     LABEL_LAYER,
@@ -31,13 +32,13 @@ SLOT = 24  # characters per slot: a gold span is at most 12 long and a predictio
 class SyntheticCorpus:
     """Gold (as ``load_gold_dir`` returns it) and predictions for it."""
 
-    gold: dict[str, tuple[GoldDocument, str]]
+    gold: dict[str, Document]
     predictions: dict[str, list[PredictedSpan]]
 
     @property
     def n_spans(self) -> int:
         """Gold plus predicted spans."""
-        return sum(len(g.spans) for g, _ in self.gold.values()) + sum(
+        return sum(len(d.gold.spans) for d in self.gold.values()) + sum(
             len(p) for p in self.predictions.values()
         )
 
@@ -57,7 +58,7 @@ def random_document(
     *,
     labels: tuple[str, ...] | None = None,
     tangled: float = 0.0,
-) -> tuple[tuple[GoldDocument, str], list[PredictedSpan]]:
+) -> tuple[Document, list[PredictedSpan]]:
     """One random document of ``n_slots`` slots; ``tangled`` is the share of extra
     predictions that straddle slot boundaries (0 keeps the one-to-one regime)."""
     labels = labels or SEED_LABELS
@@ -127,7 +128,7 @@ def random_document(
         text_sha256=sha256_text(text),
         spans=gold,
     )
-    return (doc, text), pred
+    return Document(doc, text), pred
 
 
 def random_corpus(
@@ -140,7 +141,7 @@ def random_corpus(
 ) -> SyntheticCorpus:
     """A seeded random corpus of ``n_docs`` documents (see :func:`random_document`)."""
     rng = np.random.default_rng(seed)
-    gold: dict[str, tuple[GoldDocument, str]] = {}
+    gold: dict[str, Document] = {}
     preds: dict[str, list[PredictedSpan]] = {}
     for i in range(n_docs):
         doc_id = f"doc{i:06d}"
@@ -219,7 +220,7 @@ def _fill(rng: np.random.Generator, kind: str) -> tuple[str, object]:
     return _ORDINALS[k], k + 1
 
 
-def news_document(seed: int, index: int, sentences: int = 8) -> tuple[GoldDocument, str, str]:
+def news_document(seed: int, index: int, sentences: int = 8) -> Document:
     """Document ``index`` of the synthetic news corpus ``seed``: gold, text and title.
 
     Each document comes from its own generator (seeded with ``(seed, index)``), so any
@@ -267,7 +268,7 @@ def news_document(seed: int, index: int, sentences: int = 8) -> tuple[GoldDocume
         spans=spans,
         ignore=[],
     )
-    return gold, text, f"Synthetic report {index}"
+    return Document(gold, text, f"Synthetic report {index}", f"synthetic:{seed}:{index}")
 
 
 def _split_template(template: str) -> list[str]:

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from bench.corpus.document import Document
 from bench.errors import BenchError, ParameterError
 from bench.escape import md_code, md_text
 from bench.run.layout import COMPARED, COMPARED_OPTIONAL, ResultFile
-from bench.schema import LAYER_LABELS, LAYERS, VALUE_LAYERS, GoldDocument, PredictedSpan
+from bench.schema import LAYER_LABELS, LAYERS, VALUE_LAYERS, PredictedSpan
 from bench.scoring.metrics import MODES
 from bench.scoring.resample import Interval, Statistic
 from bench.scoring.significance import delta_test
@@ -31,7 +32,7 @@ from bench.scoring.significance import delta_test
 if TYPE_CHECKING:
     from bench.run.result import Result
 
-Gold = Mapping[str, tuple[GoldDocument, str]]
+Gold = Mapping[str, Document]
 Predictions = Mapping[str, Sequence[PredictedSpan]]
 
 METRICS: tuple[str, ...] = ("f1", "precision", "recall")
@@ -156,8 +157,13 @@ class Comparison(_Frozen):
 
 def _only_label(gold: Gold, preds: Predictions, label: str) -> tuple[Gold, Predictions]:
     g = {
-        d: (doc.model_copy(update={"spans": [s for s in doc.spans if s.label == label]}), text)
-        for d, (doc, text) in gold.items()
+        d: replace(
+            doc,
+            gold=doc.gold.model_copy(
+                update={"spans": [s for s in doc.gold.spans if s.label == label]}
+            ),
+        )
+        for d, doc in gold.items()
     }
     p = {d: [s for s in spans if s.label == label] for d, spans in preds.items()}
     return g, p
@@ -201,7 +207,7 @@ def _row(
 
 def _in_play(gold: Gold, preds: tuple[Predictions, Predictions], label: str) -> bool:
     """Some gold span or some prediction of either side has ``label``."""
-    return any(s.label == label for doc, _ in gold.values() for s in doc.spans) or any(
+    return any(s.label == label for doc in gold.values() for s in doc.gold.spans) or any(
         s.label == label for side in preds for spans in side.values() for s in spans
     )
 
@@ -401,16 +407,16 @@ def _units(gold: Gold) -> tuple[str, int]:
     unit = choose_unit(len(gold))
     if unit == "document":
         return unit, len(gold)
-    return unit, sum(len(sentence_starts(text)) for _, text in gold.values())
+    return unit, sum(len(sentence_starts(doc.text)) for doc in gold.values())
 
 
 def compare_pair(
     base: ResultFile, cand: ResultFile, gold: Gold, settings: CompareSettings
 ) -> SystemComparison:
     """Compare one matched pair on ``gold`` (checked to be the gold both were scored on)."""
+    from bench.corpus.digest import gold_digest
     from bench.corpus.predictions import read_predictions
     from bench.run.pair import check_pair
-    from bench.scoring.spans import gold_digest
 
     check_comparable(base, cand, gold_digest(gold))
     scored = set(base.result.metrics.layers) & set(cand.result.metrics.layers)
@@ -422,7 +428,7 @@ def compare_pair(
             f"{', '.join(wanted)} (baseline {', '.join(base.result.metrics.layers)}, "
             f"candidate {', '.join(cand.result.metrics.layers)})"
         )
-    texts = {d: text for d, (_, text) in gold.items()}
+    texts = {d: doc.text for d, doc in gold.items()}
     for loaded in (base, cand):  # a result and its predictions are one unit (bench.run.pair)
         check_pair(loaded.path, loaded.result.predictions_sha256, loaded.predictions)
     preds_a = read_predictions(base.predictions, texts)
@@ -457,8 +463,8 @@ def compare(
     texts_dir: Path = Path("seeds"),
 ) -> Comparison:
     """Compare every system with a result on both sides (files or directories of results)."""
+    from bench.corpus.digest import gold_digest
     from bench.corpus.gold import load_gold_dir
-    from bench.scoring.spans import gold_digest
 
     base, base_dir = load_results(baseline)
     cand, cand_dir = load_results(candidate)

@@ -28,6 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bench.corpus.document import Document
 from bench.errors import BenchError
 from bench.schema import LABEL_LAYER, LAYERS, GoldDocument, PredictedSpan, Value
 
@@ -206,7 +207,7 @@ def _effect(a: str | None, b: str | None) -> Effect:
 
 
 def diff_documents(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     preds_a: Mapping[str, Sequence[PredictedSpan]],
     preds_b: Mapping[str, Sequence[PredictedSpan]],
     layers: Sequence[str],
@@ -214,7 +215,7 @@ def diff_documents(
     """Every document's changes from A to B (documents without a change left out)."""
     out = []
     for doc_id in sorted(gold):
-        g, text = gold[doc_id]
+        g, text = gold[doc_id].gold, gold[doc_id].text
         pa, pb = list(preds_a.get(doc_id, ())), list(preds_b.get(doc_id, ()))
         oa, ob = _outcomes(g, pa, layers), _outcomes(g, pb, layers)
 
@@ -262,15 +263,15 @@ def diff_predictions(
     layers: Sequence[str] | None = None,
 ) -> PredictionDiff:
     """Diff two runs' predictions on the gold (``a``, ``b`` as :func:`predictions_of` reads)."""
+    from bench.corpus.digest import gold_digest
     from bench.corpus.gold import load_gold_dir
     from bench.corpus.predictions import read_predictions
     from bench.scoring.engine import score
-    from bench.scoring.spans import gold_digest
 
     path_a, layers_a = predictions_of(a, results_dir)
     path_b, layers_b = predictions_of(b, results_dir)
     gold = load_gold_dir(gold_dir, texts_dir)
-    texts = {d: t for d, (_, t) in gold.items()}
+    texts = {d: doc.text for d, doc in gold.items()}
     for p in (path_a, path_b):
         if not p.is_file():
             raise BenchError(f"{p}: no such predictions file")

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bench.corpus.document import Document
 from bench.run.result import Result
 from bench.schema import LABEL_LAYER, LAYERS, GoldDocument, GoldSpan, PredictedSpan
 from bench.scoring.align import align
@@ -407,20 +408,20 @@ def _meta(result: Result) -> str:
 
 def _outcomes(
     result: Result,
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
     layers: Sequence[str],
 ) -> dict[str, tuple[str, list[Outcome]]]:
     per_doc: dict[str, tuple[str, list[Outcome]]] = {}
     for doc_id in sorted(gold):
-        g, text = gold[doc_id]
+        g, text = gold[doc_id].gold, gold[doc_id].text
         per_doc[doc_id] = (text, classify(g, predictions.get(doc_id, ()), layers))
     return per_doc
 
 
 def render_page(
     result: Result,
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
 ) -> str:
     """The error browser of one system as a self-contained page (a string).
@@ -444,7 +445,7 @@ def render_page(
     n = itertools.count()
     for doc_id, (text, outs) in per_doc.items():
         ids = {id(o): f"o{next(n)}" for o in outs}
-        ignore = [(r.start, r.end) for r in gold[doc_id][0].ignore]
+        ignore = [(r.start, r.end) for r in gold[doc_id].gold.ignore]
         errs = sum(1 for o in outs if o.kind not in ("correct", "ignored"))
         h.append(
             f'<section class="doc" id="{_esc(doc_id)}"><h2>{_esc(doc_id)} <small>'
@@ -461,7 +462,7 @@ def render_page(
 def render_pair(
     a: tuple[Result, Mapping[str, Sequence[PredictedSpan]]],
     b: tuple[Result, Mapping[str, Sequence[PredictedSpan]]],
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
 ) -> str:
     """Two systems side by side on the same gold, each document's text once per system.
 
@@ -487,7 +488,7 @@ def render_pair(
         _, ob = docs_b[doc_id]
         ka, kb = Counter(map(_key, oa)), Counter(map(_key, ob))
         ids = {id(o): f"a{next(n)}" for o in oa} | {id(o): f"b{next(n)}" for o in ob}
-        ignore = [(r.start, r.end) for r in gold[doc_id][0].ignore]
+        ignore = [(r.start, r.end) for r in gold[doc_id].gold.ignore]
         da = [o for o in oa if kb[_key(o)] < ka[_key(o)] or not kb[_key(o)]]
         db = [o for o in ob if ka[_key(o)] < kb[_key(o)] or not ka[_key(o)]]
         h.append(

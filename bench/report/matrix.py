@@ -117,11 +117,11 @@ def compare_many(
     texts_dir: Path = Path("seeds"),
 ) -> Matrix:
     """The matrix of paired differences of ``systems`` (labels in ``results_dir``)."""
+    from bench.corpus.digest import gold_digest
     from bench.corpus.gold import load_gold_dir
     from bench.corpus.predictions import read_predictions
     from bench.report.compare import load_results
     from bench.scoring.significance import paired_test
-    from bench.scoring.spans import gold_digest
     from bench.scoring.units import unit_tallies
 
     entries, is_dir = load_results(results_dir)
@@ -132,7 +132,7 @@ def compare_many(
     digest = gold_digest(gold)
     for other in chosen[1:]:
         check_comparable(chosen[0], other, digest)
-    texts = {d: t for d, (_, t) in gold.items()}
+    texts = {d: doc.text for d, doc in gold.items()}
     ignore = chosen[0].signature.get("ignore", "on") == "on"
     wanted = settings.layers or LAYERS
     tallies = {}

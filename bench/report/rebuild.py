@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.corpus.document import Document
 from bench.corpus.gold import load_gold_dir
 from bench.corpus.texts import read_json
 from bench.errors import BenchError
@@ -31,7 +32,6 @@ from bench.report.leaderboard import (
     replace_block,
 )
 from bench.run.layout import ResultFile, predictions_path, read_results_dir, signature_fields
-from bench.schema import GoldDocument
 
 LEADERBOARD_MD = "LEADERBOARD.md"
 LEADERBOARD_CSV = "leaderboard.csv"
@@ -117,7 +117,7 @@ def build_report(
     gold = None
     current = None
     if gold_dir is not None and texts_dir is not None and gold_dir.is_dir():
-        from bench.scoring.spans import gold_digest
+        from bench.corpus.digest import gold_digest
 
         gold = load_gold_dir(gold_dir, texts_dir)
         current = gold_digest(gold)
@@ -173,7 +173,7 @@ def check_pairs(results_dir: Path, entries: list[ResultFile]) -> None:
 def _error_pages(
     results_dir: Path,
     entries: list[ResultFile],
-    gold: dict[str, tuple[GoldDocument, str]] | None,
+    gold: dict[str, Document] | None,
     current: str | None,
     notes: list[str],
 ) -> list[Path]:
@@ -195,7 +195,7 @@ def _error_pages(
         if entries:
             notes.append("error pages: not made, no gold directory to compare with")
         return written
-    texts = {d: t for d, (_, t) in gold.items()}
+    texts = {d: doc.text for d, doc in gold.items()}
     try:
         for e in entries:
             page = errors_dir / f"{check_name(e.label, 'label')}.html"
@@ -227,9 +227,9 @@ def build_pair_page(
 
     Both results must have been scored on the gold given here (or a BenchError, exit 2).
     """
+    from bench.corpus.digest import gold_digest
     from bench.corpus.predictions import read_predictions
     from bench.report.errorpage import render_pair
-    from bench.scoring.spans import gold_digest
 
     a, b = labels
     for label in labels:
@@ -248,7 +248,7 @@ def build_pair_page(
         )
     gold = load_gold_dir(gold_dir, texts_dir)
     current = gold_digest(gold)
-    texts = {d: t for d, (_, t) in gold.items()}
+    texts = {d: doc.text for d, doc in gold.items()}
     sides = []
     for label in labels:
         e = entries[label]

@@ -20,12 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench.corpus.digest import DigestPart, GoldDigest
 from bench.corpus.document import Document
-from bench.corpus.gold import GoldHash
 from bench.corpus.predictions import prediction_line
 from bench.corpus.texts import word_count
 from bench.errors import BenchError
-from bench.schema import SEED_LABEL_SET, GoldDocument, LabelMapSpec, PredictedSpan, PredictionRecord
+from bench.schema import SEED_LABEL_SET, LabelMapSpec, PredictedSpan, PredictionRecord
 from bench.scoring.engine import score
 from bench.scoring.report import ScoreReport
 from bench.scoring.streaming import BatchTally, StreamingScorer
@@ -48,6 +48,7 @@ class WholeTally:
 
     docs: Sequence[Document]
     records: list[PredictionRecord]
+    digest: DigestPart  # what the batch adds to the gold digest (GoldDigest)
 
 
 class WholeScorer:
@@ -58,7 +59,7 @@ class WholeScorer:
 
     def __init__(self, scoring: Scoring) -> None:
         self.scoring = scoring
-        self.gold: dict[str, tuple[GoldDocument, str]] = {}
+        self.gold: dict[str, Document] = {}
         self.predictions: dict[str, list[PredictedSpan]] = {}
         self.records: list[PredictionRecord] = []
 
@@ -69,13 +70,13 @@ class WholeScorer:
 
     def tally(self, docs: Sequence[Document], records: list[PredictionRecord]) -> WholeTally:
         """What a batch adds: itself."""
-        return WholeTally(docs, records)
+        return WholeTally(docs, records, GoldDigest.part(docs))
 
     def merge(self, tally: BatchTally | WholeTally) -> None:
         """Keep a batch (in corpus order)."""
         assert isinstance(tally, WholeTally)
         for doc in tally.docs:
-            self.gold[doc.doc_id] = (doc.gold, doc.text)
+            self.gold[doc.doc_id] = doc
         self.records.extend(tally.records)
         self.predictions.update((r.doc_id, r.spans) for r in tally.records if r.error is None)
 
@@ -131,7 +132,7 @@ class BatchTotals:
 
     lines: bytes  # its lines of the predictions file, UTF-8
     failures: list[tuple[str, str]]  # (doc_id, error), in batch order
-    gold_hash: bytes  # what it feeds the gold's sha256 (GoldHash), in batch order
+    gold_hash: DigestPart  # what it adds to the gold digest (the scorer's tally's part)
     spans: int
     words: int
     chars: int
@@ -150,7 +151,6 @@ def batch_totals(
     records = map_records(list(records), scoring.label_map)
     lines = []
     failures = []
-    gold_hash = []
     spans = words = chars = 0
     for doc, rec in zip(docs, records, strict=True):
         if rec.doc_id != doc.doc_id:  # a worker must answer for the batch it got
@@ -158,7 +158,6 @@ def batch_totals(
         lines.append(prediction_line(rec.doc_id, rec.spans, rec.error) + "\n")
         if rec.error is not None:
             failures.append((rec.doc_id, rec.error))
-        gold_hash.append(GoldHash.piece(doc.doc_id, doc.gold.text_sha256, doc.gold))
         spans += len(doc.gold.spans)
         words += word_count(doc.text)
         chars += len(doc.text)
@@ -167,11 +166,11 @@ def batch_totals(
         tally: BatchTally | WholeTally = scorer.tally(docs, records)
     else:
         preds = {r.doc_id: r.spans for r in records if r.error is None}
-        tally = scorer.tally([(d.gold, d.text) for d in docs], preds, first)
+        tally = scorer.tally(docs, preds, first)
     return BatchTotals(
         lines="".join(lines).encode("utf-8"),
         failures=failures,
-        gold_hash=b"".join(gold_hash),
+        gold_hash=tally.digest,
         spans=spans,
         words=words,
         chars=chars,

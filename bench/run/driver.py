@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bench.corpus.digest import GoldDigest
 from bench.corpus.document import Document
-from bench.corpus.gold import GoldHash
 from bench.corpus.stream import Corpus, MemoryCorpus
 from bench.errors import BenchError, ParameterError
 from bench.files import locked, open_temporary, write_temporary
@@ -75,7 +75,7 @@ from bench.run.timing import (
     peak_rss_mb,
     throughput_of,
 )
-from bench.schema import LAYERS, GoldDocument, LabelMapSpec, LabelSet, Usage
+from bench.schema import LAYERS, LabelMapSpec, LabelSet, Usage
 from bench.scoring.options import check_layers
 
 IN_FLIGHT_PER_WORKER = 2  # batches of a stream queued per worker: enough to keep it busy
@@ -168,7 +168,7 @@ class Pending:
 class Totals:
     """Running figures of a run other than the scores, added batch by batch in corpus order."""
 
-    gold_sha: GoldHash = field(default_factory=GoldHash)
+    gold_sha: GoldDigest = field(default_factory=GoldDigest)
     documents: int = 0
     spans: int = 0
     words: int = 0
@@ -531,7 +531,7 @@ def run_source(
 
 def run_system(
     system: System,
-    gold: Mapping[str, tuple[GoldDocument, str]] | Iterable[Document],
+    gold: Mapping[str, Document] | Iterable[Document],
     settings: RunSettings,
     *,
     out_dir: Path | None = None,
@@ -545,14 +545,10 @@ def run_system(
     subset: str = "",
 ) -> RunOutput:
     """Run (or take from the cache), score and describe one system on ``gold`` (the seeds, or
-    any small corpus in memory: ``{doc_id: (gold, text)}`` or documents), timed as
+    any small corpus in memory: documents by doc_id, or in a list), timed as
     ``settings`` says (:class:`Measured`); ``subset`` says how ``gold`` was chosen from the
     corpus (:mod:`bench.corpus.subset`). The rest as for :func:`run_source`."""
-    docs = (
-        [Document(g, text) for g, text in gold.values()]
-        if isinstance(gold, Mapping)
-        else list(gold)
-    )
+    docs = list(gold.values()) if isinstance(gold, Mapping) else list(gold)
     return run_source(
         system,
         MemoryCorpus(docs),

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.corpus.columns import SpanColumns
-from bench.corpus.document import Document, GoldPairs, as_gold
+from bench.corpus.document import Document, by_id
 from bench.corpus.goldtable import GoldTable, load_gold_table
 from bench.corpus.predictions import read_prediction_columns
 from bench.schema import LABEL_ID, SEED_LABEL_SET, LabelSet, PredictedSpan
@@ -86,7 +86,7 @@ def _score(
 
 
 def score(
-    gold: GoldPairs | Mapping[str, Document] | Iterable[Document],
+    gold: Mapping[str, Document] | Iterable[Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
     *,
     layers: Sequence[str] | None = None,
@@ -101,11 +101,12 @@ def score(
 ) -> ScoreReport:
     """Score predictions against gold (as from ``load_gold_dir``) in every SemEval mode.
 
-    ``predictions`` maps doc_id to spans; a gold document without an entry predicts nothing
-    (listed in ``missing_predictions``). ``bootstrap`` resamples (0: no intervals) drawn
-    with ``seed``; ``unit`` is the resampling unit (auto, sentence, document); ``ignore``
-    drops predictions touching an ignore region before matching. ``gold`` may also be
-    :class:`~bench.corpus.document.Document` objects (a list, or a mapping by doc_id).
+    ``gold`` is :class:`~bench.corpus.document.Document` objects, by doc_id (as
+    ``load_gold_dir`` returns them) or in a list. ``predictions`` maps doc_id to spans; a
+    gold document without an entry predicts nothing (listed in ``missing_predictions``).
+    ``bootstrap`` resamples (0: no intervals) drawn with ``seed``; ``unit`` is the
+    resampling unit (auto, sentence, document); ``ignore`` drops predictions touching an
+    ignore region before matching.
     ``tokens`` snaps predictions to the gold documents' tokens (every document must record
     them); ``min_overlap`` (percent of the gold span's length) is the least overlap that lets
     two spans pair. Both are defined in docs/metrics.md.
@@ -116,7 +117,7 @@ def score(
     it goes into the signature.
     """
     check_min_overlap(min_overlap)
-    gold = as_gold(gold)
+    gold = by_id(gold)
     chosen_layers, resampling_unit = scoring_options(len(gold), layers, bootstrap, unit, label_set)
     with paused_gc():
         table, cols, present = model_tables(gold, predictions)
@@ -169,7 +170,7 @@ def score_files(
         from bench.corpus.subset import present_ids, subset_ids, take
 
         gold = load_gold_dir(gold_dir, texts_dir)
-        preds = read_predictions(predictions, {d: text for d, (_, text) in gold.items()})
+        preds = read_predictions(predictions, {d: doc.text for d, doc in gold.items()})
         ids, how = subset_ids(gold, limit=limit, sample=sample, seed=seed)
         if only_present:
             ids, how = present_ids(ids, preds, how)

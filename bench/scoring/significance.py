@@ -11,7 +11,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from bench.schema import GoldDocument, PredictedSpan
+from bench.corpus.document import Document
+from bench.schema import PredictedSpan
 from bench.scoring.resample import (
     Interval,
     Statistic,
@@ -102,7 +103,7 @@ def paired_test(
 
 
 def paired_significance(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions_a: Mapping[str, Sequence[PredictedSpan]],
     predictions_b: Mapping[str, Sequence[PredictedSpan]],
     *,

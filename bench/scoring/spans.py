@@ -1,23 +1,20 @@
-"""Spans of a corpus as parallel numpy arrays, their canonical order and the gold digest.
+"""Spans of a corpus as parallel numpy arrays and their canonical order.
 
 Gold and predictions become :class:`SpanArrays` (documents, offsets, labels, layers and values,
 string values ranked so that equal normalised strings share an id); :func:`canonical_order`
-sorts them so input order cannot matter, and :func:`gold_digest` hashes the gold in that order.
+sorts them so input order cannot matter. The gold's digest is :mod:`bench.corpus.digest`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import compress, repeat
 
 import numpy as np
 
 from bench.corpus.columns import SpanColumns, label_layers
-from bench.corpus.goldtable import GoldTable
-from bench.schema import ALL_LABELS, LAYERS, GoldDocument
+from bench.schema import ALL_LABELS, LAYERS
 from bench.scoring.values import normalized_string, same_values
 
 
@@ -33,10 +30,6 @@ class SpanArrays:
     v_none: np.ndarray
     v_num: np.ndarray  # the value as a float, NaN when it is not a number
     v_str: np.ndarray  # rank of the normalised string value, -1 when not a string
-    # Gold only, for the digest: rank of the string value as given among the distinct ones
-    # (-1 when not a string), and those strings in sorted order.
-    raw_rank: np.ndarray | None = None
-    raw_vocab: list[str] | None = None
     unit: np.ndarray | None = None
     strings: list[str] | None = None  # the string values, in order, until ranked
 
@@ -53,8 +46,6 @@ class SpanArrays:
             self.v_none[idx],
             self.v_num[idx],
             self.v_str[idx],
-            None if self.raw_rank is None else self.raw_rank[idx],
-            self.raw_vocab,
             None if self.unit is None else self.unit[idx],
         )
 
@@ -71,7 +62,7 @@ def _number(v: object) -> float:
 _VALUE_KIND = {type(None): 0, int: 1, float: 2, str: 3}
 
 
-def span_arrays(cols: SpanColumns, *, keep_raw: bool = False) -> SpanArrays:
+def span_arrays(cols: SpanColumns) -> SpanArrays:
     """The arrays of some span columns (string ranks not yet set: see :func:`rank_strings`)."""
     n = len(cols)
     values = cols.values
@@ -88,12 +79,6 @@ def span_arrays(cols: SpanColumns, *, keep_raw: bool = False) -> SpanArrays:
     v_str = np.full(n, -1, dtype=np.int64)
     v_str[is_str] = -2  # to be ranked
     strings = list(compress(values, is_str.tolist()))
-    raw_rank, raw_vocab = None, None
-    if keep_raw:
-        raw_vocab = sorted(set(strings))  # type: ignore[type-var]
-        rank = {v: i for i, v in enumerate(raw_vocab)}
-        raw_rank = np.full(n, -1, dtype=np.int64)
-        raw_rank[is_str] = np.fromiter(map(rank.__getitem__, strings), np.int64, len(strings))
     return SpanArrays(
         doc=cols.doc,
         start=cols.start,
@@ -103,8 +88,6 @@ def span_arrays(cols: SpanColumns, *, keep_raw: bool = False) -> SpanArrays:
         v_none=kind == 0,
         v_num=v_num,
         v_str=v_str,
-        raw_rank=raw_rank,
-        raw_vocab=raw_vocab,  # type: ignore[arg-type]
         strings=strings,  # type: ignore[arg-type]
     )
 
@@ -127,8 +110,8 @@ def canonical_order(spans: SpanArrays) -> np.ndarray:
     """Order by document, layer, start, end, label and value, so input order cannot matter.
 
     Ranks of strings follow their sorted order, so the order is the same whatever other
-    strings (say, of predictions) were ranked with them. Gold breaks the last ties by the
-    raw value (for the digest); predictions equal up to that are interchangeable.
+    strings (say, of predictions) were ranked with them; spans equal up to that are
+    interchangeable.
     """
     n = len(spans)
     group = spans.doc * len(LAYERS) + spans.layer
@@ -149,29 +132,7 @@ def canonical_order(spans: SpanArrays) -> np.ndarray:
         spans.start,
         group,
     ]
-    if spans.raw_rank is not None:
-        keys.insert(0, spans.raw_rank)
     return np.lexsort(keys)
-
-
-def table_digest(table: GoldTable, canon: SpanArrays) -> str:
-    """sha256 over documents, texts, ignore regions and spans (in canonical order)."""
-    h = hashlib.sha256()
-    h.update(
-        "".join(
-            f"{doc_id}\t{sha}\t{sorted(regions)}\n"
-            for doc_id, sha, regions in zip(
-                table.doc_ids, table.text_sha256, table.ignore, strict=True
-            )
-        ).encode()
-    )
-    for arr in (canon.doc, canon.start, canon.end, canon.label, canon.v_none, canon.v_num):
-        h.update(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes())
-    assert canon.raw_rank is not None and canon.raw_vocab is not None
-    vocab = canon.raw_vocab
-    ranks = canon.raw_rank[canon.raw_rank >= 0].tolist()
-    h.update("\x1f".join([vocab[r] for r in ranks]).encode("utf-8"))
-    return h.hexdigest()[:12]
 
 
 def values_equal(g: SpanArrays, gi: np.ndarray, p: SpanArrays, pi: np.ndarray) -> np.ndarray:
@@ -179,11 +140,3 @@ def values_equal(g: SpanArrays, gi: np.ndarray, p: SpanArrays, pi: np.ndarray) -
     return same_values(
         g.v_num[gi], p.v_num[pi], g.v_str[gi], p.v_str[pi], g.v_none[gi], p.v_none[pi]
     )
-
-
-def gold_digest(gold: Mapping[str, tuple[GoldDocument, str]]) -> str:
-    """12 hex digits identifying the gold: texts, spans, values and ignore regions."""
-    table = GoldTable.from_documents(gold)
-    spans = span_arrays(table.spans, keep_raw=True)
-    rank_strings(spans)
-    return table_digest(table, spans.take(canonical_order(spans)))

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from bench.corpus.digest import DigestPart, GoldDigest
+from bench.corpus.document import Document
 from bench.errors import BenchError
 from bench.limits import check_bootstrap
 from bench.schema import (
     ALL_LABELS,
     LABEL_ID,
     SEED_LABEL_SET,
-    GoldDocument,
     LabelSet,
     PredictedSpan,
 )
@@ -41,7 +41,7 @@ class BatchTally:
     macro_docs: list[int]  # documents kept per mode
     macro_values: list[list[list[float]]]  # [mode][precision, recall, F1]: defined values
     boot: np.ndarray | None  # (resamples, columns), None without a bootstrap
-    digest: bytes  # what the batch adds to the gold digest's hash chain
+    digest: DigestPart  # what the batch adds to the gold digest (GoldDigest)
     relaxed: np.ndarray  # (layer,): the relaxed matches of the batch
     tokens_digest: str | None  # token mode: the batch's digest of its tokens
 
@@ -55,8 +55,8 @@ class StreamingScorer:
     corpus"): ``by_doc`` is left empty, the macro average over documents is a running mean in
     corpus order, intervals come from a Poisson bootstrap (document ``i`` is drawn
     ``Poisson(1)`` times in each resample, from a generator seeded with ``(seed, i)``), and the
-    gold digest is a hash chain in corpus order. None of this depends on how the corpus is cut
-    into batches.
+    gold digest (:class:`~bench.corpus.digest.GoldDigest`) is fed in corpus order. None of this
+    depends on how the corpus is cut into batches.
     """
 
     def __init__(
@@ -93,11 +93,11 @@ class StreamingScorer:
         self._macro_n = [[0, 0, 0] for _ in MODES]
         self._macro_docs = [0] * n_m
         self._boot = np.zeros((bootstrap, n_l * (2 + n_m) + n_l * 2), dtype=np.int64)
-        self._digest = hashlib.sha256()
+        self._digest = GoldDigest()
 
     def add(
         self,
-        docs: Sequence[tuple[GoldDocument, str]],
+        docs: Sequence[Document],
         predictions: Mapping[str, Sequence[PredictedSpan]],
     ) -> None:
         """Count one batch: its gold documents (in corpus order) and their predictions."""
@@ -105,7 +105,7 @@ class StreamingScorer:
 
     def tally(
         self,
-        docs: Sequence[tuple[GoldDocument, str]],
+        docs: Sequence[Document],
         predictions: Mapping[str, Sequence[PredictedSpan]],
         first: int,
     ) -> BatchTally:
@@ -113,7 +113,7 @@ class StreamingScorer:
         ``first``, ``first + 1``, ... (which seeds their bootstrap draws). Depends on nothing
         counted so far, so a worker process can compute it and the caller :meth:`merge` it,
         in corpus order, with the very sums :meth:`add` makes."""
-        gold = {g.doc_id: (g, text) for g, text in docs}
+        gold = {d.doc_id: d for d in docs}
         if len(gold) != len(docs):
             raise BenchError("batch: doc_id: repeated within a batch")
         with paused_gc():
@@ -130,7 +130,7 @@ class StreamingScorer:
             )
         # collect orders documents by id; back to corpus order, so sums run in corpus order.
         pos = {d: k for k, d in enumerate(t.doc_ids)}
-        order = np.array([pos[g.doc_id] for g, _ in docs], dtype=np.int64)
+        order = np.array([pos[d.doc_id] for d in docs], dtype=np.int64)
         missing = set(t.missing)
         per_doc = t.layer_counts.sum(axis=2)[:, order]  # (mode, doc, 5); one unit per doc
         macro_docs: list[int] = []
@@ -151,24 +151,17 @@ class StreamingScorer:
                 rng = np.random.default_rng([self.seed, first + k])
                 weights[:, k] = rng.poisson(1.0, self.bootstrap)
             boot = weights @ mat  # integers: exact, whatever the batching
-        lines = []
-        for g, _text in docs:
-            regions = sorted((r.start, r.end) for r in g.ignore)
-            spans = sorted(
-                (s.start, s.end, s.label, json.dumps(s.value, ensure_ascii=False)) for s in g.spans
-            )
-            lines.append(f"{g.doc_id}\t{g.text_sha256}\t{regions}\t{spans}\n")
         return BatchTally(
             documents=len(docs),
             layer=t.layer_counts.sum(axis=1),
             label=t.label_counts,
             value=t.value_counts.sum(axis=0),
             ignored=t.ignored,
-            missing=[g.doc_id for g, _ in docs if g.doc_id in missing],
+            missing=[d.doc_id for d in docs if d.doc_id in missing],
             macro_docs=macro_docs,
             macro_values=macro_values,
             boot=boot,
-            digest="".join(lines).encode("utf-8"),
+            digest=GoldDigest.part(docs),
             relaxed=t.relaxed,
             tokens_digest=t.tokens_digest,
         )
@@ -196,8 +189,14 @@ class StreamingScorer:
 
     @property
     def digest(self) -> str:
-        """12 hex digits identifying the gold seen so far (a chain in corpus order)."""
-        return self._digest.hexdigest()[:12]
+        """The signature's gold field: the gold digest of the documents seen so far (in
+        corpus order), its first 12 hex digits."""
+        return self._digest.short()
+
+    @property
+    def gold_sha256(self) -> str:
+        """The whole gold digest (``gold.sha256`` of a result) of the documents seen so far."""
+        return self._digest.hexdigest()
 
     def signature(self) -> Signature:
         """The signature of the report (unit ``document``, Poisson bootstrap)."""

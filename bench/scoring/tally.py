@@ -18,6 +18,8 @@ from itertools import repeat
 import numpy as np
 
 from bench.corpus.columns import SpanColumns, label_layers
+from bench.corpus.digest import SIGNATURE_DIGITS, table_sha256
+from bench.corpus.document import Document
 from bench.corpus.goldtable import GoldTable
 from bench.errors import BenchError, ParameterError
 from bench.schema import (
@@ -26,7 +28,6 @@ from bench.schema import (
     LAYER_ID,
     LAYERS,
     VALUE_LAYERS,
-    GoldDocument,
     PredictedSpan,
 )
 from bench.scoring.align import max_weight_matching, mode_credit, overlap_pairs
@@ -37,7 +38,6 @@ from bench.scoring.spans import (
     canonical_order,
     rank_strings,
     span_arrays,
-    table_digest,
     values_equal,
 )
 
@@ -142,7 +142,7 @@ class Tallies:
 
 
 def model_tables(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
 ) -> tuple[GoldTable, SpanColumns, list[str]]:
     """Gold and predictions given as objects, as columns; the predictions checked for an
@@ -215,10 +215,10 @@ def collect(
     r_start = [s for regions in table.ignore for s, _ in regions]
     r_end = [e for regions in table.ignore for _, e in regions]
 
-    gs, ps = span_arrays(table.spans, keep_raw=True), span_arrays(predictions)
+    gs, ps = span_arrays(table.spans), span_arrays(predictions)
     rank_strings(gs, ps)
     gs, ps = gs.take(canonical_order(gs)), ps.take(canonical_order(ps))
-    digest = table_digest(table, gs)
+    digest = table_sha256(table)[:SIGNATURE_DIGITS]
 
     # Drop predictions of other layers, then those touching an ignore region.
     if not wanted.all():

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.corpus.document import Document
 from bench.errors import ParameterError
-from bench.schema import SEED_LABEL_SET, VALUE_LAYERS, GoldDocument, PredictedSpan
+from bench.schema import SEED_LABEL_SET, VALUE_LAYERS, PredictedSpan
 from bench.scoring.metrics import MODES
 from bench.scoring.options import scoring_options
 from bench.scoring.report import Signature
@@ -19,7 +20,7 @@ from bench.scoring.tally import collect, model_tables, paused_gc
 
 
 def unit_statistics(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
     *,
     mode: str = "strict",
@@ -103,7 +104,7 @@ class UnitTallies:
 
 
 def unit_tallies(
-    gold: Mapping[str, tuple[GoldDocument, str]],
+    gold: Mapping[str, Document],
     predictions: Mapping[str, Sequence[PredictedSpan]],
     *,
     layers: Sequence[str] | None = None,
