@@ -88,10 +88,11 @@ def scoring(data: dict) -> str | None:
         rows = []
         for group in sorted(groups, key=_size_key):
             pair = {k.rsplit("-", 1)[1]: v for k, v in groups[group].items()}
-            if set(pair) != {"bench", "nervaluate"}:
+            if not {"bench", "nervaluate"} <= set(pair):
                 continue
             b, n = pair["bench"], pair["nervaluate"]
             info = b["extra_info"]
+            floor = pair.get("floor")
             rows.append(
                 [
                     str(info["gold_per_doc"]),
@@ -104,6 +105,11 @@ def scoring(data: dict) -> str | None:
                     f"{_wall(n) / _wall(b):.1f}x",
                     f"{n['stats']['rounds']} / {b['stats']['rounds']}",
                 ]
+                + (
+                    [f"{_cpu(floor):.3f}", f"{_cpu(n) / _cpu(floor):.1f}x"]
+                    if floor is not None
+                    else []
+                )
             )
         if rows:
             head = [
@@ -117,6 +123,8 @@ def scoring(data: dict) -> str | None:
                 "ratio (wall)",
                 "rounds",
             ]
+            if rows and len(rows[0]) > len(head):
+                head += ["floor CPU s", "nervaluate / floor (CPU)"]
             parts.append(f"{title}:\n\n{_table(head, rows)}")
     return "\n\n".join(parts) if parts else None
 

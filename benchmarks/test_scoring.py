@@ -10,7 +10,8 @@ checks that they do. About 3 slots in 4 hold a gold span, so ``slots = gold * 4 
 - end to end: ``python -m bench score --json --bootstrap 0`` on gold files, texts and a
   predictions JSONL against ``python benchmarks/nervaluate_score.py`` on the same files
   (which reads them with ``json`` and checks nothing), each a fresh process; CPU time is
-  the child process's.
+  the child process's. A third process, ``benchmarks/score_floor.py``, only starts Python,
+  imports numpy and reads the same files: the floor under any numpy-based scorer.
 """
 
 from __future__ import annotations
@@ -129,14 +130,16 @@ def files(size: tuple[int, int], tmp_path_factory: pytest.TempPathFactory) -> Pa
     return _FILES[size]
 
 
-@pytest.mark.parametrize("impl", ["bench", "nervaluate"])
+@pytest.mark.parametrize("impl", ["bench", "nervaluate", "floor"])
 def test_score_end_to_end(benchmark: Any, size: tuple[int, int], impl: str, files: Path) -> None:
     g, t, p = files / "gold", files / "texts", files / "pred.jsonl"
     if impl == "bench":
         cmd = [sys.executable, "-m", "bench", "score", "--gold", str(g), "--texts", str(t)]
         cmd += ["--predictions", str(p), "--json", "--bootstrap", "0"]
-    else:
+    elif impl == "nervaluate":
         cmd = [sys.executable, str(ROOT / "benchmarks" / "nervaluate_score.py"), str(g), str(p)]
+    else:  # what starting Python, importing numpy and reading the files cost alone
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "score_floor.py"), str(g), str(t), str(p)]
 
     def run() -> str:
         return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
@@ -150,6 +153,9 @@ def test_score_end_to_end(benchmark: Any, size: tuple[int, int], impl: str, file
         **info(size, corpus(size)),
     )
     counts = json.loads(str(out))
+    if impl == "floor":
+        assert counts["documents"] == size[1]
+        return
     key = f"counts {size}"
     # both commands give the same counts (the second of the pair compares with the first)
     seen = _COUNTS.setdefault(key, {})
