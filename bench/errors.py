@@ -12,15 +12,18 @@ class BenchError(Exception):
 
 
 class ParameterError(BenchError):
-    """A bad argument of a library function: ``str(err)`` is ``param: problem``.
+    """A bad argument of a library function: ``str(err)`` is ``param: problem`` (or
+    ``a, b: problem`` when the problem is between parameters).
 
     The library names its parameters (``bootstrap``, ``batch_size``); only the command line
     turns them into flags (``--bootstrap``, ``--batch-size``), in :func:`bench.cli.main`.
     """
 
-    def __init__(self, param: str, problem: str, exit_code: int = 2) -> None:
-        super().__init__(f"{param}: {problem}", exit_code)
-        self.param = param
+    def __init__(self, param: str | tuple[str, ...], problem: str, exit_code: int = 2) -> None:
+        params = (param,) if isinstance(param, str) else param
+        super().__init__(f"{', '.join(params)}: {problem}", exit_code)
+        self.params = params
+        self.param = params[0]
         self.problem = problem
 
 

@@ -162,9 +162,10 @@ def validate_options(info: SystemInfo, options: Mapping[str, str]) -> dict[str, 
         if opt.name in out:
             continue
         if opt.required:
-            raise BenchError(
+            raise ParameterError(
+                "options",
                 f"system {info.name!r}: option {opt.name!r} is required "
-                f"(--option {opt.name}=...: {opt.help})"
+                f"({opt.name}=...: {opt.help})",
             )
         if opt.default is not None:
             out[opt.name] = opt.default

@@ -220,7 +220,7 @@ def test_per_label_rows_and_limit(project: Path) -> None:
     data = json.loads((project / "results" / "toy.json").read_text(encoding="utf-8"))
     assert "subset" not in data["metrics"]["signature"]
     bad = bench("run", "-s", TOY, *FAST, "--limit", "2", "--sample", "2", cwd=project)
-    assert bad.returncode == 2 and bad.stderr.startswith("error: --limit: give --limit or")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --limit, --sample: give one of")
     assert bad.stderr.count("\n") == 1
 
 

@@ -133,7 +133,7 @@ def test_add_copies_bytes_registers_and_writes_draft(corpus, article: Path) -> N
 
 def test_add_refuses_overwrite_duplicates_and_unsafe_ids(corpus, article: Path) -> None:
     texts, gold = corpus
-    with pytest.raises(BenchError, match="exists; bench gold add never overwrites"):
+    with pytest.raises(BenchError, match="exists; adding a document never overwrites"):
         add_document(article, texts, gold, document_date=DATE, doc_id="004_11ebdb740a3ae7fd")
     for bad in ("../etc", "a/b", "..", "x y", "a" * 129):
         with pytest.raises(BenchError, match=r"^doc_id: .* is not a safe id"):

@@ -178,8 +178,8 @@ def _add_document(
     digest = sha256_text(text)
     for path in (text_path, gold_path):
         if path.exists():
-            raise BenchError(
-                f"{path}: exists; bench gold add never overwrites (choose another --doc-id)"
+            raise ParameterError(
+                "doc_id", f"{path}: exists; adding a document never overwrites (choose another)"
             )
     for d in corpus.documents if corpus else []:
         if d.doc_id == doc_id:

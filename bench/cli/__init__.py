@@ -86,6 +86,7 @@ def app_for(args: Sequence[str]) -> typer.Typer:
 # Library parameters whose flag is not their name with dashes.
 _FLAGS = {"layers": "--layer", "doc_ids": "--doc", "options": "--option"}
 _FLAGS["label_map"] = "--label-map"
+_FLAGS.update(gold_dir="--gold", texts_dir="--texts")
 
 
 def flag(param: str) -> str:
@@ -96,7 +97,7 @@ def flag(param: str) -> str:
 def message(exc: BenchError) -> str:
     """The error as the command line shows it: parameter names become ``--flags``."""
     if isinstance(exc, ParameterError):
-        return f"{flag(exc.param)}: {exc.problem}"
+        return f"{', '.join(flag(p) for p in exc.params)}: {exc.problem}"
     return str(exc)
 
 

@@ -22,7 +22,7 @@ from bench.corpus.formats.textdoc import TextDocument
 from bench.corpus.labels import TIMEML, label_set_for
 from bench.corpus.stream import check_record, open_corpus, write_jsonl
 from bench.corpus.texts import DOCUMENT_DATE
-from bench.errors import BenchError
+from bench.errors import BenchError, ParameterError
 from bench.files import open_atomic
 from bench.schema import CorpusHeader, LabelSet, PredictedSpan, PredictionRecord
 
@@ -46,7 +46,7 @@ class Imported:
 
 def _check_out(out: Path) -> None:
     if out.name.lower().rsplit(".", 1)[-1] not in ("jsonl", "ndjson"):
-        raise BenchError(f"{out}: --out: write the corpus as a .jsonl file")
+        raise ParameterError("out", f"{out}: write the corpus as a .jsonl file")
 
 
 def _date(raw: str | None, default: dt.date, where: str) -> dt.date:

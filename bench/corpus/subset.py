@@ -25,7 +25,7 @@ def subset_ids(
     replacement with ``random.Random(seed)``."""
     ids = sorted(doc_ids)
     if limit is not None and sample is not None:
-        raise ParameterError("limit", "give --limit or --sample, not both")
+        raise ParameterError(("limit", "sample"), "give one of them, not both")
     for name, n in (("limit", limit), ("sample", sample)):
         if n is not None and n < 1:
             raise ParameterError(name, f"must be at least 1, got {n}")

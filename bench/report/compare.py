@@ -323,9 +323,10 @@ def check_comparable(base: ResultFile, cand: ResultFile, gold_digest: str) -> No
                 f"has {key}:{sa.get(key)}; results scored differently cannot be compared"
             )
     if sa.get("gold") != gold_digest:
-        raise BenchError(
+        raise ParameterError(
+            ("gold_dir", "texts_dir"),
             f"{base.path}: gold.signature: scored on gold:{sa.get('gold')}, but the gold "
-            f"given here is gold:{gold_digest}; pass the --gold and --texts it was scored on"
+            f"given here is gold:{gold_digest}; give the gold and texts it was scored on",
         )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bench.errors import BenchError, ParameterError
+from bench.errors import ParameterError
 from bench.escape import md_code, md_text
 from bench.report.compare import CompareSettings, check_comparable, fmt_ci, fmt_delta, fmt_p
 from bench.run.layout import ResultFile
@@ -126,7 +126,7 @@ def compare_many(
 
     entries, is_dir = load_results(results_dir)
     if not is_dir:
-        raise BenchError(f"{results_dir}: --systems needs a directory of results")
+        raise ParameterError("systems", f"{results_dir}: needs a directory of results")
     chosen = pick_systems(entries, systems)
     gold = load_gold_dir(gold_dir, texts_dir)
     digest = gold_digest(gold)

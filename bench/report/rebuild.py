@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.corpus.document import Document
 from bench.corpus.gold import load_gold_dir
 from bench.corpus.texts import read_json
-from bench.errors import BenchError
+from bench.errors import BenchError, ParameterError
 from bench.files import write_atomic
 from bench.names import check_name
 from bench.report.leaderboard import (
@@ -254,9 +254,10 @@ def build_pair_page(
         e = entries[label]
         digest = signature_fields(e.result.metrics.signature).get("gold")
         if digest != current:
-            raise BenchError(
+            raise ParameterError(
+                ("gold_dir", "texts_dir"),
                 f"{e.path}: gold.signature: scored on gold:{digest}, but the gold given here "
-                f"is gold:{current}; pass the --gold and --texts it was scored on"
+                f"is gold:{current}; give the gold and texts it was scored on",
             )
         preds_file = predictions_path(results_dir, label)
         if not preds_file.exists():

@@ -252,7 +252,9 @@ def import_gold(
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         names = ", ".join(str(t) for t in existing[:3]) + (" …" if len(existing) > 3 else "")
-        raise BenchError(f"{names}: exists; import into another directory or pass --force")
+        raise ParameterError(
+            "force", f"{names}: exists; not replaced unless forced (or import elsewhere)"
+        )
     for rec, target in zip(records, targets, strict=True):
         # Against the gold file being replaced when there is one (it covers the values the
         # export carried), else what the format itself could not place: one line per span.
