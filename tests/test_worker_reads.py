@@ -9,10 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import NEEDS_DATA, NEEDS_PARQUET
 
 from bench.corpus.document import Document
 from bench.corpus.gold import dump_gold
-from bench.corpus.stream import Corpus, open_corpus, record, synthetic_documents
+from bench.corpus.stream import (
+    Corpus,
+    open_corpus,
+    record,
+    synthetic_documents,
+    write_parquet,
+)
 from bench.errors import BenchError
 from bench.registry import create_system
 from bench.run.cache import PredictionCache
@@ -88,11 +95,36 @@ def directory(tmp_path: Path, docs: list[Document]) -> Path:
     return root
 
 
-@pytest.mark.parametrize("kind", ["dir", "jsonl"])
+def table(tmp_path: Path, kind: str, docs: list[Document]) -> Path:
+    if kind == "hf-disk":
+        from bench.corpus.formats.hfdatasets import write_disk
+
+        write_disk(docs, tmp_path / "ds")
+        return tmp_path / "ds"
+    path = tmp_path / "c.parquet"
+    write_parquet(docs, path, batch_size=10)  # row groups of 10: batches of 8 straddle them
+    return path
+
+
+def make(tmp_path: Path, kind: str) -> Path:
+    if kind == "dir":
+        return directory(tmp_path, DOCS)
+    return tricky_jsonl(tmp_path) if kind == "jsonl" else table(tmp_path, kind, DOCS)
+
+
+KINDS = [
+    "dir",
+    "jsonl",
+    pytest.param("parquet", marks=NEEDS_PARQUET),
+    pytest.param("hf-disk", marks=NEEDS_DATA),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_workers_read_their_batches_and_give_the_same_bytes(
     tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = directory(tmp_path, DOCS) if kind == "dir" else tricky_jsonl(tmp_path)
+    corpus = make(tmp_path, kind)
     assert open_corpus(corpus).kind == kind
     one = go(corpus, tmp_path / "one", 1)
 
@@ -159,14 +191,39 @@ def files(root: Path) -> list[str]:
 JSONL_CASES = ["offsets", "repeat", "repeat-then-bad", "json", "utf8", "header-late", "bom"]
 
 
-@pytest.mark.parametrize("case", [*JSONL_CASES, "empty", "dir-offsets", "dir-repeat"])
+def bad_span(doc: Document) -> Document:
+    gold = doc.gold
+    spans = [gold.spans[0].model_copy(update={"end": len(doc.text) + 2}), *gold.spans[1:]]
+    return Document(gold.model_copy(update={"spans": spans}), doc.text)
+
+
+CASES = [
+    *JSONL_CASES,
+    "empty",
+    "dir-offsets",
+    "dir-repeat",
+    pytest.param("parquet-offsets", marks=NEEDS_PARQUET),
+    pytest.param("parquet-repeat", marks=NEEDS_PARQUET),
+    pytest.param("hf-disk-offsets", marks=NEEDS_DATA),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_the_first_bad_record_is_reported_alike(tmp_path: Path, case: str) -> None:
-    if case.startswith("dir-"):
+    if case.startswith(("parquet-", "hf-disk-")):
+        kind, _, what = case.rpartition("-")
+        docs = list(DOCS[:40])
+        if what == "offsets":
+            docs[27] = bad_span(docs[27])
+        else:
+            docs[33] = Document(
+                docs[33].gold.model_copy(update={"doc_id": docs[5].doc_id}), docs[33].text
+            )
+        corpus = table(tmp_path, kind, docs)
+    elif case.startswith("dir-"):
         docs = list(DOCS[:40])
         if case == "dir-offsets":
-            gold = docs[27].gold
-            spans = [gold.spans[0].model_copy(update={"end": len(docs[27].text) + 2})]
-            docs[27] = Document(gold.model_copy(update={"spans": spans}), docs[27].text)
+            docs[27] = bad_span(docs[27])
         corpus = directory(tmp_path, docs)
         if case == "dir-repeat":  # a second gold file naming an earlier document
             src = corpus / "gold" / f"{docs[2].doc_id}.json"
@@ -183,7 +240,7 @@ def test_the_first_bad_record_is_reported_alike(tmp_path: Path, case: str) -> No
         assert [f for f in files(out / "predictions")] == []
         errors.append(str(err.value))
     assert errors[0] == errors[1]
-    assert str(corpus) in errors[0] or case == "dir-offsets"
+    assert str(corpus) in errors[0]
 
 
 def test_a_local_dask_cluster_reads_its_batches_too(tmp_path: Path) -> None:

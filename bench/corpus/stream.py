@@ -229,11 +229,13 @@ def _jsonl_records(
             yield spath, lineno, data
 
 
-def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path) -> Iterator[Raw]:
-    """Rows of an Arrow table in the ``hf-*`` layout: values are text, parsed per layer."""
+def _table_rows(
+    batches: Iterable[list[dict[str, Any]]], path: Path, row: int = 0
+) -> Iterator[Raw]:
+    """Rows of an Arrow table in the ``hf-*`` layout (the first is row number ``row``): values
+    are text, parsed per layer."""
     from bench.corpus.formats.values import parse_value
 
-    row = 0
     for batch in batches:
         for data in batch:
             where = f"{path} row {row}"
@@ -280,6 +282,57 @@ def _parquet_records(path: Path, batch_size: int) -> Iterator[Raw]:
     pfile = _parquet_file(path)
     batches = (b.to_pylist() for b in pfile.iter_batches(batch_size=batch_size))
     yield from _table_rows(_guarded(batches, path), path)
+
+
+_OPENED: dict[tuple[str, str, int], Any] = {}
+
+
+def _opened(kind: str, path: Path, opener: Any) -> Any:
+    """``opener(path)``, kept for the next batch of the same file in this process (a worker
+    reads many row ranges of one table; the key holds the modification time)."""
+    marker = path / "state.json" if path.is_dir() else path
+    try:
+        mtime = marker.stat().st_mtime_ns
+    except OSError:
+        mtime = -1
+    key = (kind, str(path), mtime)
+    if key not in _OPENED:
+        _OPENED.clear()
+        _OPENED[key] = opener(path)
+    return _OPENED[key]
+
+
+def _parquet_range(path: Path, start: int, count: int) -> Iterator[Raw]:
+    """Rows ``start:start+count`` of a Parquet corpus: only the row groups that hold them are
+    read and decoded."""
+    pfile = _opened("parquet", path, _parquet_file)
+
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        meta, first = pfile.metadata, 0
+        groups = []
+        for g in range(meta.num_row_groups):
+            n = meta.row_group(g).num_rows
+            if first < start + count and first + n > start and n:
+                groups.append((g, first))
+            first += n
+        if not groups:
+            return
+        table = pfile.read_row_groups([g for g, _ in groups])
+        yield table.slice(start - groups[0][1], count).to_pylist()
+
+    yield from _table_rows(_guarded(rows(), path), path, start)
+
+
+def _hf_range(path: Path, start: int, count: int) -> Iterator[Raw]:
+    """Rows ``start:start+count`` of a saved dataset (a slice of the memory-mapped table)."""
+    ds = _opened("hf-disk", path, _hf_split)
+
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        cols = ds[start : start + count]
+        names = list(cols)
+        yield [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+
+    yield from _table_rows(_guarded(rows(), path), path, start)
 
 
 def _hf_split(path: Path) -> Any:
@@ -390,7 +443,7 @@ class SliceRead:
     error: str | None = None
 
 
-SLICEABLE: tuple[str, ...] = ("dir", "jsonl")  # kinds a worker can read a batch of by itself
+SLICEABLE: tuple[str, ...] = KINDS  # every kind: a worker can read a batch of it by itself
 
 
 def _texts_dir(root: Path) -> Path:
@@ -577,8 +630,10 @@ class Corpus:
             for sl in self._jsonl_slices(size):
                 n += sl.count
                 yield sl
-        else:
-            raise BenchError(f"{self.path}: a {self.kind} corpus is read in the main process")
+        else:  # a table: row ranges
+            n = self.count() or 0
+            for i in range(0, n, size):
+                yield Slice(str(self.path), self.kind, i, min(size, n - i), start=i)
         if n == 0:
             raise BenchError(error_line([self._empty()], self.path))
 
@@ -617,11 +672,14 @@ class Corpus:
         repeated-id check is the caller's (:meth:`admit`), over the whole corpus."""
         if self.kind == "dir":
             outcomes = self._dir_records(sl.names)
-        elif self.kind == "jsonl":
-            raws = _jsonl_records(self.path, sl.start, sl.end, sl.line, first=False)
-            outcomes = _checked(raws, label_set or self.label_set())
         else:
-            raise BenchError(f"{self.path}: a {self.kind} corpus is read in the main process")
+            if self.kind == "jsonl":
+                raws = _jsonl_records(self.path, sl.start, sl.end, sl.line, first=False)
+            elif self.kind == "parquet":
+                raws = _parquet_range(self.path, sl.start, sl.count)
+            else:
+                raws = _hf_range(self.path, sl.start, sl.count)
+            outcomes = _checked(raws, label_set or self.label_set())
         docs: list[Document] = []
         ids: list[tuple[str, str]] = []
         for out in outcomes:
