@@ -229,9 +229,7 @@ def _jsonl_records(
             yield spath, lineno, data
 
 
-def _table_rows(
-    batches: Iterable[list[dict[str, Any]]], path: Path, row: int = 0
-) -> Iterator[Raw]:
+def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path, row: int = 0) -> Iterator[Raw]:
     """Rows of an Arrow table in the ``hf-*`` layout (the first is row number ``row``): values
     are text, parsed per layer."""
     from bench.corpus.formats.values import parse_value
