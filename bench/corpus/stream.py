@@ -418,7 +418,8 @@ class Slice:
     process reads, parses and validates the batch itself (:meth:`Corpus.read_slice`).
     ``first`` is the index of its first record in the corpus, ``count`` how many records
     it has; a directory's batch is its gold file ``names``, a JSON Lines batch the bytes
-    ``start:end`` of the file, whose first line is number ``line``."""
+    ``start:end`` of the file, whose first line is number ``line``, a table's (Parquet, a
+    saved dataset) the rows ``start:start+count``."""
 
     path: str
     kind: str
@@ -607,14 +608,15 @@ class Corpus:
 
     @property
     def sliceable(self) -> bool:
-        """Whether a batch can be described cheaply for a worker to read (:meth:`slices`)."""
+        """Whether a batch can be described cheaply for a worker to read (:meth:`slices`):
+        every kind now; a kind that could not be split would read in the main process."""
         return self.kind in SLICEABLE
 
     def slices(self, size: int) -> Iterator[Slice]:
         """The corpus as batches of ``size`` records, described, not read: a directory's gold
         file names, a JSON Lines file's byte ranges (one scan of the bytes; blank lines and
-        the header skipped as the reader skips them). An empty corpus is the one-line error
-        :meth:`documents` gives."""
+        the header skipped as the reader skips them), a table's row ranges. An empty corpus
+        is the one-line error :meth:`documents` gives."""
         if size < 1:
             raise ParameterError("batch_size", f"must be at least 1, got {size}")
         n = 0

@@ -6,7 +6,8 @@ submission order, so output order never depends on which worker finished first. 
 (processes or Dask workers) build and load the system once, on their first batch, from its
 :class:`SystemSpec` (a name or ``module:Class`` and options: small and picklable), and keep
 it for the batches that follow. Failure isolation is :func:`bench.run.extract.extract_documents`
-inside the worker: a failing document is a record with an error, not a lost batch.
+inside the worker: a failing document is a record with an error, not a lost batch. Workers
+on this machine get a batch described (:class:`SliceJob`) and read it themselves.
 Choices and measurements: docs/scale.md, "Parallel and distributed runs".
 """
 
@@ -92,10 +93,11 @@ KeyParts = tuple[str, str, dict[str, str], str | None, int]
 @dataclass(frozen=True)
 class SliceJob:
     """A batch of a streamed run that the worker reads itself: the batch described
-    (:class:`~bench.corpus.stream.Slice`: gold file names, or a byte range of a JSON Lines
-    file), the scoring options, what its cache key is made of, and the cache. The worker
-    reads, parses and validates the batch, looks it up in the cache (or extracts it and
-    stores it), scores it, and sends back only the totals and the ids (docs/scale.md,
+    (:class:`~bench.corpus.stream.Slice`: gold file names, a byte range of a JSON Lines
+    file, or a row range of a table), the scoring options, what its cache key is made of,
+    and the cache. The worker reads, parses and validates the batch, looks it up in the
+    cache (or extracts it and stores it), scores it, and sends back only the totals and the
+    ids (docs/scale.md,
     "Parallel and distributed runs")."""
 
     slice: Slice
