@@ -97,8 +97,7 @@ class SliceJob:
     file, or a row range of a table), the scoring options, what its cache key is made of,
     and the cache. The worker reads, parses and validates the batch, looks it up in the
     cache (or extracts it and stores it), scores it, and sends back only the totals and the
-    ids (docs/scale.md,
-    "Parallel and distributed runs")."""
+    ids (docs/scale.md, "Parallel and distributed runs")."""
 
     slice: Slice
     scoring: Scoring
