@@ -154,6 +154,7 @@ def test_workers_read_their_batches_and_give_the_same_bytes(
     entries[0].write_text(json.dumps(data), "utf-8")
     third = go(corpus, tmp_path / "c3", 2, cache=cache)
     assert third.reused == 7 and stable(third) == stable(one)
+    assert cache.rejected == [f"{entries[0]}: its records do not match their digest"]
 
 
 def bad_jsonl(tmp_path: Path, case: str) -> Path:
