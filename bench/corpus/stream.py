@@ -36,6 +36,7 @@ from bench.schema import (
     SEED_LABEL_SET,
     CorpusHeader,
     CorpusRecord,
+    DocumentMeta,
     GoldDocument,
     GoldSpan,
     LabelSet,
@@ -180,16 +181,25 @@ Raw = tuple[str, int | None, object]  # (path, line, record dict | Violation)
 CHECK_CHUNK = 16  # records checked against the gold rules at once (measured: 16 reads fastest)
 
 
-def _jsonl_records(path: Path) -> Iterator[Raw]:
+def _jsonl_records(
+    path: Path, start: int = 0, end: int | None = None, number: int = 1, first: bool = True
+) -> Iterator[Raw]:
+    """The records of a JSON Lines corpus, or of its bytes ``start:end`` (a :class:`Slice`,
+    whose first line is number ``number``; ``first``: a header line may come first)."""
     spath = str(path)
     try:
         fh = path.open("rb")
     except OSError as exc:
         raise BenchError(f"{path}: cannot read: {exc.strerror}") from None
-    first = True
     with fh:
+        if start:
+            fh.seek(start)
+        pos = start
         # Binary lines split at b"\n" only: U+2028 inside a JSON string is not a line break.
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in enumerate(fh, start=number):
+            if end is not None and pos >= end:
+                return
+            pos += len(raw)
             if lineno == 1 and raw.startswith(BOM):
                 problem = "starts with a UTF-8 byte-order mark; save it without one"
                 yield spath, None, Violation(spath, "text", problem)
@@ -219,11 +229,11 @@ def _jsonl_records(path: Path) -> Iterator[Raw]:
             yield spath, lineno, data
 
 
-def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path) -> Iterator[Raw]:
-    """Rows of an Arrow table in the ``hf-*`` layout: values are text, parsed per layer."""
+def _table_rows(batches: Iterable[list[dict[str, Any]]], path: Path, row: int = 0) -> Iterator[Raw]:
+    """Rows of an Arrow table in the ``hf-*`` layout (the first is row number ``row``): values
+    are text, parsed per layer."""
     from bench.corpus.formats.values import parse_value
 
-    row = 0
     for batch in batches:
         for data in batch:
             where = f"{path} row {row}"
@@ -272,6 +282,57 @@ def _parquet_records(path: Path, batch_size: int) -> Iterator[Raw]:
     yield from _table_rows(_guarded(batches, path), path)
 
 
+_OPENED: dict[tuple[str, str, int], Any] = {}
+
+
+def _opened(kind: str, path: Path, opener: Any) -> Any:
+    """``opener(path)``, kept for the next batch of the same file in this process (a worker
+    reads many row ranges of one table; the key holds the modification time)."""
+    marker = path / "state.json" if path.is_dir() else path
+    try:
+        mtime = marker.stat().st_mtime_ns
+    except OSError:
+        mtime = -1
+    key = (kind, str(path), mtime)
+    if key not in _OPENED:
+        _OPENED.clear()
+        _OPENED[key] = opener(path)
+    return _OPENED[key]
+
+
+def _parquet_range(path: Path, start: int, count: int) -> Iterator[Raw]:
+    """Rows ``start:start+count`` of a Parquet corpus: only the row groups that hold them are
+    read and decoded."""
+    pfile = _opened("parquet", path, _parquet_file)
+
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        meta, first = pfile.metadata, 0
+        groups = []
+        for g in range(meta.num_row_groups):
+            n = meta.row_group(g).num_rows
+            if first < start + count and first + n > start and n:
+                groups.append((g, first))
+            first += n
+        if not groups:
+            return
+        table = pfile.read_row_groups([g for g, _ in groups])
+        yield table.slice(start - groups[0][1], count).to_pylist()
+
+    yield from _table_rows(_guarded(rows(), path), path, start)
+
+
+def _hf_range(path: Path, start: int, count: int) -> Iterator[Raw]:
+    """Rows ``start:start+count`` of a saved dataset (a slice of the memory-mapped table)."""
+    ds = _opened("hf-disk", path, _hf_split)
+
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        cols = ds[start : start + count]
+        names = list(cols)
+        yield [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+
+    yield from _table_rows(_guarded(rows(), path), path, start)
+
+
 def _hf_split(path: Path) -> Any:
     try:
         import datasets
@@ -295,6 +356,93 @@ def _hf_records(path: Path, batch_size: int) -> Iterator[Raw]:
 
 
 # --- a corpus ---------------------------------------------------------------------------------
+
+
+def _checked(raws: Iterator[Raw], label_set: LabelSet) -> Iterator[Outcome]:
+    """Parsed records checked against the gold rules in chunks, all spans of a chunk at once
+    (rules.faulty_documents); only a document that breaks one is checked again alone, for
+    the messages. The chunk bounds what is held in memory."""
+    labels = {str(k): v for k, v in label_set.layers.items()}
+    while chunk := list(itertools.islice(raws, CHECK_CHUNK)):
+        assembled: list[tuple[Document | None, list[Violation], str, int | None]] = []
+        for path, line, data in chunk:
+            if isinstance(data, Violation):
+                assembled.append((None, [data], path, line))
+            else:
+                assembled.append((*_assemble(data, path, line), path, line))
+        candidates = [k for k, a in enumerate(assembled) if a[0] is not None]
+        faulty = faulty_documents(
+            [doc for doc in (assembled[k][0] for k in candidates) if doc],
+            labels,
+        )
+        recheck = {candidates[i] for i in faulty}
+        for k, (doc, violations, path, line) in enumerate(assembled):
+            if doc is not None and k in recheck:
+                doc, violations = _span_check(doc, path, line, labels)
+            yield Outcome(doc, violations)
+
+
+def error_line(violations: Sequence[Violation], path: Path) -> str:
+    """The one-line error of a record's violations: the first, and how many more."""
+    more = len(violations) - 1
+    tail = f" (+{more} more; run `bench corpus validate {path}`)" if more else ""
+    return f"{violations[0]}{tail}"
+
+
+def _blank(raw: bytes) -> bool:
+    """Whether a line of a JSON Lines file is skipped as blank (as :func:`_jsonl_records`
+    does: after decoding, so Unicode spaces count; an undecodable line is a record)."""
+    stripped = raw.strip()
+    if not stripped:
+        return True
+    if stripped[:1] == b"{":
+        return False
+    try:
+        return not raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return False
+
+
+def _is_header(raw: bytes) -> bool:
+    """Whether a line is a corpus header (as :func:`_jsonl_records` tells one)."""
+    try:
+        data = strictjson.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, strictjson.JsonError):
+        return False
+    return isinstance(data, dict) and HEADER_KEY in data
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A batch of a corpus described, not read: small and picklable, so that a worker
+    process reads, parses and validates the batch itself (:meth:`Corpus.read_slice`).
+    ``first`` is the index of its first record in the corpus, ``count`` how many records
+    it has; a directory's batch is its gold file ``names``, a JSON Lines batch the bytes
+    ``start:end`` of the file, whose first line is number ``line``, a table's (Parquet, a
+    saved dataset) the rows ``start:start+count``."""
+
+    path: str
+    kind: str
+    first: int
+    count: int
+    names: tuple[str, ...] = ()
+    start: int = 0
+    end: int = 0
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class SliceRead:
+    """A slice read where it is processed: its documents, each one's ``(doc_id, where)`` for
+    the corpus-wide repeated-id check, and the one-line error of its first broken record
+    (then ``docs`` and ``ids`` stop before it)."""
+
+    docs: list[Document]
+    ids: list[tuple[str, str]]
+    error: str | None = None
+
+
+SLICEABLE: tuple[str, ...] = KINDS  # every kind: a worker can read a batch of it by itself
 
 
 def _texts_dir(root: Path) -> Path:
@@ -323,6 +471,23 @@ def detect_kind(path: Path) -> str:
         f"{path}: not a corpus: give a directory with gold/ and texts/ (or seeds/), a .jsonl or "
         ".parquet file, or a dataset directory saved with save_to_disk"
     )
+
+
+_REGISTERED: dict[tuple[str, int, int], dict[str, DocumentMeta] | None] = {}
+
+
+def _registered(texts: Path) -> dict[str, DocumentMeta] | None:
+    """``corpus.json``'s entries by doc_id (:func:`registered_documents`), read once per
+    process while the file stays the same (a worker reads many batches of one corpus)."""
+    try:
+        st = (texts / "corpus.json").stat()
+    except OSError:
+        return registered_documents(texts)
+    key = (str(texts), st.st_mtime_ns, st.st_size)
+    if key not in _REGISTERED:
+        _REGISTERED.clear()
+        _REGISTERED[key] = registered_documents(texts)
+    return _REGISTERED[key]
 
 
 class IdSet:
@@ -370,12 +535,13 @@ class Corpus:
     kind: str
     batch_size: int = DEFAULT_BATCH  # rows read at a time from Parquet and datasets
 
-    def _dir_records(self) -> Iterator[Outcome]:
+    def _dir_records(self, names: Sequence[str] | None = None) -> Iterator[Outcome]:
+        """The records of the gold files ``names`` (every one, in sorted order, by default)."""
         texts = _texts_dir(self.path)
-        registered = registered_documents(texts)
+        registered = _registered(texts)
         titles = {k: v.title for k, v in registered.items()} if registered else {}
-        # One name per document is kept (sorted, so the order is the same everywhere).
-        names = sorted(e.name for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
+        if names is None:  # one name per document is kept (sorted: the same order everywhere)
+            names = self._gold_names()
         for name in names:
             check = validate_gold_file(self.path / "gold" / name, texts, registered)
             if check.violations or check.gold is None or check.text is None:
@@ -385,6 +551,9 @@ class Corpus:
                 check.gold, check.text, titles.get(check.gold.doc_id, ""), str(check.path)
             )
             yield Outcome(doc, [])
+
+    def _gold_names(self) -> list[str]:
+        return sorted(e.name for e in os.scandir(self.path / "gold") if e.name.endswith(".json"))
 
     def _source(self) -> Iterator[Outcome]:
         return self._dir_records() if self.kind == "dir" else self._parsed()
@@ -401,26 +570,140 @@ class Corpus:
                 return int(line) if self.kind == "jsonl" and line.isdigit() else number
         return None
 
+    def _repeat(self, seen: IdSet, doc_id: str, where: str, number: int) -> Violation | None:
+        """The violation of record ``number`` (1-based) when its id ``doc_id`` came before,
+        else None; the id is added to ``seen``."""
+        if not seen.add(doc_id):
+            return None
+        first = self._first_seen(doc_id, number)
+        if first is None:  # two ids with one hash: not a repeat
+            return None
+        unit = "line" if self.kind == "jsonl" else "record"
+        path, _, line = where.rpartition(":")
+        at = int(line) if self.kind == "jsonl" and line.isdigit() else None
+        problem = f"{doc_id!r} repeated (first on {unit} {first})"
+        place = (path, at) if self.kind == "jsonl" else (where, None)
+        return Violation(place[0], "doc_id", problem, place[1])
+
     def outcomes(self) -> Iterator[Outcome]:
         """Every record, valid or not, in corpus order; repeated ids are violations."""
         seen = IdSet()
-        unit = "line" if self.kind == "jsonl" else "record"
         empty = True
         for number, out in enumerate(self._source(), start=1):
             empty = False
             doc = out.document
-            if doc is not None and seen.add(doc.doc_id):
-                first = self._first_seen(doc.doc_id, number)
-                if first is not None:  # else two ids with one hash: not a repeat
-                    path, _, line = doc.where.rpartition(":")
-                    at = int(line) if self.kind == "jsonl" and line.isdigit() else None
-                    problem = f"{doc.doc_id!r} repeated (first on {unit} {first})"
-                    where = (path, at) if self.kind == "jsonl" else (doc.where, None)
-                    yield Outcome(None, [Violation(where[0], "doc_id", problem, where[1])])
+            if doc is not None:
+                repeat = self._repeat(seen, doc.doc_id, doc.where, number)
+                if repeat is not None:
+                    yield Outcome(None, [repeat])
                     continue
             yield out
         if empty:
-            yield Outcome(None, [Violation(str(self.path), "file", "no documents (empty corpus)")])
+            yield Outcome(None, [self._empty()])
+
+    def _empty(self) -> Violation:
+        return Violation(str(self.path), "file", "no documents (empty corpus)")
+
+    # --- batches read where they are processed (docs/scale.md, "Parallel and distributed runs")
+
+    @property
+    def sliceable(self) -> bool:
+        """Whether a batch can be described cheaply for a worker to read (:meth:`slices`):
+        every kind now; a kind that could not be split would read in the main process."""
+        return self.kind in SLICEABLE
+
+    def slices(self, size: int) -> Iterator[Slice]:
+        """The corpus as batches of ``size`` records, described, not read: a directory's gold
+        file names, a JSON Lines file's byte ranges (one scan of the bytes; blank lines and
+        the header skipped as the reader skips them), a table's row ranges. An empty corpus
+        is the one-line error :meth:`documents` gives."""
+        if size < 1:
+            raise ParameterError("batch_size", f"must be at least 1, got {size}")
+        n = 0
+        if self.kind == "dir":
+            names = self._gold_names()
+            for i in range(0, len(names), size):
+                chunk = tuple(names[i : i + size])
+                yield Slice(str(self.path), self.kind, i, len(chunk), names=chunk)
+            n = len(names)
+        elif self.kind == "jsonl":
+            for sl in self._jsonl_slices(size):
+                n += sl.count
+                yield sl
+        else:  # a table: row ranges
+            n = self.count() or 0
+            for i in range(0, n, size):
+                yield Slice(str(self.path), self.kind, i, min(size, n - i), start=i)
+        if n == 0:
+            raise BenchError(error_line([self._empty()], self.path))
+
+    def _jsonl_slices(self, size: int) -> Iterator[Slice]:
+        try:
+            fh = self.path.open("rb")
+        except OSError as exc:
+            raise BenchError(f"{self.path}: cannot read: {exc.strerror}") from None
+        spath, first, count, start, line, pos = str(self.path), 0, 0, 0, 1, 0
+        decided = False  # whether the first non-blank line was looked at (a header?)
+        with fh:
+            for lineno, raw in enumerate(fh, start=1):
+                here = pos
+                pos += len(raw)
+                if lineno == 1 and raw.startswith(BOM):
+                    decided = True  # a record: the reader reports it
+                elif _blank(raw):
+                    continue
+                elif not decided:
+                    decided = True
+                    if _is_header(raw):
+                        continue
+                if count == 0:
+                    start, line = here, lineno
+                count += 1
+                if count == size:
+                    yield Slice(spath, self.kind, first, count, start=start, end=pos, line=line)
+                    first += count
+                    count = 0
+            if count:
+                yield Slice(spath, self.kind, first, count, start=start, end=pos, line=line)
+
+    def read_slice(self, sl: Slice, label_set: LabelSet | None = None) -> SliceRead:
+        """Read, parse and validate the records of ``sl`` (in a worker) as :meth:`outcomes`
+        does, up to the first broken one; ``label_set``: the corpus's, when known. The
+        repeated-id check is the caller's (:meth:`admit`), over the whole corpus."""
+        if self.kind == "dir":
+            outcomes = self._dir_records(sl.names)
+        else:
+            if self.kind == "jsonl":
+                raws = _jsonl_records(self.path, sl.start, sl.end, sl.line, first=False)
+            elif self.kind == "parquet":
+                raws = _parquet_range(self.path, sl.start, sl.count)
+            else:
+                raws = _hf_range(self.path, sl.start, sl.count)
+            outcomes = _checked(raws, label_set or self.label_set())
+        docs: list[Document] = []
+        ids: list[tuple[str, str]] = []
+        for out in outcomes:
+            if out.violations or out.document is None:
+                return SliceRead(docs, ids, error_line(out.violations, self.path))
+            docs.append(out.document)
+            ids.append((out.document.doc_id, out.document.where))
+        if len(docs) != sl.count:
+            raise BenchError(f"{self.path}: changed while being read (rerun the command)")
+        return SliceRead(docs, ids)
+
+    def admit(
+        self, seen: IdSet, ids: Sequence[tuple[str, str]], error: str | None, first: int
+    ) -> None:
+        """The corpus-wide checks of a slice read elsewhere (its documents' ``(doc_id, where)``
+        and its first ``error``, as :class:`SliceRead` has them; ``first``: the index of its
+        first record), in corpus order: a repeated id, then its own first error, as the one-line
+        :class:`~bench.errors.BenchError` :meth:`documents` raises."""
+        for k, (doc_id, where) in enumerate(ids):
+            repeat = self._repeat(seen, doc_id, where, first + k + 1)
+            if repeat is not None:
+                raise BenchError(error_line([repeat], self.path))
+        if error is not None:
+            raise BenchError(error)
 
     def _parsed(self) -> Iterator[Outcome]:
         if self.kind == "jsonl":
@@ -431,27 +714,7 @@ class Corpus:
             raws = _hf_records(self.path, self.batch_size)
         else:
             raise BenchError(f"{self.path}: unknown corpus kind {self.kind!r}")
-        # Records are checked against the gold rules in chunks, all spans of a chunk at once
-        # (rules.faulty_documents); only a document that breaks one is checked again alone,
-        # for the messages. The chunk bounds what is held in memory.
-        labels = {str(k): v for k, v in self.label_set().layers.items()}
-        while chunk := list(itertools.islice(raws, CHECK_CHUNK)):
-            assembled: list[tuple[Document | None, list[Violation], str, int | None]] = []
-            for path, line, data in chunk:
-                if isinstance(data, Violation):
-                    assembled.append((None, [data], path, line))
-                else:
-                    assembled.append((*_assemble(data, path, line), path, line))
-            candidates = [k for k, a in enumerate(assembled) if a[0] is not None]
-            faulty = faulty_documents(
-                [doc for doc in (assembled[k][0] for k in candidates) if doc],
-                labels,
-            )
-            recheck = {candidates[i] for i in faulty}
-            for k, (doc, violations, path, line) in enumerate(assembled):
-                if doc is not None and k in recheck:
-                    doc, violations = _span_check(doc, path, line, labels)
-                yield Outcome(doc, violations)
+        return _checked(raws, self.label_set())
 
     def header(self) -> CorpusHeader | None:
         """The corpus's header line (JSON Lines only), or None."""
@@ -466,9 +729,7 @@ class Corpus:
         """The documents in corpus order; the first violation is a BenchError."""
         for out in self.outcomes():
             if out.violations:
-                more = len(out.violations) - 1
-                tail = f" (+{more} more; run `bench corpus validate {self.path}`)" if more else ""
-                raise BenchError(f"{out.violations[0]}{tail}")
+                raise BenchError(error_line(out.violations, self.path))
             assert out.document is not None
             yield out.document
 

@@ -31,7 +31,7 @@ import datetime as dt
 import hashlib
 import time
 from collections import deque
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +39,7 @@ from typing import IO
 
 from bench.corpus.digest import GoldDigest
 from bench.corpus.document import Document
-from bench.corpus.stream import Corpus, MemoryCorpus
+from bench.corpus.stream import Corpus, IdSet, MemoryCorpus
 from bench.errors import BenchError, ParameterError
 from bench.files import locked, open_temporary, write_temporary
 from bench.protocol import DocInput, System, describe
@@ -57,9 +57,12 @@ from bench.run.environment import Environment, capture
 from bench.run.executor import (
     BatchJob,
     BatchOutcome,
+    Executor,
     Handle,
     InProcess,
+    KeyParts,
     Ready,
+    SliceJob,
     SystemSpec,
     make_executor,
 )
@@ -157,11 +160,17 @@ class Pending:
     """A batch on its way: its documents, the handle of its outcome, whether it came from the
     cache, the index of its first document, and its cache key when it is to be stored."""
 
-    batch: list[Document]
+    batch: list[Document]  # empty for a batch read by a worker (its size is ``count``)
     handle: Handle
     cached: bool
     first: int
     store_key: str | None = None
+    count: int | None = None
+
+    @property
+    def n(self) -> int:
+        """How many documents the batch has."""
+        return len(self.batch) if self.count is None else self.count
 
 
 @dataclass
@@ -201,11 +210,14 @@ class Context:
     progress: bool
     code: str | None = None
 
+    def key_parts(self) -> KeyParts:
+        """What a cache key is made of besides the documents."""
+        info = self.system.info
+        return (info.name, info.version, dict(self.system.options), self.code, self.batch_size)
+
     def key(self, inputs: Sequence[DocInput]) -> str:
         """The cache key of these documents' predictions (:func:`bench.run.cache.cache_key`)."""
-        info = self.system.info
-        options = self.system.options
-        return cache_key(info.name, info.version, options, self.code, self.batch_size, inputs)
+        return cache_key(*self.key_parts(), inputs)
 
 
 @dataclass
@@ -314,7 +326,7 @@ class OnePass:
 
     def pending(self, run: Context) -> Generator[Pending, None, None]:
         """Submit batches (or take them from the cache), yielding them in corpus order."""
-        system, cache = run.system, run.cache
+        system = run.system
         bar = Progress(enabled=run.progress)
         bar.start("streamed pass: documents", run.corpus.count())  # None: an open bar
         ex = make_executor(self.kind, system, self.spec, self.workers, self.address)
@@ -323,36 +335,66 @@ class OnePass:
         self._measured_at = now()
         t0 = time.perf_counter()
         c0 = _cpu_seconds()
+        corpus = run.corpus
+        # Batches read where they are processed: a worker reads, validates, looks up the
+        # cache, extracts and scores; here only the corpus-wide checks and the merge.
+        sliced = isinstance(corpus, Corpus) and corpus.sliceable and ex.reads_slices
+        seen = IdSet()
         try:
             queue: deque[Pending] = deque()
-            first = 0
-            for batch in run.corpus.batches(self.batch_size):
-                inputs = [d.input() for d in batch]
-                key = run.key(inputs)
-                entry = (
-                    cache.get_batch(system.info.name, key, inputs) if cache is not None else None
-                )
-                if entry is not None:
-                    outcome = BatchOutcome(entry.records, entry.seconds, versions=entry.versions)
-                    queue.append(Pending(batch, Ready(outcome), True, first))
-                else:
-                    job = BatchJob(batch, run.scoring, first, keep_records=cache is not None)
-                    store = key if cache is not None else None
-                    queue.append(Pending(batch, ex.submit(job), False, first, store))
-                first += len(batch)
+            submitted = self._slices(run, ex) if sliced else self._batches(run, ex)
+            for pending in submitted:
+                queue.append(pending)
                 while len(queue) > in_flight:
                     p = queue.popleft()
-                    yield p
-                    bar.advance(len(p.batch))
+                    yield self._admitted(run, p, seen) if sliced else p
+                    bar.advance(p.n)
             while queue:
                 p = queue.popleft()
-                yield p
-                bar.advance(len(p.batch))
+                yield self._admitted(run, p, seen) if sliced else p
+                bar.advance(p.n)
             self._seconds = time.perf_counter() - t0
             self._cpu_seconds = _cpu_seconds() - c0
         finally:
             bar.close()
             ex.close()
+
+    def _batches(self, run: Context, ex: Executor) -> Iterator[Pending]:
+        """Batches read here, each taken from the cache or submitted with its documents."""
+        system, cache = run.system, run.cache
+        first = 0
+        for batch in run.corpus.batches(self.batch_size):
+            inputs = [d.input() for d in batch]
+            key = run.key(inputs)
+            entry = cache.get_batch(system.info.name, key, inputs) if cache is not None else None
+            if entry is not None:
+                outcome = BatchOutcome(entry.records, entry.seconds, versions=entry.versions)
+                yield Pending(batch, Ready(outcome), True, first)
+            else:
+                job = BatchJob(batch, run.scoring, first, keep_records=cache is not None)
+                store = key if cache is not None else None
+                yield Pending(batch, ex.submit(job), False, first, store)
+            first += len(batch)
+
+    def _slices(self, run: Context, ex: Executor) -> Iterator[Pending]:
+        """Batches described (:meth:`~bench.corpus.stream.Corpus.slices`) and submitted: the
+        worker reads them and uses the cache."""
+        assert isinstance(run.corpus, Corpus)
+        parts = run.key_parts()
+        for sl in run.corpus.slices(self.batch_size):
+            job = SliceJob(sl, run.scoring, parts, run.cache)
+            yield Pending([], ex.submit(job), False, sl.first, count=sl.count)
+
+    @staticmethod
+    def _admitted(run: Context, p: Pending, seen: IdSet) -> Pending:
+        """A batch a worker read, once its ids pass the corpus-wide checks (in corpus order)
+        and it has no broken record; else the one-line error of the first problem."""
+        assert isinstance(run.corpus, Corpus)
+        out = p.handle.result()
+        if run.cache is not None:
+            run.cache.rejected.extend(out.rejected)
+        run.corpus.admit(seen, out.ids or [], out.error, p.first)
+        return Pending([], Ready(out), out.cached, p.first, count=p.count)
 
     def finish(self, run: Context, totals: Totals) -> Finish:
         """One pass over the stream: no warm-up, no repeats, no latency pass (docs/scale.md)."""
@@ -465,7 +507,7 @@ def run_source(
             lines.append(t.lines)
         totals.add(t)
         scorer.merge(t.tally)  # type: ignore[arg-type]
-        totals.documents += len(p.batch)
+        totals.documents += p.n
         totals.batches += 1
         totals.reused += p.cached
 

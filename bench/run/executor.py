@@ -6,7 +6,8 @@ submission order, so output order never depends on which worker finished first. 
 (processes or Dask workers) build and load the system once, on their first batch, from its
 :class:`SystemSpec` (a name or ``module:Class`` and options: small and picklable), and keep
 it for the batches that follow. Failure isolation is :func:`bench.run.extract.extract_documents`
-inside the worker: a failing document is a record with an error, not a lost batch.
+inside the worker: a failing document is a record with an error, not a lost batch. Workers
+on this machine get a batch described (:class:`SliceJob`) and read it themselves.
 Choices and measurements: docs/scale.md, "Parallel and distributed runs".
 """
 
@@ -18,14 +19,17 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from bench.corpus.document import Document
+from bench.corpus.stream import Corpus, Slice
 from bench.errors import BenchError, ParameterError, one_line
 from bench.limits import MAX_WORKERS, check_range, local_workers
 from bench.protocol import DocInput, System
 from bench.registry import create_system
 from bench.run.batch import BatchTotals, Scoring, batch_totals
+from bench.run.cache import BatchEntry, PredictionCache, cache_key, records_digest
 from bench.run.extract import extract_documents, load_system
 from bench.schema import PredictionRecord
 
@@ -53,6 +57,13 @@ class BatchOutcome:
     load_seconds: float | None = None  # set on the batch whose worker loaded the system
     versions: dict[str, str] = field(default_factory=dict)  # what the system reports
     totals: BatchTotals | None = None  # what the batch adds to a streamed run
+    # A batch read in the worker (SliceJob): each document's (doc_id, where), in order, for
+    # the corpus-wide checks; the one-line error of its first broken record (nothing else
+    # done then); whether its records came from the cache; cache entries the worker rejected.
+    ids: list[tuple[str, str]] | None = None
+    error: str | None = None
+    cached: bool = False
+    rejected: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -72,6 +83,60 @@ class BatchJob:
     scoring: Scoring
     first: int
     keep_records: bool = True
+
+
+# What a batch's cache key is made of besides its documents: the system's name, version and
+# options, its code digest and the batch size (bench.run.cache.cache_key).
+KeyParts = tuple[str, str, dict[str, str], str | None, int]
+
+
+@dataclass(frozen=True)
+class SliceJob:
+    """A batch of a streamed run that the worker reads itself: the batch described
+    (:class:`~bench.corpus.stream.Slice`: gold file names, a byte range of a JSON Lines
+    file, or a row range of a table), the scoring options, what its cache key is made of,
+    and the cache. The worker reads, parses and validates the batch, looks it up in the
+    cache (or extracts it and stores it), scores it, and sends back only the totals and the
+    ids (docs/scale.md, "Parallel and distributed runs")."""
+
+    slice: Slice
+    scoring: Scoring
+    key: KeyParts
+    cache: PredictionCache | None = None
+
+
+def run_slice(extract: Any, job: SliceJob) -> BatchOutcome:
+    """Read ``job``'s batch here, then do everything a batch needs with ``extract`` (inputs
+    -> outcome): the cache, the extraction, the scores and lines."""
+    sl, cache = job.slice, job.cache
+    read = Corpus(Path(sl.path), sl.kind).read_slice(sl, job.scoring.label_set)
+    if read.error is not None:
+        return BatchOutcome([], 0.0, ids=read.ids, error=read.error)
+    inputs = [d.input() for d in read.docs]
+    name = job.key[0]
+    key = cache_key(*job.key, inputs)
+    before = len(cache.rejected) if cache is not None else 0
+    entry = cache.get_batch(name, key, inputs) if cache is not None else None
+    if entry is not None:
+        out = BatchOutcome(entry.records, entry.seconds, versions=entry.versions, cached=True)
+    else:
+        out = extract(inputs)
+        if cache is not None and not out.failed:
+            cache.put_batch(
+                BatchEntry(
+                    key=key,
+                    system=name,
+                    records=out.records,
+                    records_sha256=records_digest(out.records),
+                    seconds=round(out.seconds, 6),
+                    versions=out.versions,
+                )
+            )
+    out.totals = batch_totals(read.docs, out.records, job.scoring, sl.first)
+    out.records = []
+    out.ids = read.ids
+    out.rejected = cache.rejected[before:] if cache is not None else []
+    return out
 
 
 def run_job(extract: Any, job: BatchJob) -> BatchOutcome:
@@ -158,12 +223,15 @@ def worker_extract(spec: SystemSpec, docs: Sequence[DocInput]) -> BatchOutcome:
     with lock:  # a Dask worker may run tasks on several threads; systems need not be safe
         out = extract_batch(system, docs)
     out.load_seconds = load_seconds
-    out.versions = versions
+    out.versions = versions or dict(getattr(system, "versions", None) or {})
     return out
 
 
-def worker_job(spec: SystemSpec, job: BatchJob) -> BatchOutcome:
-    """A job in a worker: extraction (:func:`worker_extract`), scoring and lines."""
+def worker_job(spec: SystemSpec, job: BatchJob | SliceJob) -> BatchOutcome:
+    """A job in a worker: (for a :class:`SliceJob`, reading the batch and the cache,)
+    extraction (:func:`worker_extract`), scoring and lines."""
+    if isinstance(job, SliceJob):
+        return run_slice(lambda docs: worker_extract(spec, docs), job)
     return run_job(lambda docs: worker_extract(spec, docs), job)
 
 
@@ -192,6 +260,7 @@ class InProcess:
     before, with :meth:`load`, so that the load is timed apart from the passes)."""
 
     workers = 1
+    reads_slices = False  # the batches are read here anyway
 
     def __init__(self, system: System, loaded: bool = False) -> None:
         self.system = system
@@ -204,8 +273,10 @@ class InProcess:
             self.load_seconds = load_system(self.system, self.system.info.name)
         return self.load_seconds
 
-    def submit(self, job: BatchJob) -> Handle:
+    def submit(self, job: BatchJob | SliceJob) -> Handle:
         """Run ``job`` now."""
+        if isinstance(job, SliceJob):
+            return Ready(run_slice(self.extract, job))
         return Ready(run_job(self.extract, job))
 
     def extract(self, docs: Sequence[DocInput]) -> BatchOutcome:
@@ -239,6 +310,7 @@ class Processes:
 
         self.spec = spec
         self.workers = workers
+        self.reads_slices = True  # workers on this machine read their batches themselves
         # spawn, not fork: a forked child inherits locks held by the parent's threads.
         # Each worker ends with this process, even when it is killed (die_with_parent).
         self._pool = ProcessPoolExecutor(
@@ -248,7 +320,7 @@ class Processes:
             initargs=(os.getpid(),),
         )
 
-    def submit(self, job: BatchJob) -> Handle:
+    def submit(self, job: BatchJob | SliceJob) -> Handle:
         """Queue ``job`` on the pool."""
         return _Future(self._pool.submit(worker_job, self.spec, job))
 
@@ -273,6 +345,9 @@ class DaskCluster:
                 "executor 'dask' needs dask.distributed: pip install 'bench[dask]'"
             ) from None
         self.spec = spec
+        # A local cluster's workers see this machine's files and read their batches; a
+        # remote one's may not, so it gets the documents.
+        self.reads_slices = not address
         self._cluster: Any = None
         try:
             if address:
@@ -290,7 +365,7 @@ class DaskCluster:
             raise ParameterError("address", f"{address}: cannot connect: {one_line(exc)}") from None
         self.workers = len(self._client.scheduler_info().get("workers", {})) or workers
 
-    def submit(self, job: BatchJob) -> Handle:
+    def submit(self, job: BatchJob | SliceJob) -> Handle:
         """Send ``job`` to the cluster as one task."""
         fut = self._client.submit(worker_job, self.spec, job, pure=False)
         return _Future(fut)
