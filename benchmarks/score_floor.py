@@ -16,8 +16,8 @@ import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy  # noqa: E402,F401  (the import is what is measured)
-from pydantic_core import from_json  # noqa: E402  (the fastest parser measured, docs/metrics.md)
+import numpy  # noqa: F401  (the import is what is measured)
+from pydantic_core import from_json
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ def test_spacy(benchmark: Any, docs: list, values: str, impl: str) -> None:
     import spacy
 
     from bench.registry import create_system
+    from bench.run.executor import InProcess
     from bench.run.timing import run_pass
 
     system = create_system("spacy", {"values": values})
@@ -51,9 +52,10 @@ def test_spacy(benchmark: Any, docs: list, values: str, impl: str) -> None:
     norms: list[float] = []
     if impl == "bench":
         system.load()
+        ex = InProcess(system, loaded=True)
 
         def run() -> object:
-            outcome = run_pass(system, docs, params["batch_size"], lambda n: None)
+            outcome = run_pass(ex, docs, params["batch_size"], lambda n: None)
             norms.append(outcome.normalize_seconds)
             return outcome
 
