@@ -165,7 +165,7 @@ def validate_options(info: SystemInfo, options: Mapping[str, str]) -> dict[str, 
             raise ParameterError(
                 "options",
                 f"system {info.name!r}: option {opt.name!r} is required "
-                f"({opt.name}=...: {opt.help})",
+                f"(option {opt.name}=...: {opt.help})",
             )
         if opt.default is not None:
             out[opt.name] = opt.default
