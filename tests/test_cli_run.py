@@ -103,6 +103,13 @@ def test_options_label_and_report(project: Path) -> None:
     assert rep.returncode == 0, rep.stderr
     assert "wrote results/LEADERBOARD.md" in rep.stdout
     assert "| toy-putin |" in (project / "README.md").read_text(encoding="utf-8")
+    # Again, with nothing new: no file is rewritten, and the command does not say "wrote".
+    files = sorted(p for p in project.rglob("*") if p.is_file())
+    stamps = [p.stat().st_mtime_ns for p in files]
+    again = bench("report", "--readme", "README.md", cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert "wrote" not in again.stdout and "unchanged: " in again.stdout
+    assert [p.stat().st_mtime_ns for p in files] == stamps
 
 
 def test_failed_documents_exit_1_unless_allowed(project: Path) -> None:

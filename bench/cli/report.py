@@ -58,5 +58,7 @@ def report(
         )
     for p in out.written:
         typer.echo(f"wrote {p}")
+    if out.unchanged:
+        typer.echo(f"unchanged: {len(out.unchanged)} file(s) already as written")
     for note in out.notes:
         typer.echo(f"note: {visible(note)}", err=True)

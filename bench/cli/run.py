@@ -388,7 +388,8 @@ def _report(out: Path, readme: Path | None, gold: Path | None, texts: Path | Non
     from bench.report.rebuild import build_report
 
     rep = build_report(out, readme=readme, gold_dir=gold, texts_dir=texts)
-    typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written)}")
+    same = f" ({len(rep.unchanged)} unchanged)" if rep.unchanged else ""
+    typer.echo(f"  leaderboard: {', '.join(str(p) for p in rep.written) or 'nothing new'}{same}")
     for note in rep.notes:
         typer.echo(f"note: {visible(note)}", err=True)
 

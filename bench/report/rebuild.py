@@ -45,10 +45,16 @@ _LINK = re.compile(r"\]\(([^()\s]*/)?" + re.escape(LEADERBOARD_MD) + r"\)")
 
 @dataclass
 class ReportOutcome:
-    """Files written and things left out (with the reason), for the command to print."""
+    """Files written, files already as they would be written (left untouched), and things
+    left out (with the reason), for the command to print."""
 
     written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def put(self, path: Path, content: str | bytes) -> None:
+        """Write ``path`` unless it already holds ``content``; record which it was."""
+        (self.written if _write_if_changed(path, content) else self.unchanged).append(path)
 
 
 def _write_if_changed(path: Path, content: str | bytes) -> bool:
@@ -124,15 +130,13 @@ def build_report(
     all_boards = boards(entries, current)
 
     md = results_dir / LEADERBOARD_MD
-    _write_if_changed(md, render_markdown(all_boards))
-    csv_path = results_dir / LEADERBOARD_CSV
-    _write_if_changed(csv_path, render_csv(all_boards))
-    out.written += [md, csv_path]
+    out.put(md, render_markdown(all_boards))
+    out.put(results_dir / LEADERBOARD_CSV, render_csv(all_boards))
 
     if readme is not None:
         link = check_readme_target(readme, results_dir)
-        update_readme(readme, readme_table(all_boards, link))
-        out.written.append(readme)
+        changed = update_readme(readme, readme_table(all_boards, link))
+        (out.written if changed else out.unchanged).append(readme)
 
     png = results_dir / PLOT_PNG
     if plot and all_boards:
@@ -144,12 +148,9 @@ def build_report(
             from bench.report.plot import render_png
 
             board = all_boards[0]
-            _write_if_changed(png, render_png(board))
-            out.written.append(png)
+            out.put(png, render_png(board))
             if any(e.result.usage and e.result.usage.reported for e in board.entries):
-                cost_png = results_dir / COST_PNG
-                _write_if_changed(cost_png, render_png(board, x="cost"))
-                out.written.append(cost_png)
+                out.put(results_dir / COST_PNG, render_png(board, x="cost"))
             if len(all_boards) > 1:
                 out.notes.append(
                     f"{png}: shows board 1 (gold {board.gold}) only; "
@@ -157,7 +158,7 @@ def build_report(
                 )
 
     if error_pages:
-        out.written += _error_pages(results_dir, entries, gold, current, out.notes)
+        _error_pages(results_dir, entries, gold, current, out)
     return out
 
 
@@ -175,13 +176,13 @@ def _error_pages(
     entries: list[ResultFile],
     gold: dict[str, Document] | None,
     current: str | None,
-    notes: list[str],
-) -> list[Path]:
+    out: ReportOutcome,
+) -> None:
     from bench.corpus.predictions import read_predictions
     from bench.report.errorpage import render_page
 
     errors_dir = results_dir / ERRORS_DIR
-    written: list[Path] = []
+    notes = out.notes
     labels = {e.label for e in entries}
     # Pages of results that no longer exist would be stale: remove those this command wrote
     # (listed in the manifest), never a file it did not write.
@@ -194,7 +195,7 @@ def _error_pages(
     if gold is None:
         if entries:
             notes.append("error pages: not made, no gold directory to compare with")
-        return written
+        return
     texts = {d: doc.text for d, doc in gold.items()}
     try:
         for e in entries:
@@ -210,11 +211,9 @@ def _error_pages(
             preds = read_predictions(preds_file, texts)
             ours.add(page.name)  # before writing: a page half-way there is ours to remove
             _write_manifest(manifest, ours)
-            _write_if_changed(page, render_page(e.result, gold, preds))
-            written.append(page)
+            out.put(page, render_page(e.result, gold, preds))
     finally:
         _write_manifest(manifest, ours)
-    return written
 
 
 PAIRS_DIR = "pairs"  # errors/pairs/<a>--<b>.html: written only by `bench report --pair`
