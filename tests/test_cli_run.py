@@ -243,3 +243,33 @@ def test_replayed_predictions_show_no_speed(project: Path) -> None:
     assert line == "throughput: — (replayed predictions: no system was timed)"
     board = (project / "results" / "LEADERBOARD.md").read_text(encoding="utf-8")
     assert "| replay | — |" in board and "replayed predictions: no speed" in board
+
+
+def test_pair_pages_are_refreshed_and_removed_with_their_results(project: Path) -> None:
+    for label, names in (("toy-a", "Putin"), ("toy-b", "Assad")):
+        res = bench(
+            "run", "-s", TOY, "-o", f"names={names}", "--label", label, *FAST, "--quiet",
+            "--no-report", cwd=project,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+    pairs = project / "results" / "errors" / "pairs"
+    res = bench("report", "--pair", "toy-a", "toy-b", cwd=project)
+    assert res.returncode == 0, res.stderr
+    page = pairs / "toy-a--toy-b.html"
+    assert page.is_file()
+    listed = json.loads((pairs / ".written.json").read_text(encoding="utf-8"))
+    assert listed == {"written_by": "bench report --pair", "pairs": [["toy-a", "toy-b"]]}
+    mine = pairs / "notes.html"  # a file bench did not write stays whatever happens
+    mine.write_text("mine", encoding="utf-8")
+    # A full report rewrites the page from the results as they are now ...
+    page.write_text("stale", encoding="utf-8")
+    assert bench("report", cwd=project).returncode == 0
+    assert "toy-a" in page.read_text(encoding="utf-8")
+    # ... and removes it with either result.
+    (project / "results" / "toy-b.json").unlink()
+    (project / "results" / "predictions" / "toy-b.jsonl").unlink()
+    res = bench("report", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert not page.exists() and mine.read_text(encoding="utf-8") == "mine"
+    listed = json.loads((pairs / ".written.json").read_text(encoding="utf-8"))
+    assert listed["pairs"] == []

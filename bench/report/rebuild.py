@@ -159,6 +159,7 @@ def build_report(
 
     if error_pages:
         _error_pages(results_dir, entries, gold, current, out)
+        _pair_pages(results_dir, entries, gold, current, out)
     return out
 
 
@@ -216,7 +217,9 @@ def _error_pages(
         _write_manifest(manifest, ours)
 
 
-PAIRS_DIR = "pairs"  # errors/pairs/<a>--<b>.html: written only by `bench report --pair`
+# errors/pairs/<a>--<b>.html: made by `bench report --pair`, listed in errors/pairs/.written.json,
+# refreshed (or removed with either result) by every full `bench report`.
+PAIRS_DIR = "pairs"
 
 
 def build_pair_page(
@@ -264,8 +267,53 @@ def build_pair_page(
         sides.append((e.result, read_predictions(preds_file, texts)))
     page = results_dir / ERRORS_DIR / PAIRS_DIR / f"{a}--{b}.html"
     page.parent.mkdir(parents=True, exist_ok=True)
+    manifest = page.parent / MANIFEST
+    pairs = read_pairs_manifest(manifest)
+    pairs.add((a, b))  # before writing: a page half-way there is ours to remove
+    _write_pairs_manifest(manifest, pairs)
     _write_if_changed(page, render_pair(sides[0], sides[1], gold))
     return page
+
+
+def _pair_pages(
+    results_dir: Path,
+    entries: list[ResultFile],
+    gold: dict[str, Document] | None,
+    current: str | None,
+    out: ReportOutcome,
+) -> None:
+    """Keep the side-by-side pages ``bench report --pair`` wrote current: each is rewritten
+    from the results as they are now, or removed when either result is gone (only pages the
+    manifest lists: never a file bench did not write)."""
+    from bench.corpus.predictions import read_predictions
+    from bench.report.errorpage import render_pair
+
+    pairs_dir = results_dir / ERRORS_DIR / PAIRS_DIR
+    manifest = pairs_dir / MANIFEST
+    pairs = read_pairs_manifest(manifest)
+    if not pairs:
+        return
+    by_label = {e.label: e for e in entries}
+    texts = {d: doc.text for d, doc in gold.items()} if gold is not None else {}
+    for a, b in sorted(pairs):
+        page = pairs_dir / f"{a}--{b}.html"
+        if a not in by_label or b not in by_label:
+            page.unlink(missing_ok=True)
+            pairs.discard((a, b))
+            continue
+        sides = []
+        for label in (a, b):
+            e = by_label[label]
+            digest = signature_fields(e.result.metrics.signature).get("gold")
+            preds_file = predictions_path(results_dir, label)
+            if gold is None or digest != current or not preds_file.exists():
+                break
+            sides.append((e.result, read_predictions(preds_file, texts)))
+        if len(sides) == 2 and gold is not None:
+            out.put(page, render_pair(sides[0], sides[1], gold))
+        else:
+            out.notes.append(f"{page}: not refreshed, its results' gold or predictions differ")
+    _write_pairs_manifest(manifest, pairs)
 
 
 def read_manifest(path: Path) -> set[str]:
@@ -289,6 +337,34 @@ def read_manifest(path: Path) -> set[str]:
             except ValueError:
                 continue
     return out
+
+
+def read_pairs_manifest(path: Path) -> set[tuple[str, str]]:
+    """The pairs ``bench report --pair`` wrote, from ``errors/pairs/.written.json``; only
+    pairs of safe names count (a hand-edited manifest cannot make the report delete anything
+    else)."""
+    if not path.exists():
+        return set()
+    _raw, data = read_json(path)
+    ok = isinstance(data, dict) and data.get("written_by") == "bench report --pair"
+    pairs = data.get("pairs") if isinstance(data, dict) else None
+    if not ok or not isinstance(pairs, list):
+        raise BenchError(f"{path}: not a manifest of bench report --pair (move it away)")
+    out = set()
+    for pair in pairs:
+        if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
+            try:
+                out.add((check_name(pair[0]), check_name(pair[1])))
+            except ValueError:
+                continue
+    return out
+
+
+def _write_pairs_manifest(path: Path, pairs: set[tuple[str, str]]) -> None:
+    if not pairs and not path.exists():
+        return
+    data = {"written_by": "bench report --pair", "pairs": [list(p) for p in sorted(pairs)]}
+    _write_if_changed(path, json.dumps(data, indent=1) + "\n")
 
 
 def _write_manifest(path: Path, pages: set[str]) -> None:
