@@ -349,7 +349,7 @@ def read_pairs_manifest(path: Path) -> set[tuple[str, str]]:
     ok = isinstance(data, dict) and data.get("written_by") == "bench report --pair"
     pairs = data.get("pairs") if isinstance(data, dict) else None
     if not ok or not isinstance(pairs, list):
-        raise BenchError(f"{path}: not a manifest of bench report --pair (move it away)")
+        raise BenchError(f"{path}: not a manifest of bench's pair pages (move it away)")
     out = set()
     for pair in pairs:
         if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
