@@ -32,6 +32,8 @@ from bench.report.leaderboard import (
     replace_block,
 )
 from bench.run.layout import ResultFile, predictions_path, read_results_dir, signature_fields
+from bench.run.result import Result
+from bench.schema import PredictedSpan
 
 LEADERBOARD_MD = "LEADERBOARD.md"
 LEADERBOARD_CSV = "leaderboard.csv"
@@ -230,7 +232,6 @@ def build_pair_page(
     Both results must have been scored on the gold given here (or a BenchError, exit 2).
     """
     from bench.corpus.digest import gold_digest
-    from bench.corpus.predictions import read_predictions
     from bench.report.errorpage import render_pair
 
     a, b = labels
@@ -249,22 +250,7 @@ def build_pair_page(
             f"(there are: {', '.join(sorted(entries)) or 'none'})"
         )
     gold = load_gold_dir(gold_dir, texts_dir)
-    current = gold_digest(gold)
-    texts = {d: doc.text for d, doc in gold.items()}
-    sides = []
-    for label in labels:
-        e = entries[label]
-        digest = signature_fields(e.result.metrics.signature).get("gold")
-        if digest != current:
-            raise ParameterError(
-                ("gold_dir", "texts_dir"),
-                f"{e.path}: gold.signature: scored on gold:{digest}, but the gold given here "
-                f"is gold:{current}; give the gold and texts it was scored on",
-            )
-        preds_file = predictions_path(results_dir, label)
-        if not preds_file.exists():
-            raise BenchError(f"{preds_file}: no such predictions file (result {e.path})")
-        sides.append((e.result, read_predictions(preds_file, texts)))
+    sides = _pair_sides(results_dir, [entries[a], entries[b]], gold, gold_digest(gold))
     page = results_dir / ERRORS_DIR / PAIRS_DIR / f"{a}--{b}.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     manifest = page.parent / MANIFEST
@@ -285,7 +271,6 @@ def _pair_pages(
     """Keep the side-by-side pages ``bench report --pair`` wrote current: each is rewritten
     from the results as they are now, or removed when either result is gone (only pages the
     manifest lists: never a file bench did not write)."""
-    from bench.corpus.predictions import read_predictions
     from bench.report.errorpage import render_pair
 
     pairs_dir = results_dir / ERRORS_DIR / PAIRS_DIR
@@ -294,26 +279,46 @@ def _pair_pages(
     if not pairs:
         return
     by_label = {e.label: e for e in entries}
-    texts = {d: doc.text for d, doc in gold.items()} if gold is not None else {}
     for a, b in sorted(pairs):
         page = pairs_dir / f"{a}--{b}.html"
         if a not in by_label or b not in by_label:
             page.unlink(missing_ok=True)
             pairs.discard((a, b))
             continue
-        sides = []
-        for label in (a, b):
-            e = by_label[label]
-            digest = signature_fields(e.result.metrics.signature).get("gold")
-            preds_file = predictions_path(results_dir, label)
-            if gold is None or digest != current or not preds_file.exists():
-                break
-            sides.append((e.result, read_predictions(preds_file, texts)))
-        if len(sides) == 2 and gold is not None:
-            out.put(page, render_pair(sides[0], sides[1], gold))
-        else:
-            out.notes.append(f"{page}: not refreshed, its results' gold or predictions differ")
+        if gold is None or current is None:
+            out.notes.append(f"{page}: not refreshed, no gold directory to compare with")
+            continue
+        try:
+            sides = _pair_sides(results_dir, [by_label[a], by_label[b]], gold, current)
+        except BenchError as exc:
+            out.notes.append(f"{page}: not refreshed: {exc}")
+            continue
+        out.put(page, render_pair(sides[0], sides[1], gold))
     _write_pairs_manifest(manifest, pairs)
+
+
+def _pair_sides(
+    results_dir: Path, sides: list[ResultFile], gold: dict[str, Document], current: str
+) -> list[tuple[Result, dict[str, list[PredictedSpan]]]]:
+    """Each result of a pair with its predictions, checked to be on ``gold`` (digest
+    ``current``) and to have its predictions file."""
+    from bench.corpus.predictions import read_predictions
+
+    texts = {d: doc.text for d, doc in gold.items()}
+    out = []
+    for e in sides:
+        digest = signature_fields(e.result.metrics.signature).get("gold")
+        if digest != current:
+            raise ParameterError(
+                ("gold_dir", "texts_dir"),
+                f"{e.path}: gold.signature: scored on gold:{digest}, but the gold given here "
+                f"is gold:{current}; give the gold and texts it was scored on",
+            )
+        preds_file = predictions_path(results_dir, e.label)
+        if not preds_file.exists():
+            raise BenchError(f"{preds_file}: no such predictions file (result {e.path})")
+        out.append((e.result, read_predictions(preds_file, texts)))
+    return out
 
 
 def read_manifest(path: Path) -> set[str]:
